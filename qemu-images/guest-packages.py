@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+"""Stage the arm64 guest userland from Debian's own packages.
+
+Downloads busybox-static, stress-ng, fio and numactl for arm64 with
+`apt-get download`, follows the library dependencies until every ELF
+NEEDED entry of the wanted binaries resolves, and copies the binaries plus
+exactly their shared-library closure (and the dynamic loader) into a
+staging directory that build-initramfs.sh packs.
+
+Usage: guest-packages.py CACHE_DIR STAGE_DIR
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+TOOLS = {
+    # package: binaries wanted from it (path inside the package)
+    "busybox-static": ["bin/busybox"],
+    "stress-ng": ["usr/bin/stress-ng"],
+    "fio": ["usr/bin/fio"],
+    "numactl": ["usr/bin/numactl"],
+    # The kselftest runner calls /usr/bin/timeout --foreground, which
+    # busybox does not implement.
+    "coreutils": ["usr/bin/timeout"],
+}
+# ceph libraries find libceph-common through their RUNPATH, kept as is.
+LIB_DIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu",
+            "usr/lib/aarch64-linux-gnu/ceph", "lib", "usr/lib"]
+# Interpreter libraries are dependencies of fio's helper scripts, never of
+# an ELF binary.
+SKIP_WORDS = ("perl", "python")
+
+
+def log(msg):
+    print(f"[guest-packages] {msg}", file=sys.stderr, flush=True)
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw).stdout
+
+
+def library_closure_packages():
+    """The tools plus every library package they depend on, recursively.
+
+    One recursive query instead of a walk: apt answers it in about two
+    seconds. Packages that are not libraries (python3, perl, dpkg...) are
+    dropped; the ELF closure below proves nothing needed was dropped.
+    """
+    out = run(["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
+               "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
+               "-o", "APT::Cache::ShowOnlyFirstOr=true"] + [f"{t}:arm64" for t in TOOLS])
+    names = []
+    for line in out.splitlines():
+        if line.startswith((" ", "<")):
+            continue
+        name = line.strip().split(":")[0]
+        if any(w in name for w in SKIP_WORDS):
+            continue
+        if name in TOOLS or name.startswith("lib") or name == "zlib1g":
+            names.append(name)
+    return sorted(set(names))
+
+
+def deb_path(pkg, deb_dir):
+    for f in sorted(os.listdir(deb_dir)):
+        if f.startswith(pkg + "_") and (f.endswith("_arm64.deb") or f.endswith("_all.deb")):
+            return os.path.join(deb_dir, f)
+    return None
+
+
+def needed(path):
+    try:
+        out = run(["aarch64-linux-gnu-readelf", "-d", path])
+    except subprocess.CalledProcessError:
+        return []
+    libs = []
+    for line in out.splitlines():
+        if "(NEEDED)" in line:
+            libs.append(line.split("[", 1)[1].split("]", 1)[0])
+    return libs
+
+
+def find_lib(root, soname):
+    for d in LIB_DIRS:
+        p = os.path.join(root, d, soname)
+        if os.path.exists(p):
+            return p
+    return None
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    cache, stage = sys.argv[1], sys.argv[2]
+    deb_dir = os.path.join(cache, "debs")
+    root = os.path.join(cache, "guest-root")
+    os.makedirs(deb_dir, exist_ok=True)
+
+    packages = library_closure_packages()
+    missing_debs = [p for p in packages if not deb_path(p, deb_dir)]
+    if missing_debs:
+        log(f"downloading {len(missing_debs)} arm64 packages")
+        try:
+            run(["apt-get", "download", "-q"] + [f"{p}:arm64" for p in missing_debs],
+                cwd=deb_dir)
+        except subprocess.CalledProcessError:
+            # One of them is Architecture: all, which has no :arm64 name.
+            for p in missing_debs:
+                if deb_path(p, deb_dir):
+                    continue
+                try:
+                    run(["apt-get", "download", "-q", f"{p}:arm64"], cwd=deb_dir)
+                except subprocess.CalledProcessError:
+                    run(["apt-get", "download", "-q", p], cwd=deb_dir)
+    if os.path.exists(root):
+        shutil.rmtree(root)
+    os.makedirs(root)
+    for p in packages:
+        run(["dpkg-deb", "-x", deb_path(p, deb_dir), root])
+
+    missing = set()
+    closure = set()
+    todo = [os.path.join(root, b) for bins in TOOLS.values() for b in bins]
+    while todo:
+        path = todo.pop()
+        if path in closure:
+            continue
+        closure.add(path)
+        for so in needed(path):
+            lib = find_lib(root, so)
+            if lib:
+                closure.add(lib)
+                todo.append(os.path.realpath(lib))
+            else:
+                missing.add(so)
+    if missing:
+        log(f"error: unresolved libraries: {' '.join(sorted(missing))}")
+        return 1
+
+    if os.path.exists(stage):
+        shutil.rmtree(stage)
+    for path in sorted(closure):
+        rel = os.path.relpath(path, root)
+        dst = os.path.join(stage, rel)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.islink(path):
+            os.symlink(os.readlink(path), dst)
+        else:
+            shutil.copy2(path, dst)
+    # The loader named in PT_INTERP.
+    real_ld = os.path.join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1")
+    dst_ld = os.path.join(stage, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1")
+    if not os.path.exists(dst_ld):
+        os.makedirs(os.path.dirname(dst_ld), exist_ok=True)
+        shutil.copy2(os.path.realpath(real_ld), dst_ld)
+    if not os.path.lexists(os.path.join(stage, "lib/ld-linux-aarch64.so.1")):
+        os.symlink("aarch64-linux-gnu/ld-linux-aarch64.so.1",
+                   os.path.join(stage, "lib/ld-linux-aarch64.so.1"))
+    log(f"staged {len(closure)} files from {len(packages)} packages")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

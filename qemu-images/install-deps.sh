@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Install the host packages bootmem-hotplug needs, from Debian's mirrors only.
+# Idempotent: installs just what is missing, so a warm machine pays nothing.
+# Guest (arm64) packages are not installed here; qemu-images/fetch-guest-debs.sh
+# downloads them with `apt-get download`, which needs the arm64 architecture
+# that this script enables.
+set -euo pipefail
+
+HOST_PACKAGES=(
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
+	qemu-system-arm linux-source-6.1
+	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio ccache kmod
+	xz-utils gzip rsync python3 python3-yaml dpkg-dev gnuplot-nox
+)
+
+log() { printf '[deps] %s\n' "$*" >&2; }
+
+if [ "$(id -u)" != 0 ]; then
+	SUDO=sudo
+	command -v sudo >/dev/null || { log "error: not root and no sudo; run as root"; exit 2; }
+else
+	SUDO=
+fi
+
+need_update=0
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	log "enabling the arm64 architecture (for apt-get download of guest packages)"
+	$SUDO dpkg --add-architecture arm64
+	need_update=1
+fi
+
+missing=()
+for p in "${HOST_PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+# An arm64 package list is needed for the guest downloads even when every
+# host package is present.
+if ! ls /var/lib/apt/lists/*_binary-arm64_Packages* >/dev/null 2>&1; then
+	need_update=1
+fi
+
+if [ "${#missing[@]}" -gt 0 ] || [ "$need_update" = 1 ]; then
+	log "apt-get update"
+	$SUDO apt-get update -qq
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+	log "installing: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+log "host packages present"
