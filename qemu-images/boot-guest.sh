@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Boot the test image in qemu-system-aarch64 (TCG) and stream its console.
+#
+#   boot-guest.sh KERNEL INITRD CONSOLE_LOG TIMEOUT_S MEM SMP APPEND [NUMA]
+#
+# The console goes to CONSOLE_LOG as it arrives (and to stdout), so a crash
+# loses nothing already printed. The guest boots with oops=panic panic=-1
+# and QEMU with -no-reboot, so a dead kernel ends QEMU instead of hanging
+# it; a wall-clock watchdog kills a guest that hangs anyway, and one that
+# prints nothing for SILENCE_S (default 900) seconds. QEMU is always reaped
+# by its own PID.
+# Exit: 0 the guest finished the plan; 1 it died (panic/oops); 124 the
+# watchdog killed it.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+kernel=$1 initrd=$2 console=$3 timeout_s=$4 mem=$5 smp=$6 append=$7 numa=${8:-}
+silence_s=${SILENCE_S:-900}
+
+numa_args=()
+if [ -n "$numa" ]; then
+	# Two nodes, each with half the RAM and half the CPUs.
+	half=$(( ${mem%G} / 2 ))
+	numa_args=(-object memory-backend-ram,id=m0,size=${half}G
+		   -object memory-backend-ram,id=m1,size=${half}G
+		   -numa node,nodeid=0,memdev=m0,cpus=0-$(( smp / 2 - 1 ))
+		   -numa node,nodeid=1,memdev=m1,cpus=$(( smp / 2 ))-$(( smp - 1 )))
+fi
+
+: > "$console"
+qemu-system-aarch64 -M virt -cpu max -smp "$smp" -m "$mem" "${numa_args[@]}" \
+	-nographic -no-reboot -nic none \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	</dev/null > >(tee -a "$console") 2>&1 &
+qpid=$!
+trap 'kill -9 $qpid 2>/dev/null; wait $qpid 2>/dev/null' EXIT INT TERM
+
+start=$(date +%s)
+last_size=0
+last_change=$start
+verdict=
+while kill -0 "$qpid" 2>/dev/null; do
+	sleep 2
+	now=$(date +%s)
+	size=$(stat -c %s "$console" 2>/dev/null || echo 0)
+	if [ "$size" != "$last_size" ]; then
+		last_size=$size
+		last_change=$now
+	fi
+	if [ $(( now - start )) -ge "$timeout_s" ]; then
+		verdict="watchdog: no end after ${timeout_s}s, guest killed"
+	elif [ $(( now - last_change )) -ge "$silence_s" ]; then
+		verdict="watchdog: console silent for ${silence_s}s, guest killed"
+	fi
+	if [ -n "$verdict" ]; then
+		printf '\nBOOTMEM-HOTPLUG-HOST: %s\n' "$verdict" | tee -a "$console"
+		kill -9 "$qpid" 2>/dev/null
+		wait "$qpid" 2>/dev/null
+		exit 124
+	fi
+done
+wait "$qpid" 2>/dev/null
+# Let tee drain the last lines.
+sleep 1
+grep -q '^BOOTMEM-HOTPLUG: DONE' "$console" && exit 0
+exit 1

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Assemble the test initramfs (gzip cpio) from:
+#   - busybox-static, stress-ng, fio, numactl and coreutils' timeout, with
+#     their shared-library closure (guest-packages.py, Debian arm64 .debs);
+#   - the suite, cross-built static from selftests/ and stress/;
+#   - the kernel's own kselftest runner (tools/testing/selftests/kselftest);
+#   - the test driver module, when the kernel has one.
+#
+#   build-initramfs.sh KSRC KERNEL_DIR OUT.cpio.gz
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+ksrc=${1:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
+kdir=${2:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
+out=${3:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
+
+stage="$BOOTMEM_CACHE/guest-stage"
+step "image: guest packages (arm64 .debs via apt-get download, cached)"
+python3 "$REPO_ROOT/qemu-images/guest-packages.py" "$BOOTMEM_CACHE" "$stage" ||
+	die "could not stage the guest packages"
+
+step "image: cross-building the suite (static aarch64)"
+suite_out="$BOOTMEM_CACHE/suite-aarch64"
+make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" OUTPUT="$suite_out/selftests" \
+	CROSS_COMPILE="$CROSS" >/dev/null || die "cross build of selftests/ failed"
+if [ -f "$REPO_ROOT/stress/Makefile" ]; then
+	make -s -C "$REPO_ROOT/stress" KSRC="$ksrc" OUTPUT="$suite_out/stress" \
+		CROSS_COMPILE="$CROSS" >/dev/null || die "cross build of stress/ failed"
+fi
+
+root=$(mktemp -d "$BOOTMEM_CACHE/initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,usr/bin,lib/modules,kselftest/kselftest,kselftest/bootmem_hotplug,stress}
+cp -a "$stage"/. "$root"/
+# Without /dev/console the kernel gives /init no stdout at all.
+mknod "$root/dev/console" c 5 1 || die "mknod /dev/console failed (run as root)"
+install -m 0755 "$REPO_ROOT/qemu-images/guest-init.sh" "$root/init"
+cp "$ksrc/tools/testing/selftests/kselftest/runner.sh" "$root/kselftest/kselftest/"
+# The program list comes from the Makefile (lib.mk's emit_tests), in order.
+progs=$(make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" emit_tests | sed -n 's/^[^:]*://p')
+[ -n "$progs" ] || die "selftests/Makefile lists no tests"
+for p in $progs; do
+	install -m 0755 "$suite_out/selftests/$p" "$root/kselftest/bootmem_hotplug/"
+done
+echo $progs > "$root/kselftest/bootmem_hotplug/TESTS"
+cp "$REPO_ROOT/selftests/settings" "$REPO_ROOT/selftests/config" "$root/kselftest/bootmem_hotplug/"
+if [ -d "$suite_out/stress" ]; then
+	cp -a "$suite_out/stress"/. "$root/stress/"
+	cp "$REPO_ROOT"/stress/*.sh "$root/stress/" 2>/dev/null || true
+fi
+if [ -f "$kdir/test_bootmem_hotplug.ko" ]; then
+	cp "$kdir/test_bootmem_hotplug.ko" "$root/lib/modules/"
+fi
+
+step "image: packing $(du -sh "$root" | cut -f1) into $(basename "$out")"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$out.tmp")
+mv "$out.tmp" "$out"

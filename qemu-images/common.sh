@@ -1,0 +1,29 @@
+# shellcheck shell=bash
+# Shared by the host-side scripts: where the cache lives, and how to talk.
+# The cache holds everything generated or downloaded (kernel trees, builds,
+# .debs, images) outside the clone, so a fresh clone reuses it.
+
+BOOTMEM_CACHE=${BOOTMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmem-hotplug}
+export BOOTMEM_CACHE
+export CCACHE_DIR=${CCACHE_DIR:-$BOOTMEM_CACHE/ccache}
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KERNEL_TARBALL=/usr/src/linux-source-6.1.tar.xz
+CROSS=aarch64-linux-gnu-
+
+step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+
+# sha256 of the given files' contents and the given strings, in order.
+content_hash() {
+	local f
+	for f in "$@"; do
+		if [ -f "$f" ]; then sha256sum "$f"; else printf '%s\n' "$f"; fi
+	done | sha256sum | cut -c1-16
+}
+
+# Keep the newest $2 entries of directory $1, delete the rest.
+prune_cache() {
+	local dir=$1 keep=$2
+	[ -d "$dir" ] || return 0
+	ls -1dt "$dir"/*/ 2>/dev/null | tail -n +$((keep + 1)) | xargs -r rm -rf
+}

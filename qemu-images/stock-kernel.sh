@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Fetch Debian's stock arm64 kernel, the control that must refuse
+# boot-memory offline. The ABI number moves with security updates, so it is
+# resolved through the linux-image-arm64 metapackage. Its vmlinuz is an
+# uncompressed arm64 Image that boots on QEMU virt without modules.
+# Prints the kernel directory (Image) on stdout.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
+	sed -n 's/^ *Depends: \(linux-image-[0-9][^: ]*\).*/\1/p' | head -1)
+[ -n "$pkg" ] || die "cannot resolve linux-image-arm64:arm64 (apt-get update, arm64 architecture?)"
+kdir="$BOOTMEM_CACHE/stock/$pkg"
+if [ ! -f "$kdir/Image" ]; then
+	step "stock kernel: downloading $pkg:arm64"
+	mkdir -p "$BOOTMEM_CACHE/debs" "$kdir"
+	deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*_arm64.deb 2>/dev/null | head -1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$BOOTMEM_CACHE/debs" && apt-get download -q "$pkg:arm64" >/dev/null) ||
+			die "apt-get download $pkg:arm64 failed"
+		deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*_arm64.deb | head -1)
+	fi
+	tmp=$(mktemp -d)
+	dpkg-deb --fsys-tarfile "$deb" | tar -C "$tmp" -x ./boot
+	cp "$tmp"/boot/vmlinuz-* "$kdir/Image"
+	cp "$tmp"/boot/config-* "$kdir/config"
+	rm -rf "$tmp"
+fi
+step "stock kernel: $pkg"
+echo "$kdir"

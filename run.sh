@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# bootmem-hotplug: build the patched arm64 kernel and the test image, boot
+# it in QEMU, run the suite, and report. Run ./run.sh --help.
+set -uo pipefail
+REPO_ROOT=$(cd "$(dirname "$0")" && pwd)
+. "$REPO_ROOT/qemu-images/common.sh"
+
+usage() {
+	cat <<'USAGE'
+usage: ./run.sh [options]
+
+Installs what is missing (Debian packages), builds the arm64 kernel with the
+boot memory hot-remove series and the test image, boots it in
+qemu-system-aarch64, runs the suite and writes results/<time>/.
+
+  --quick              the CI-sized plan: every test, 3 cycles (default plan)
+  --tests LIST         comma-separated test programs (bootmem_cycle_test,...)
+  --cycles N           cycles for the zero-drift test (3..64, default 3)
+  --seed N             block-choice seed, to repeat a run (default: random)
+  --duration SEC       wall-clock limit for the guest (default: from the plan)
+  --soak DURATION      soak mode for this many hours (e.g. 0.5h, 2h) [stress]
+  --mem SIZE           guest RAM, e.g. 6G (default 6G)
+  --movable SIZE       movablecore= for the guest (default: a third of --mem)
+  --smp N              guest CPUs (default 2)
+  --numa               two NUMA nodes, each with movable boot memory
+  --append ARGS        extra kernel command line (e.g. rodata=off)
+  --kernel-tree DIR    build your own kernel tree instead of Debian's source
+                       plus fixtures/patches (fragments still applied)
+  --stock              boot Debian's stock linux-image-arm64 as the control;
+                       it must report that boot-memory offline is refused
+  --extra-patch FILE   apply FILE on top of the series (bug injection)
+  --variant NAME       Kconfig variant from fixtures/configs (kasan, ...)
+  --results DIR        where to write results (default results/<time>)
+  --keep               keep the initramfs in the results directory
+  --help               this text
+
+Exit: 0 every selected test passed; 1 a test failed, the kernel splatted,
+or the guest crashed or hung; 2 usage or setup error; 3 nothing could run
+(every test skipped, e.g. the kernel refuses boot-memory offline).
+USAGE
+}
+
+bad() { printf 'run.sh: %s (see ./run.sh --help)\n' "$*" >&2; exit 2; }
+need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || bad "$1 needs a value"; }
+size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
+	case $1 in
+	*[Gg]) v=${1%[Gg]} ;;
+	*[Mm]) v=$(( ${1%[Mm]} / 1024 )) ;;
+	*) return 1 ;;
+	esac
+	case $v in ''|*[!0-9]*) return 1 ;; esac
+	echo "$v"
+}
+
+tests=all cycles=3 seed=0 duration= soak= mem=6G movable= smp=2 numa= append=
+tree= stock= variant=base results= keep= extra=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--help|-h) usage; exit 0 ;;
+	--quick) shift ;;
+	--tests) need_arg "$@"; tests=$2; shift 2
+		 case $tests in *[!a-z0-9_,]*) bad "--tests takes names like bootmem_cycle_test,bootmem_refusal_test" ;; esac ;;
+	--cycles) need_arg "$@"; cycles=$2; shift 2
+		  case $cycles in ''|*[!0-9]*) bad "--cycles must be a number, got '$cycles'" ;; esac
+		  [ "$cycles" -ge 3 ] && [ "$cycles" -le 64 ] || bad "--cycles must be 3..64" ;;
+	--seed) need_arg "$@"; seed=$2; shift 2
+		case $seed in ''|*[!0-9]*) bad "--seed must be a decimal number" ;; esac ;;
+	--duration) need_arg "$@"; duration=$2; shift 2
+		    case $duration in ''|*[!0-9]*) bad "--duration takes seconds, got '$duration'" ;; esac ;;
+	--soak) need_arg "$@"; soak=$2; shift 2
+		echo "$soak" | grep -Eq '^[0-9]+(\.[0-9]+)?h$' || bad "--soak takes hours like 0.5h or 2h, got '$soak'" ;;
+	--mem) need_arg "$@"; mem=$2; shift 2
+	       g=$(size_gb "$mem") || bad "--mem takes a size like 6G"
+	       [ "$g" -ge 4 ] && [ "$g" -le 16 ] || bad "--mem must be 4G..16G (ZONE_MOVABLE needs RAM above 4 GiB)" ;;
+	--movable) need_arg "$@"; movable=$2; shift 2
+		   size_gb "$movable" >/dev/null || bad "--movable takes a size like 2G" ;;
+	--smp) need_arg "$@"; smp=$2; shift 2
+	       case $smp in ''|*[!0-9]*) bad "--smp must be a number" ;; esac
+	       [ "$smp" -ge 1 ] && [ "$smp" -le 8 ] || bad "--smp must be 1..8" ;;
+	--numa) numa=1; shift ;;
+	--append) need_arg "$@"; append=$2; shift 2 ;;
+	--kernel-tree) need_arg "$@"; tree=$2; shift 2
+		       [ -d "$tree" ] || bad "--kernel-tree $tree is not a directory" ;;
+	--stock) stock=1; shift ;;
+	--extra-patch) need_arg "$@"; [ -f "$2" ] || bad "--extra-patch $2: no such file"
+		       extra+=(--extra-patch "$2"); shift 2 ;;
+	--variant) need_arg "$@"; variant=$2; shift 2
+		   [ -f "$REPO_ROOT/fixtures/configs/$variant.config" ] || bad "no variant '$variant' in fixtures/configs" ;;
+	--results) need_arg "$@"; results=$2; shift 2 ;;
+	--keep) keep=1; shift ;;
+	*) bad "unknown option '$1'" ;;
+	esac
+done
+[ -n "$stock" ] && [ -n "$tree" ] && bad "--stock and --kernel-tree exclude each other"
+if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
+memg=$(size_gb "$mem")
+[ -n "$movable" ] || movable="$(( memg / 3 ))G"
+
+stamp=$(date +%Y%m%d-%H%M%S)
+results=${results:-$REPO_ROOT/results/$stamp}
+mkdir -p "$results" || bad "cannot create $results"
+results=$(cd "$results" && pwd)
+if [ "$(dirname "$results")" = "$REPO_ROOT/results" ]; then
+	ln -sfn "$(basename "$results")" "$REPO_ROOT/results/latest"
+fi
+t_start=$(date +%s)
+
+step "setup: host packages"
+"$REPO_ROOT/qemu-images/install-deps.sh" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
+
+if [ -n "$stock" ]; then
+	kdir=$("$REPO_ROOT/qemu-images/stock-kernel.sh") || exit 2
+	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2
+else
+	args=(--variant "$variant" ${extra[@]+"${extra[@]}"})
+	[ -n "$tree" ] && args+=(--kernel-tree "$tree")
+	kdir=$("$REPO_ROOT/qemu-images/build-kernel.sh" "${args[@]}") || exit 2
+	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2; fi
+fi
+
+image="$results/initramfs.cpio.gz"
+"$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$image" || exit 2
+
+plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed"
+[ -n "$soak" ] && plan="$plan bh_stress=soak:${soak%h}"
+cmdline="console=ttyAMA0 loglevel=5 movablecore=$movable oops=panic panic=-1 panic_on_warn=0 $plan $append"
+if [ -z "$duration" ]; then
+	duration=$(( 900 + cycles * 60 ))
+	[ -n "$soak" ] && duration=$(awk -v h="${soak%h}" 'BEGIN { printf "%d", h * 3600 + 1200 }')
+fi
+{
+	echo "kernel: $kdir"
+	echo "cmdline: $cmdline"
+	echo "qemu: -m $mem -smp $smp${numa:+ -numa x2}"
+} > "$results/run.txt"
+step "boot: qemu-system-aarch64 -m $mem -smp $smp (TCG), watchdog ${duration}s; console -> $results/console.log"
+"$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/Image" "$image" "$results/console.log" \
+	"$duration" "$mem" "$smp" "$cmdline" "$numa"
+boot_status=$?
+[ -n "$keep" ] || rm -f "$image"
+
+echo
+python3 "$REPO_ROOT/ci/report.py" "$results" --boot-status "$boot_status"
+code=$?
+echo "  wall time: $(( $(date +%s) - t_start )) s"
+exit $code

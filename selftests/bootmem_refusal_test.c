@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What must be refused stays refused: each case gets its documented errno,
+ * leaves the block as it was, and logs no splat.
+ *
+ *   offline of an unmarked boot block         EPERM  ("offlining attempted")
+ *   marking a block outside ZONE_MOVABLE      EPERM
+ *   marking a block holding boot reservations EBUSY
+ *   marking a block twice                     EEXIST
+ *   removing a block that is absent           ENODEV
+ *   adding a block that is present            EEXIST
+ *   onlining a removed block                  ENOENT (no memory block device)
+ *   garbage written to any driver file        EINVAL
+ *
+ * Needs: root, debugfs, the test_bootmem_hotplug driver, movablecore=.
+ * Restores: marks it made, and the block it removed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib/harness_extra.h"
+#include "lib/cycle.h"
+#include "lib/kmsg.h"
+#include "lib/mem_blocks.h"
+#include "lib/test_driver.h"
+
+FIXTURE(refusal) {
+	struct kmsg_watch kmsg;
+	bool ready;
+};
+
+FIXTURE_SETUP(refusal)
+{
+	char why[256];
+	const char *unavailable = cycle_unavailable_reason(why, sizeof(why));
+
+	self->ready = false;
+	if (unavailable)
+		SKIP(return, "%s", unavailable);
+	kmsg_watch_start(&self->kmsg);
+	self->ready = true;
+}
+
+FIXTURE_TEARDOWN(refusal)
+{
+	char splat[512] = "";
+
+	if (!self->ready)
+		return;
+	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
+		TH_LOG("kernel splat: %s", splat);
+	}
+	kmsg_watch_stop(&self->kmsg);
+}
+
+/*
+ * The highest online, unmarked block in @zone without reserved pages, or
+ * -1. Reserved pages would make offline fail with EBUSY at isolation,
+ * before the notifier that says EPERM is even asked.
+ */
+static long find_block(const char *zone, bool boot)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	int n = mem_blocks_list(all, MEM_BLOCKS_MAX);
+
+	for (int i = n - 1; i >= 0; i--) {
+		struct block_info info;
+		char z[32];
+
+		if (mem_block_state(all[i]) != BLOCK_ONLINE ||
+		    mem_block_zone(all[i], z, sizeof(z)) || strcmp(z, zone))
+			continue;
+		if (driver_info(all[i], &info) || info.boot != boot || info.marked ||
+		    info.pages_reserved)
+			continue;
+		return all[i];
+	}
+	return -1;
+}
+
+TEST_F(refusal, unmarked_boot_block_offline_is_eperm)
+{
+	bool logged = false;
+	long block;
+
+	REQUIRE_SETUP();
+	block = find_block("Movable", true);
+
+	if (block < 0)
+		SKIP(return, "no unmarked movable boot block");
+	EXPECT_EQ(-EPERM, mem_block_set_state(block, "offline"));
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(block));
+	kmsg_watch_scan(&self->kmsg, NULL, 0, "offlining attempted", &logged);
+	EXPECT_TRUE(logged) TH_LOG("no 'Boot memory ... offlining attempted' line");
+}
+
+TEST_F(refusal, marking_non_movable_block_is_eperm)
+{
+	struct block_info info;
+	long block;
+
+	REQUIRE_SETUP();
+	block = find_block("Normal", true);
+	if (block < 0)
+		block = find_block("DMA", true);
+	ASSERT_LE(0, block) TH_LOG("no online ZONE_NORMAL or ZONE_DMA block");
+	EXPECT_EQ(-EPERM, driver_mark(block));
+	ASSERT_EQ(0, driver_info(block, &info));
+	EXPECT_FALSE(info.marked);
+	/* Unmovable kernel pages may answer EBUSY first; refused either way. */
+	EXPECT_NE(0, mem_block_set_state(block, "offline"));
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(block));
+}
+
+TEST_F(refusal, marking_reserved_block_is_ebusy)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	struct block_info info;
+	int n;
+
+	REQUIRE_SETUP();
+	n = mem_blocks_list(all, MEM_BLOCKS_MAX);
+
+	/* memblock allocates top-down: the top movable block holds reservations. */
+	for (int i = n - 1; i >= 0; i--) {
+		char z[32];
+
+		if (mem_block_zone(all[i], z, sizeof(z)) || strcmp(z, "Movable"))
+			continue;
+		ASSERT_EQ(0, driver_info(all[i], &info));
+		if (!info.boot || info.marked)
+			continue;
+		ASSERT_LT(0, info.pages_reserved) TH_LOG("top movable block memory%lu holds no reserved pages", all[i]);
+		EXPECT_EQ(-EBUSY, driver_mark(all[i]));
+		ASSERT_EQ(0, driver_info(all[i], &info));
+		EXPECT_FALSE(info.marked);
+		return;
+	}
+	SKIP(return, "no movable boot block");
+}
+
+TEST_F(refusal, double_mark_is_eexist_and_unmark_restores)
+{
+	unsigned long block;
+	int nid;
+	char why[256];
+	struct block_info info;
+
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, cycle_pick_and_mark(cycle_seed(), 0, &block, &nid, why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(-EEXIST, driver_mark(block));
+	EXPECT_EQ(0, driver_unmark(block));
+	EXPECT_EQ(-ENOENT, driver_unmark(block));
+	ASSERT_EQ(0, driver_info(block, &info));
+	EXPECT_FALSE(info.marked);
+	EXPECT_EQ(-EPERM, mem_block_set_state(block, "offline")) TH_LOG("unmarked again, so refused again");
+}
+
+TEST_F(refusal, double_remove_is_enodev_and_add_of_present_is_eexist)
+{
+	unsigned long block;
+	int nid;
+	char why[256];
+
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, cycle_pick_and_mark(cycle_seed(), 0, &block, &nid, why, sizeof(why))) TH_LOG("%s", why);
+	EXPECT_EQ(-EEXIST, driver_add(block, nid)) TH_LOG("adding a present block");
+	ASSERT_EQ(0, mem_block_set_state(block, "offline"));
+	ASSERT_EQ(0, driver_remove(block));
+	EXPECT_EQ(-ENODEV, driver_remove(block)) TH_LOG("second remove of memory%lu", block);
+	EXPECT_EQ(-ENOENT, mem_block_set_state(block, "online_movable")) TH_LOG("online of a removed block");
+	EXPECT_EQ((int)BLOCK_ABSENT, (int)mem_block_state(block));
+	ASSERT_EQ(0, cycle_block_restore(block, nid));
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(block));
+}
+
+TEST_F(refusal, garbage_writes_are_einval)
+{
+	static const char *const files[] = { "mark", "unmark", "remove", "add", "info" };
+	static const char *const garbage[] = {
+		"", "x", "-1", "12abc", "0x", "99999999999999999999", "1 2 3",
+		"18446744073709551615", "4294967296", "1 -5", "1 999", "\x01\x02",
+		"0000000000000000000000000000000000000000000000000000000000000007",
+
+	};
+	static unsigned long blocks[MEM_BLOCKS_MAX];
+	int before;
+
+	REQUIRE_SETUP();
+	before = mem_blocks_list(blocks, MEM_BLOCKS_MAX);
+
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		for (size_t g = 0; g < sizeof(garbage) / sizeof(garbage[0]); g++) {
+			int ret = driver_write(files[f], garbage[g]);
+
+			/* "1 2 3" names a block on "add": a node that does not exist. */
+			EXPECT_EQ(-EINVAL, ret) {
+				TH_LOG("%s <- \"%s\": %s", files[f], garbage[g], strerror(-ret));
+			}
+		}
+	}
+	EXPECT_EQ(before, mem_blocks_list(blocks, MEM_BLOCKS_MAX)) TH_LOG("garbage changed the blocks");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "cycle.h"
+#include "accounting.h"
+#include "mem_blocks.h"
+#include "metrics.h"
+#include "sysfs_io.h"
+#include "test_driver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *const cycle_phase_names[PHASE_COUNT] = { "offline", "remove", "add", "online" };
+
+/* Offline retries on EBUSY/EAGAIN are bounded: a block that never goes
+ * offline is a result to report, not a hang. */
+#define OFFLINE_TRIES 20
+
+static uint64_t migrated_pages(void)
+{
+	struct acct_snapshot s;
+	char *text = sysfs_read_all("/proc/vmstat");
+
+	memset(&s, 0, sizeof(s));
+	if (!text)
+		return 0;
+	acct_parse_vmstat(text, &s);
+	free(text);
+	return s.pgmigrate_success;
+}
+
+int cycle_phase_run(enum cycle_phase phase, unsigned long block, int nid,
+		    struct phase_result *r)
+{
+	uint64_t t0, m0 = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (phase == PHASE_OFFLINE)
+		m0 = migrated_pages();
+	t0 = now_ns();
+	switch (phase) {
+	case PHASE_OFFLINE:
+		r->err = mem_block_offline_retry(block, OFFLINE_TRIES, &r->tries);
+		break;
+	case PHASE_REMOVE:
+		r->err = driver_remove(block);
+		break;
+	case PHASE_ADD:
+		r->err = driver_add(block, nid);
+		break;
+	default:
+		r->err = mem_block_set_state(block, "online_movable");
+		break;
+	}
+	r->ns = now_ns() - t0;
+	if (phase == PHASE_OFFLINE)
+		r->migrated = migrated_pages() - m0;
+	return r->err;
+}
+
+int cycle_block_restore(unsigned long block, int nid)
+{
+	int ret = 0;
+
+	if (mem_block_state(block) == BLOCK_ABSENT)
+		ret = driver_add(block, nid);
+	if (!ret && mem_block_state(block) == BLOCK_OFFLINE)
+		ret = mem_block_set_state(block, "online_movable");
+	return ret;
+}
+
+uint64_t env_u64(const char *name, uint64_t fallback)
+{
+	const char *v = getenv(name);
+	char *end;
+	uint64_t val;
+
+	if (!v || !*v)
+		return fallback;
+	val = strtoull(v, &end, 0);
+	return *end ? fallback : val;
+}
+
+uint64_t cycle_seed(void)
+{
+	uint64_t seed = env_u64("BOOTMEM_SEED", 0);
+
+	if (!seed)
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	return seed;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	int n = mem_blocks_list(all, MEM_BLOCKS_MAX), count = 0;
+	uint64_t s = seed | 1;
+
+	for (int i = 0; i < n && count < max; i++) {
+		struct block_info info;
+		char zone[32];
+
+		if (mem_block_state(all[i]) != BLOCK_ONLINE)
+			continue;
+		if (mem_block_zone(all[i], zone, sizeof(zone)) || strcmp(zone, "Movable"))
+			continue;
+		if (driver_loaded() && (driver_info(all[i], &info) || !info.boot))
+			continue;
+		out[count++] = all[i];
+	}
+	/* Fisher-Yates, so the seed alone decides the order. */
+	for (int i = count - 1; i > 0; i--) {
+		int j = xorshift(&s) % (i + 1);
+		unsigned long t = out[i];
+
+		out[i] = out[j];
+		out[j] = t;
+	}
+	return count;
+}
+
+int cycle_pick_and_mark(uint64_t seed, int skip, unsigned long *block, int *nid,
+			char *why, size_t len)
+{
+	static unsigned long cand[MEM_BLOCKS_MAX];
+	int n = cycle_movable_boot_blocks(seed, cand, MEM_BLOCKS_MAX);
+	int last = -ENOENT;
+
+	snprintf(why, len, "no online boot block in ZONE_MOVABLE (boot with movablecore=)");
+	for (int i = 0; i < n; i++) {
+		int ret = driver_mark(cand[i]);
+
+		if (ret == -EEXIST)
+			ret = 0;	/* marked by an earlier test; still boot memory */
+		if (ret) {
+			last = ret;
+			snprintf(why, len, "marking refused for every candidate, last: %s",
+				 strerror(-ret));
+			continue;
+		}
+		if (skip-- > 0)
+			continue;
+		*block = cand[i];
+		*nid = mem_block_node(cand[i]);
+		return 0;
+	}
+	return last;
+}
+
+const char *cycle_unavailable_reason(char *buf, size_t len)
+{
+	static unsigned long cand[MEM_BLOCKS_MAX];
+	int n;
+
+	if (driver_loaded())
+		return NULL;
+	n = cycle_movable_boot_blocks(1, cand, MEM_BLOCKS_MAX);
+	for (int i = 0; i < n; i++) {
+		int ret = mem_block_set_state(cand[i], "offline");
+
+		if (ret == -EPERM) {
+			snprintf(buf, len, "boot memory offline refused: EPERM "
+				 "(memory%lu; this kernel cannot remove boot memory)", cand[i]);
+			return buf;
+		}
+		if (!ret) {
+			mem_block_set_state(cand[i], "online_movable");
+			snprintf(buf, len, "test driver not loaded, though boot memory "
+				 "offline works (memory%lu)", cand[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "test driver not loaded and no movable boot block to probe");
+	return buf;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One boot memory block through offline -> remove -> add -> online_movable,
+ * phase by phase, with each phase's latency and the pages its offline
+ * migrated. Shared by the selftests and the stress drivers.
+ */
+#ifndef BOOTMEM_CYCLE_H
+#define BOOTMEM_CYCLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum cycle_phase { PHASE_OFFLINE, PHASE_REMOVE, PHASE_ADD, PHASE_ONLINE, PHASE_COUNT };
+
+extern const char *const cycle_phase_names[PHASE_COUNT];
+
+struct phase_result {
+	int err;		/* 0 or -errno */
+	uint64_t ns;
+	uint64_t migrated;	/* pgmigrate_success delta, offline only */
+	int tries;		/* offline attempts (EBUSY/EAGAIN retries) */
+};
+
+/* Runs one phase on @block (node @nid for add). */
+int cycle_phase_run(enum cycle_phase phase, unsigned long block, int nid,
+		    struct phase_result *r);
+/* Puts a block back online in ZONE_MOVABLE from whatever state it is in. */
+int cycle_block_restore(unsigned long block, int nid);
+
+/* The seed from BOOTMEM_SEED, or a fresh one; always printed by callers. */
+uint64_t cycle_seed(void);
+uint64_t env_u64(const char *name, uint64_t fallback);
+/*
+ * Online boot blocks in ZONE_MOVABLE, in seeded random order. Returns the
+ * count. Which of them can really go is found by marking them.
+ */
+int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max);
+/* Picks and marks one block from the candidates; -errno if none took. */
+int cycle_pick_and_mark(uint64_t seed, int skip, unsigned long *block, int *nid,
+			char *why, size_t len);
+/*
+ * Why the suite cannot run here, or NULL when it can: on an unpatched
+ * kernel this offlines a movable boot block to show the refusal.
+ */
+const char *cycle_unavailable_reason(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "kmsg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const splats[] = {
+	"WARNING:", "BUG:", "Bad page state", "Oops", "Unable to handle kernel",
+	"Kernel panic", "KASAN:", "blocked for more than",
+};
+
+bool kmsg_is_splat(const char *line)
+{
+	for (size_t i = 0; i < sizeof(splats) / sizeof(splats[0]); i++)
+		if (strstr(line, splats[i]))
+			return true;
+	return false;
+}
+
+void kmsg_watch_start(struct kmsg_watch *w)
+{
+	w->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (w->fd >= 0)
+		lseek(w->fd, 0, SEEK_END);
+}
+
+int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found)
+{
+	char rec[2048];
+	int n = 0;
+
+	if (found)
+		*found = false;
+	if (w->fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t r = read(w->fd, rec, sizeof(rec) - 1);
+		char *msg;
+
+		if (r < 0 && errno == EPIPE)
+			continue;	/* overwritten records: keep reading */
+		if (r <= 0)
+			break;
+		rec[r] = '\0';
+		/* "prio,seq,time,flags;message\n" */
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		msg[strcspn(msg, "\n")] = '\0';
+		if (kmsg_is_splat(msg) && n++ == 0 && len)
+			snprintf(splat, len, "%s", msg);
+		if (want && found && strstr(msg, want))
+			*found = true;
+	}
+	return n;
+}
+
+void kmsg_watch_stop(struct kmsg_watch *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+}

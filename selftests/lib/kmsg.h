@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel log since a point in time: each test watches it so that a
+ * WARN, BUG or "Bad page state" during the test fails that test by name,
+ * and a refusal can be matched to the line the kernel printed for it.
+ */
+#ifndef BOOTMEM_KMSG_H
+#define BOOTMEM_KMSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kmsg_watch {
+	int fd;
+};
+
+/* Starts watching from now on; fd < 0 when /dev/kmsg cannot be read. */
+void kmsg_watch_start(struct kmsg_watch *w);
+/*
+ * Reads what was logged since the last call. Returns the number of splat
+ * lines (WARNING:, BUG:, Bad page state, Oops, Unable to handle); the
+ * first goes to @splat. Lines containing @want (if not NULL) set *found.
+ */
+int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found);
+void kmsg_watch_stop(struct kmsg_watch *w);
+/* Is @line a splat? Split out for the unit tests. */
+bool kmsg_is_splat(const char *line);
+
+#endif

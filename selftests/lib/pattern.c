@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "pattern.h"
+
+#include <string.h>
+
+/* splitmix64: cheap, and every input bit reaches every output bit. */
+uint64_t pattern_word(uintptr_t addr, uint64_t seed)
+{
+	uint64_t z = (uint64_t)addr ^ (seed * 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void pattern_fill(void *buf, size_t len, uint64_t seed)
+{
+	volatile uint64_t *w = buf;
+
+	for (size_t i = 0; i < len / 8; i++)
+		w[i] = pattern_word((uintptr_t)&w[i], seed);
+}
+
+size_t pattern_check(const void *buf, size_t len, uint64_t seed, struct pattern_mismatch *m)
+{
+	const volatile uint64_t *w = buf;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < len / 8; i++) {
+		uint64_t want = pattern_word((uintptr_t)&w[i], seed);
+		uint64_t got = w[i];
+
+		if (got == want)
+			continue;
+		if (!m->count++) {
+			m->addr = (uintptr_t)&w[i];
+			m->expected = want;
+			m->actual = got;
+		}
+	}
+	return m->count;
+}

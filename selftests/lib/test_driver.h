@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Control of the test driver (fixtures/test_bootmem_hotplug), which gives
+ * user space mark/unmark/remove/add and a kernel-side view of a block.
+ */
+#ifndef BOOTMEM_TEST_DRIVER_H
+#define BOOTMEM_TEST_DRIVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define TEST_DRIVER_DIR "/sys/kernel/debug/test_bootmem_hotplug"
+
+struct map_view {
+	uint64_t start, end;			/* virtual range */
+	uint64_t mapped, unmapped;		/* pages */
+	uint64_t leaf_pud, leaf_pmd, leaf_pte, leaf_cont;
+	uint64_t writable_exec, not_rw_nx;	/* pages */
+};
+
+struct block_info {
+	unsigned long block;
+	uint64_t phys_start, phys_end;	/* [start, end) */
+	bool present, online, boot, marked, removed_by_driver;
+	int nid;
+	char zone[16];
+	struct map_view linear, vmemmap;
+	uint64_t pages_free, pages_reserved, pages_lru, pages_other, pages_offline;
+};
+
+bool driver_loaded(void);
+int driver_mark(unsigned long block);
+int driver_unmark(unsigned long block);
+int driver_remove(unsigned long block);
+int driver_add(unsigned long block, int nid);
+int driver_info(unsigned long block, struct block_info *info);
+/* Parses the text of the info file; split out for the unit tests. */
+int driver_parse_info(const char *text, struct block_info *info);
+/* Writes raw text to one of the driver's files; for the garbage tests. */
+int driver_write(const char *file, const char *text);
+
+#endif

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the suite's library, on files recorded from a real
+ * guest (fixtures/guest-snapshots): QEMU virt, -m 6G, movablecore=2G,
+ * 4K pages, memory block 44 (0x160000000-0x167ffffff) removed in the
+ * ".removed" files. Expected values come from that layout or from
+ * invariants between the files, never from the files themselves.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "lib/accounting.h"
+#include "lib/kmsg.h"
+#include "lib/mem_blocks.h"
+#include "lib/pattern.h"
+#include "lib/ptdump.h"
+#include "lib/sysfs_io.h"
+#include "lib/test_driver.h"
+
+#define GIB (1ULL << 30)
+#define PAGE 4096ULL
+#define RAM_START 0x40000000ULL
+#define RAM_END (RAM_START + 6 * GIB)	/* exclusive */
+#define MOVABLE_START (RAM_END - 2 * GIB)
+#define BLOCK44 0x160000000ULL
+#define BLOCK_BYTES 0x8000000ULL
+
+static char *fixture(const char *name)
+{
+	char path[512];
+	char *text;
+
+	snprintf(path, sizeof(path), "%s/%s.txt", getenv("FIXTURES") ?: "../fixtures/guest-snapshots", name);
+	text = sysfs_read_all(path);
+	if (!text) {
+		fprintf(stderr, "missing fixture %s\n", path);
+		exit(1);
+	}
+	return text;
+}
+
+static void take(struct acct_snapshot *s, const char *zoneinfo, const char *iomem)
+{
+	char *z = fixture(zoneinfo), *i = fixture(iomem), *m = fixture("meminfo.before");
+	char *n = fixture("node0-meminfo");
+
+	memset(s, 0, sizeof(*s));
+	acct_parse_zoneinfo(z, s);
+	acct_parse_iomem(i, s);
+	acct_parse_meminfo(m, s);
+	acct_parse_node_meminfo(n, 0, s);
+	free(z);
+	free(i);
+	free(m);
+	free(n);
+}
+
+TEST(zoneinfo_present_matches_the_guest_layout)
+{
+	struct acct_snapshot s;
+	const struct acct_zone *dma, *normal, *movable;
+
+	take(&s, "zoneinfo.before", "iomem.before");
+	dma = acct_zone(&s, 0, "DMA");
+	normal = acct_zone(&s, 0, "Normal");
+	movable = acct_zone(&s, 0, "Movable");
+	ASSERT_NE(NULL, dma);
+	ASSERT_NE(NULL, normal);
+	ASSERT_NE(NULL, movable);
+	EXPECT_EQ((4 * GIB - RAM_START) / PAGE, dma->present);	/* ZONE_DMA: below 4 GiB */
+	EXPECT_EQ(2 * GIB / PAGE, movable->present);		/* movablecore=2G */
+	EXPECT_EQ((MOVABLE_START - 4 * GIB) / PAGE, normal->present);
+	EXPECT_EQ(MOVABLE_START / PAGE, movable->start_pfn);
+	EXPECT_EQ(movable->present, movable->spanned);
+	EXPECT_GE(movable->present, movable->managed);
+	EXPECT_LT(0, movable->managed);
+}
+
+TEST(memtotal_is_the_sum_of_managed_pages)
+{
+	struct acct_snapshot s;
+
+	take(&s, "zoneinfo.before", "iomem.before");
+	EXPECT_EQ(s.mem_total_kb, acct_total_managed(&s) * PAGE / 1024);
+	EXPECT_EQ(s.mem_total_kb, s.node_total_kb[0]);	/* one node */
+}
+
+TEST(removed_block_leaves_zone_present_and_span_as_the_model_says)
+{
+	struct acct_snapshot a, b;
+	char why[512];
+
+	take(&a, "zoneinfo.before", "iomem.before");
+	take(&b, "zoneinfo.removed", "iomem.removed");
+	EXPECT_EQ(acct_zone(&a, 0, "Movable")->present - BLOCK_BYTES / PAGE,
+		  acct_zone(&b, 0, "Movable")->present);
+	/* Block 44 is inside the zone, so the span does not move. */
+	EXPECT_EQ(acct_zone(&a, 0, "Movable")->spanned, acct_zone(&b, 0, "Movable")->spanned);
+	EXPECT_LT(0, acct_compare(&a, &b, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "Movable present"));
+	EXPECT_EQ(0, acct_compare(&a, &a, why, sizeof(why)));
+}
+
+TEST(iomem_is_split_around_the_removed_block)
+{
+	struct acct_snapshot a, b;
+
+	take(&a, "zoneinfo.before", "iomem.before");
+	take(&b, "zoneinfo.removed", "iomem.removed");
+	ASSERT_EQ(1, a.nr_ram);
+	EXPECT_EQ(RAM_START, a.ram[0].start);
+	EXPECT_EQ(RAM_END - 1, a.ram[0].end);
+	EXPECT_TRUE(acct_ram_covers(&a, BLOCK44, BLOCK44 + BLOCK_BYTES - 1));
+	ASSERT_EQ(2, b.nr_ram);
+	EXPECT_FALSE(acct_ram_overlaps(&b, BLOCK44, BLOCK44 + BLOCK_BYTES - 1));
+	EXPECT_TRUE(acct_ram_exact(&b, RAM_START, BLOCK44 - 1));
+	EXPECT_TRUE(acct_ram_exact(&b, BLOCK44 + BLOCK_BYTES, RAM_END - 1));
+}
+
+TEST(one_leaked_page_is_a_difference)
+{
+	struct acct_snapshot a, b;
+	char why[512];
+
+	take(&a, "zoneinfo.before", "iomem.before");
+	b = a;
+	b.zones[b.nr_zones - 1].managed -= 1;
+	EXPECT_EQ(1, acct_compare(&a, &b, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "managed")) TH_LOG("%s", why);
+}
+
+static void block44_linear(uint64_t *start, uint64_t *end, const char *info_name)
+{
+	char *text = fixture(info_name);
+	struct block_info info;
+
+	if (driver_parse_info(text, &info))
+		exit(1);
+	*start = info.linear.start;
+	*end = info.linear.end;
+	free(text);
+}
+
+TEST(ptdump_maps_an_online_block_with_rw_nx_pages)
+{
+	struct ptdump pt;
+	struct ptdump_coverage c;
+	char *text = fixture("ptdump");
+	uint64_t start, end;
+
+	block44_linear(&start, &end, "info-block44-online");
+	ASSERT_EQ(0, ptdump_parse(text, &pt));
+	ptdump_cover(&pt, start, end, &c);
+	EXPECT_EQ(BLOCK_BYTES, c.mapped);
+	EXPECT_EQ(BLOCK_BYTES, c.pte);
+	EXPECT_EQ(0, c.not_rw_nx);
+	EXPECT_EQ(0, ptdump_count_wx(&pt, NULL));
+	ptdump_free(&pt);
+	free(text);
+}
+
+TEST(ptdump_holes_are_not_mappings)
+{
+	struct ptdump pt;
+	struct ptdump_coverage c;
+	char *text = fixture("ptdump.removed");
+	uint64_t start, end;
+
+	block44_linear(&start, &end, "info-block44-removed");
+	ASSERT_EQ(0, ptdump_parse(text, &pt));
+	ptdump_cover(&pt, start, end, &c);
+	EXPECT_EQ(0, c.mapped);
+	/* The neighbours stay mapped. */
+	ptdump_cover(&pt, start - BLOCK_BYTES, start, &c);
+	EXPECT_EQ(BLOCK_BYTES, c.mapped);
+	ptdump_cover(&pt, end, end + BLOCK_BYTES, &c);
+	EXPECT_EQ(BLOCK_BYTES, c.mapped);
+	ptdump_free(&pt);
+	free(text);
+}
+
+TEST(ptdump_finds_a_writable_executable_mapping)
+{
+	struct ptdump pt;
+	const struct ptdump_entry *wx = NULL;
+	const char *text =
+		"0xffff000000000000-0xffff000000200000   2M PMD   RW NX SHD AF  BLK UXN  MEM/NORMAL\n"
+		"0xffff000000200000-0xffff000000201000   4K PTE   RW x  SHD AF      UXN  MEM/NORMAL\n"
+		"0xffff000000201000-0xffff000000400000   2044K PTE\n";
+
+	ASSERT_EQ(0, ptdump_parse(text, &pt));
+	EXPECT_EQ(2, pt.nr);
+	EXPECT_EQ(1, ptdump_count_wx(&pt, &wx));
+	ASSERT_NE(NULL, wx);
+	EXPECT_EQ(0xffff000000200000ULL, wx->start);
+	ptdump_free(&pt);
+}
+
+TEST(driver_info_walk_is_consistent)
+{
+	char *text = fixture("info-block44-online");
+	struct block_info info;
+
+	ASSERT_EQ(0, driver_parse_info(text, &info));
+	EXPECT_EQ(44, info.block);
+	EXPECT_EQ(BLOCK44, info.phys_start);
+	EXPECT_EQ(BLOCK44 + BLOCK_BYTES, info.phys_end);
+	EXPECT_TRUE(info.present && info.online && info.boot);
+	EXPECT_STREQ("Movable", info.zone);
+	EXPECT_EQ(BLOCK_BYTES / PAGE, info.linear.mapped);
+	EXPECT_EQ(info.linear.end - info.linear.start, BLOCK_BYTES);
+	EXPECT_EQ((info.vmemmap.end - info.vmemmap.start) / PAGE, info.vmemmap.mapped);
+	EXPECT_EQ(info.pages_free + info.pages_reserved + info.pages_lru + info.pages_other +
+		  info.pages_offline, BLOCK_BYTES / PAGE);
+	free(text);
+	text = fixture("info-block44-removed");
+	ASSERT_EQ(0, driver_parse_info(text, &info));
+	EXPECT_FALSE(info.present);
+	EXPECT_TRUE(info.removed_by_driver);
+	EXPECT_EQ(0, info.linear.mapped);
+	EXPECT_EQ(0, info.vmemmap.mapped);
+	free(text);
+	EXPECT_EQ(-EINVAL, driver_parse_info("error=no block selected\n", &info));
+}
+
+TEST(memory_blocks_from_a_recorded_sysfs)
+{
+	char dir[] = "/tmp/bootmem-unit-XXXXXX", path[256], *text, *line;
+	unsigned long blocks[MEM_BLOCKS_MAX];
+	int n, expect = 0;
+	char zone[32];
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	text = fixture("memory-blocks");
+	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		char name[32], state[32], z[32] = "";
+		FILE *f;
+
+		if (sscanf(line, "%31s %31s %31s", name, state, z) < 2) {
+			snprintf(path, sizeof(path), "%s/block_size_bytes", dir);
+			f = fopen(path, "w");
+			fprintf(f, "%s\n", line);
+			fclose(f);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		mkdir(path, 0755);
+		snprintf(path, sizeof(path), "%s/%s/state", dir, name);
+		f = fopen(path, "w");
+		fprintf(f, "%s\n", state);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s/%s/valid_zones", dir, name);
+		f = fopen(path, "w");
+		fprintf(f, "%s\n", z);
+		fclose(f);
+		expect++;
+	}
+	free(text);
+	mem_blocks_sysfs_root = dir;
+	EXPECT_EQ(BLOCK_BYTES, mem_block_size());
+	n = mem_blocks_list(blocks, MEM_BLOCKS_MAX);
+	EXPECT_EQ(expect, n);
+	/* 6 GiB from 1 GiB in 128 MiB blocks, block 44 removed. */
+	EXPECT_EQ(6 * GIB / BLOCK_BYTES - 1, (uint64_t)n);
+	EXPECT_EQ(RAM_START / BLOCK_BYTES, blocks[0]);
+	EXPECT_EQ((int)BLOCK_ABSENT, (int)mem_block_state(44));
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(45));
+	ASSERT_EQ(0, mem_block_zone(45, zone, sizeof(zone)));
+	EXPECT_STREQ("Movable", zone);
+	ASSERT_EQ(0, mem_block_zone(20, zone, sizeof(zone)));
+	EXPECT_STREQ("DMA", zone);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	EXPECT_EQ(0, system(path));
+}
+
+TEST(pattern_names_the_flipped_byte)
+{
+	size_t len = 1 << 20;
+	unsigned char *buf = malloc(len);
+	struct pattern_mismatch m;
+
+	ASSERT_NE(NULL, buf);
+	pattern_fill(buf, len, 42);
+	EXPECT_EQ(0, pattern_check(buf, len, 42, &m));
+	buf[123457] ^= 0x10;
+	EXPECT_EQ(1, pattern_check(buf, len, 42, &m));
+	EXPECT_EQ((uintptr_t)&buf[123456], m.addr);	/* the word holding the byte */
+	EXPECT_NE(m.expected, m.actual);
+	/* Another seed, or the right data at another address, is caught too. */
+	buf[123457] ^= 0x10;
+	EXPECT_EQ(len / 8, pattern_check(buf, len, 43, &m));
+	memmove(buf, buf + 8, len - 8);
+	EXPECT_LT(len / 8 - 2, pattern_check(buf, len - 8, 42, &m));
+	free(buf);
+}
+
+TEST(splat_lines_are_recognised)
+{
+	EXPECT_TRUE(kmsg_is_splat("WARNING: CPU: 0 PID: 1 at arch/arm64/mm/mmu.c:886 free_hotplug_page_range"));
+	EXPECT_TRUE(kmsg_is_splat("BUG: Bad page state in process init  pfn:1bf3f1"));
+	EXPECT_TRUE(kmsg_is_splat("Unable to handle kernel paging request at virtual address ffff000120000000"));
+	EXPECT_FALSE(kmsg_is_splat("Boot memory [148000000 150000000] offlining attempted"));
+	EXPECT_FALSE(kmsg_is_splat("test_bootmem_hotplug: remove block 41: done"));
+}
+
+TEST_HARNESS_MAIN
