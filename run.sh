@@ -140,7 +140,7 @@ boot_status=$?
 [ -n "$keep" ] || rm -f "$image"
 
 echo
-python3 "$REPO_ROOT/ci/report.py" "$results" --boot-status "$boot_status"
+/usr/bin/python3 "$REPO_ROOT/ci/report.py" "$results" --boot-status "$boot_status"
 code=$?
 echo "  wall time: $(( $(date +%s) - t_start )) s"
 exit $code

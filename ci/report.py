@@ -66,9 +66,11 @@ def parse(console):
                 tests.append({"program": program, "name": program, "status": status,
                               "reason": (m.group(4) or "") + " " + (m.group(5) or ""), "log": []})
             continue
-        if body.startswith("METRIC "):
+        # "# METRIC {...}" from ksft_print_msg(), one more "# " per runner level.
+        m = re.match(r"^(?:# )*METRIC (\{.*\})\s*$", body)
+        if m:
             try:
-                metrics.append(json.loads(body[7:]))
+                metrics.append(json.loads(m.group(1)))
             except json.JSONDecodeError:
                 pass
             continue
@@ -89,6 +91,12 @@ def parse(console):
             else:
                 current["status"], current["reason"] = "pass", ""
             current = None
+    # A program the runner called ok but whose own results never reached the
+    # console proves nothing: its output was lost, so it cannot pass.
+    for t in tests:
+        if t["name"] == t["program"] and t["status"] == "pass":
+            t["status"] = "fail"
+            t["reason"] = "no per-test results on the console (output lost)"
     # A program that died mid-test leaves its running test without a result.
     return ktap, tests, metrics, splats, markers
 

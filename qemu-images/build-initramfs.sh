@@ -16,7 +16,7 @@ out=${3:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 
 stage="$BOOTMEM_CACHE/guest-stage"
 step "image: guest packages (arm64 .debs via apt-get download, cached)"
-python3 "$REPO_ROOT/qemu-images/guest-packages.py" "$BOOTMEM_CACHE" "$stage" ||
+/usr/bin/python3 "$REPO_ROOT/qemu-images/guest-packages.py" "$BOOTMEM_CACHE" "$stage" ||
 	die "could not stage the guest packages"
 
 step "image: cross-building the suite (static aarch64)"

@@ -17,6 +17,12 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
+# devtmpfs has no /dev/stdout: the kselftest runner writes test output to
+# it, and without the link that output lands in a file nobody reads.
+ln -sf /proc/self/fd /dev/fd
+ln -sf /proc/self/fd/0 /dev/stdin
+ln -sf /proc/self/fd/1 /dev/stdout
+ln -sf /proc/self/fd/2 /dev/stderr
 # The kselftest runner calls /usr/bin/timeout with --foreground.
 [ -x /usr/bin/timeout ] || ln -s /bin/timeout /usr/bin/timeout
 

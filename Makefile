@@ -1,0 +1,22 @@
+# bootmem-hotplug: top-level targets.
+#   make check         the project's tests (what CI runs): unit tests, patch
+#                      style, workflow lint, the QEMU run on the patched
+#                      kernel (must pass) and on Debian's stock kernel (must
+#                      be reported as refusing boot-memory offline)
+#   make check-series  every patch of the series builds on its own
+#   make mutants       inject each bug in fixtures/mutants and show the
+#                      suite catches it
+#   make run_tests     the kselftests on this machine (an arm64 board)
+.PHONY: check check-series mutants run_tests
+
+check:
+	@ci/check.sh
+
+check-series:
+	@ci/check-series.sh
+
+mutants:
+	@ci/run-mutants.sh
+
+run_tests:
+	@$(MAKE) -C selftests run_tests

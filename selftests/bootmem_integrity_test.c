@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Data survives boot memory hot-remove: workers hold address-tagged data
+ * in anonymous memory, transparent huge pages, shmem and mlocked memory,
+ * and verify it continuously while a boot block that holds their data
+ * goes through offline -> remove -> add -> online_movable, and once more
+ * at the end. The block is chosen after the data is in place, as the
+ * movable boot block holding the most of it, so offline must migrate:
+ * a cycle of an empty block proves nothing, and the test fails if no
+ * offline migrated a page.
+ *
+ * Needs: root, the test_bootmem_hotplug driver, movablecore=,
+ *        CONFIG_TRANSPARENT_HUGEPAGE.
+ * Knobs: BOOTMEM_DATA_MB (data per worker kind, default 160),
+ *        BOOTMEM_CYCLES (default 3), BOOTMEM_SEED.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib/harness_extra.h"
+#include "lib/cycle.h"
+#include "lib/kmsg.h"
+#include "lib/mem_blocks.h"
+#include "lib/metrics.h"
+#include "lib/pattern.h"
+#include "lib/test_driver.h"
+
+enum region_kind { REGION_ANON, REGION_THP, REGION_SHMEM, REGION_MLOCK, REGION_KINDS };
+static const char *const region_names[REGION_KINDS] = { "anon", "thp", "shmem", "mlocked" };
+
+struct worker_report {
+	atomic_int ready, stop;
+	atomic_ulong passes, bad_words;
+	uintptr_t addr;
+	uint64_t expected, actual;
+};
+
+struct shared {
+	struct worker_report w[REGION_KINDS];
+};
+
+static void *map_region(enum region_kind kind, size_t len)
+{
+	void *p;
+
+	switch (kind) {
+	case REGION_THP: {
+		size_t huge = 2UL << 20;
+		char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (raw == MAP_FAILED)
+			return NULL;
+		p = (void *)(((uintptr_t)raw + huge - 1) & ~(huge - 1));
+		madvise(p, len, MADV_HUGEPAGE);
+		return p;
+	}
+	case REGION_SHMEM: {
+		int fd = memfd_create("bootmem-integrity", 0);
+
+		if (fd < 0 || ftruncate(fd, len))
+			return NULL;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		close(fd);
+		return p == MAP_FAILED ? NULL : p;
+	}
+	default:
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		if (kind == REGION_MLOCK && mlock(p, len))
+			return NULL;
+		return p;
+	}
+}
+
+/* A worker fills its region, then verifies it until told to stop. */
+static void worker(enum region_kind kind, size_t len, uint64_t seed, struct worker_report *r)
+{
+	void *buf = map_region(kind, len);
+	struct pattern_mismatch m;
+
+	if (!buf)
+		_exit(2);
+	pattern_fill(buf, len, seed);
+	atomic_store(&r->ready, 1);
+	for (;;) {
+		int last = atomic_load(&r->stop);
+
+		if (pattern_check(buf, len, seed, &m)) {
+			if (!atomic_load(&r->bad_words)) {
+				r->addr = m.addr;
+				r->expected = m.expected;
+				r->actual = m.actual;
+			}
+			atomic_fetch_add(&r->bad_words, m.count);
+		}
+		atomic_fetch_add(&r->passes, 1);
+		/* The pass that saw "stop" is the final verification. */
+		if (last)
+			_exit(0);
+	}
+}
+
+FIXTURE(integrity) {
+	struct shared *sh;
+	pid_t pids[REGION_KINDS];
+	unsigned long block;
+	int nid;
+	uint64_t seed;
+	struct kmsg_watch kmsg;
+	bool ready;
+};
+
+/* The movable boot block holding the most in-use pages, marked. */
+static int pick_loaded_block(uint64_t seed, unsigned long *block, int *nid)
+{
+	static unsigned long cand[MEM_BLOCKS_MAX];
+	int n = cycle_movable_boot_blocks(seed, cand, MEM_BLOCKS_MAX);
+	uint64_t best = 0;
+	long chosen = -1;
+
+	for (int i = 0; i < n; i++) {
+		struct block_info info;
+
+		if (driver_info(cand[i], &info) || info.pages_reserved)
+			continue;
+		if (info.pages_lru + info.pages_other > best) {
+			best = info.pages_lru + info.pages_other;
+			chosen = cand[i];
+		}
+	}
+	if (chosen < 0)
+		return -ENOENT;
+	*block = chosen;
+	*nid = mem_block_node(chosen);
+	return 0;
+}
+
+FIXTURE_SETUP(integrity)
+{
+	char why[256];
+	const char *unavailable = cycle_unavailable_reason(why, sizeof(why));
+	size_t len = env_u64("BOOTMEM_DATA_MB", 160) << 20;
+	int ret;
+
+	self->ready = false;
+	if (unavailable)
+		SKIP(return, "%s", unavailable);
+	self->seed = cycle_seed();
+	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
+			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->sh);
+	memset(self->sh, 0, sizeof(*self->sh));
+	for (int k = 0; k < REGION_KINDS; k++) {
+		self->pids[k] = fork();
+		ASSERT_LE(0, self->pids[k]);
+		if (!self->pids[k])
+			worker(k, len, self->seed + k, &self->sh->w[k]);
+	}
+	for (int k = 0; k < REGION_KINDS; k++)
+		while (!atomic_load(&self->sh->w[k].ready)) {
+			int status;
+
+			ASSERT_EQ(0, waitpid(self->pids[k], &status, WNOHANG)) {
+				TH_LOG("%s worker could not set up its memory", region_names[k]);
+			}
+			usleep(20000);
+		}
+	ret = pick_loaded_block(self->seed, &self->block, &self->nid);
+	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds data");
+	ret = driver_mark(self->block);
+	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("marking memory%lu: %s", self->block, strerror(-ret));
+	TH_LOG("seed %#" PRIx64 ": block %lu, %zu MiB per region kind", self->seed, self->block, len >> 20);
+	kmsg_watch_start(&self->kmsg);
+	self->ready = true;
+}
+
+FIXTURE_TEARDOWN(integrity)
+{
+	char splat[512] = "";
+
+	for (int k = 0; k < REGION_KINDS && self->sh; k++)
+		if (self->pids[k] > 0) {
+			kill(self->pids[k], SIGKILL);
+			waitpid(self->pids[k], NULL, 0);
+		}
+	if (!self->ready)
+		return;
+	EXPECT_EQ(0, cycle_block_restore(self->block, self->nid));
+	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
+		TH_LOG("kernel splat: %s", splat);
+	}
+	kmsg_watch_stop(&self->kmsg);
+}
+
+TEST_F_TIMEOUT(integrity, data_survives_cycles_of_a_loaded_block, 3000)
+{
+	int cycles = env_u64("BOOTMEM_CYCLES", 3);
+	uint64_t migrated_total = 0;
+
+	REQUIRE_SETUP();
+	for (int c = 1; c <= cycles; c++) {
+		for (int p = 0; p < PHASE_COUNT; p++) {
+			struct phase_result r;
+			struct block_info info;
+			struct metric m;
+
+			if (p == PHASE_OFFLINE)
+				ASSERT_EQ(0, driver_info(self->block, &info));
+			ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r)) {
+				TH_LOG("cycle %d %s of memory%lu: %s (%d tries)", c,
+				       cycle_phase_names[p], self->block, strerror(-r.err), r.tries);
+			}
+			metric_begin(&m, "integrity", "phase");
+			metric_u64(&m, "cycle", c);
+			metric_str(&m, "phase", cycle_phase_names[p]);
+			metric_str(&m, "block_kind", c == 1 ? "boot" : "hotadded");
+			metric_ms(&m, "ms", r.ns);
+			if (p == PHASE_OFFLINE) {
+				metric_u64(&m, "migrated_pages", r.migrated);
+				metric_u64(&m, "in_use_pages", info.pages_lru + info.pages_other);
+				metric_u64(&m, "tries", r.tries);
+				migrated_total += r.migrated;
+				ksft_print_msg("cycle %d: offline migrated %" PRIu64 " pages (%" PRIu64
+					       " in use) in %.1f ms\n", c, r.migrated,
+					       info.pages_lru + info.pages_other, r.ns / 1e6);
+			}
+			metric_emit(&m);
+		}
+		/* Let every worker see the block back before the next cycle. */
+		for (int k = 0; k < REGION_KINDS; k++) {
+			unsigned long seen = atomic_load(&self->sh->w[k].passes);
+
+			while (atomic_load(&self->sh->w[k].passes) < seen + 1)
+				usleep(10000);
+		}
+	}
+	for (int k = 0; k < REGION_KINDS; k++)
+		atomic_store(&self->sh->w[k].stop, 1);
+	for (int k = 0; k < REGION_KINDS; k++) {
+		struct worker_report *r = &self->sh->w[k];
+		int status;
+
+		ASSERT_EQ(self->pids[k], waitpid(self->pids[k], &status, 0));
+		self->pids[k] = 0;
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		EXPECT_EQ(0, atomic_load(&r->bad_words)) {
+			TH_LOG("%s: %lu corrupted words, first at %#lx: expected %#" PRIx64
+			       ", found %#" PRIx64, region_names[k], atomic_load(&r->bad_words),
+			       (unsigned long)r->addr, r->expected, r->actual);
+		}
+		ksft_print_msg("%s: %lu verification passes, %lu bad words\n", region_names[k],
+			       atomic_load(&r->passes), atomic_load(&r->bad_words));
+	}
+	EXPECT_LT(0, migrated_total) TH_LOG("no offline migrated a page: the block was empty");
+}
+
+TEST_HARNESS_MAIN
