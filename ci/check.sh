@@ -42,8 +42,11 @@ else
 fi
 
 step "check: checkpatch --strict on the series and the test driver"
-if "$ksrc/scripts/checkpatch.pl" --strict -q fixtures/patches/*.patch > "$log/checkpatch.log" 2>&1 &&
-   "$ksrc/scripts/checkpatch.pl" --strict -q --no-tree -f fixtures/test_bootmem_hotplug/test_bootmem_hotplug.c >> "$log/checkpatch.log" 2>&1; then
+# From inside the kernel tree: run from our git checkout, checkpatch takes
+# a tracked .patch for a source file and checks the diff's own lines.
+if (cd "$ksrc" && scripts/checkpatch.pl --strict -q "$REPO_ROOT"/fixtures/patches/*.patch &&
+    scripts/checkpatch.pl --strict -q --no-tree -f \
+	"$REPO_ROOT/fixtures/test_bootmem_hotplug/test_bootmem_hotplug.c") > "$log/checkpatch.log" 2>&1; then
 	pass "checkpatch --strict: series and driver clean"
 else
 	cat "$log/checkpatch.log"; fail "checkpatch --strict"

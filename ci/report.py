@@ -26,7 +26,9 @@ from pathlib import Path
 SPLATS = ["Kernel panic", "Oops", "BUG:", "WARNING:", "Bad page state", "KASAN",
           "Unable to handle kernel", "hung_task", "blocked for more than"]
 KMSG = re.compile(r"^\[\s*\d+\.\d+\]")
-RESULT = re.compile(r"^(not ok|ok) (\d+)(?: (.*?))?(?: # (SKIP|TODO|TIMEOUT|exit=\d+)\s*(.*))?$")
+# "ok 3 name", "ok 3 # SKIP reason", "not ok 3 name # TIMEOUT 45 seconds":
+# the name never starts with "#", or a skip would read as a pass.
+RESULT = re.compile(r"^(not ok|ok) (\d+)(?: ([^#]*?))?\s*(?:# (SKIP|TODO|TIMEOUT|exit=\d+)\s*(.*))?$")
 
 
 def parse(console):
