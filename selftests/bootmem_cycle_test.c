@@ -321,4 +321,114 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 	check_neighbour(_metadata, &above, self->block + 1);
 }
 
+FIXTURE(every_block) {
+	unsigned long blocks[MEM_BLOCKS_MAX];
+	int nids[MEM_BLOCKS_MAX];
+	int nr;
+	struct kmsg_watch kmsg;
+	bool ready;
+};
+
+FIXTURE_SETUP(every_block)
+{
+	static unsigned long cand[MEM_BLOCKS_MAX];
+	char why[256];
+	const char *unavailable = cycle_unavailable_reason(why, sizeof(why));
+	int n;
+
+	self->ready = false;
+	self->nr = 0;
+	if (unavailable)
+		SKIP(return, "%s", unavailable);
+	n = cycle_movable_boot_blocks(cycle_seed(), cand, MEM_BLOCKS_MAX);
+	for (int i = 0; i < n; i++) {
+		int ret = driver_mark(cand[i]);
+
+		/* Blocks holding boot reservations are refused (EBUSY): skip them. */
+		if (ret && ret != -EEXIST)
+			continue;
+		self->blocks[self->nr] = cand[i];
+		self->nids[self->nr++] = mem_block_node(cand[i]);
+	}
+	if (!self->nr)
+		SKIP(return, "no movable boot block could be marked");
+	kmsg_watch_start(&self->kmsg);
+	self->ready = true;
+}
+
+FIXTURE_TEARDOWN(every_block)
+{
+	char splat[512] = "";
+
+	if (!self->ready)
+		return;
+	for (int i = 0; i < self->nr; i++) {
+		struct block_info info;
+
+		EXPECT_EQ(0, cycle_block_restore(self->blocks[i], self->nids[i]));
+		if (!driver_info(self->blocks[i], &info) && info.boot && info.marked)
+			driver_unmark(self->blocks[i]);
+	}
+	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
+		TH_LOG("kernel splat during the test: %s", splat);
+	}
+	kmsg_watch_stop(&self->kmsg);
+}
+
+/*
+ * Every movable boot block that can be marked goes through BOOTMEM_CYCLES
+ * full cycles, one block after the other: its first remove gives back
+ * exactly its boot memmap and page tables, and from the second cycle on
+ * the counters after each phase repeat exactly.
+ */
+TEST_F_TIMEOUT(every_block, every_marked_block_cycles_without_drift, 3600)
+{
+	int cycles = env_u64("BOOTMEM_CYCLES", 3);
+	char why[512];
+
+	REQUIRE_SETUP();
+	if (cycles < 2)
+		cycles = 2;
+	ksft_print_msg("%d marked movable boot blocks, %d cycles each\n", self->nr, cycles);
+	for (int i = 0; i < self->nr; i++) {
+		unsigned long block = self->blocks[i];
+		struct acct_snapshot steady[PHASE_COUNT], now, before_remove;
+		struct block_info info;
+		uint64_t freed;
+
+		ASSERT_EQ(0, driver_info(block, &info));
+		freed = info.vmemmap.mapped + info.linear.leaf_pte * 8 / getpagesize();
+		for (int c = 1; c <= cycles; c++) {
+			for (int p = 0; p < PHASE_COUNT; p++) {
+				struct phase_result r;
+
+				if (p == PHASE_REMOVE)
+					ASSERT_EQ(0, acct_take(&before_remove));
+				ASSERT_EQ(0, cycle_phase_run(p, block, self->nids[i], &r)) {
+					TH_LOG("memory%lu cycle %d %s: %s", block, c,
+					       cycle_phase_names[p], strerror(-r.err));
+				}
+				emit_phase("every_block", c, p, c == 1, &r);
+				ASSERT_EQ(0, acct_take(&now));
+				if (c == 1 && p == PHASE_REMOVE) {
+					EXPECT_EQ(acct_total_managed(&before_remove) + freed,
+						  acct_total_managed(&now)) {
+						TH_LOG("memory%lu: first remove gave back %" PRId64
+						       " pages, model %" PRIu64, block,
+						       (int64_t)(acct_total_managed(&now) -
+							         acct_total_managed(&before_remove)), freed);
+					}
+				}
+				if (c == 2)
+					steady[p] = now;
+				else if (c > 2)
+					EXPECT_EQ(0, acct_compare(&steady[p], &now, why, sizeof(why))) {
+						TH_LOG("memory%lu drift at cycle %d %s: %s", block, c,
+						       cycle_phase_names[p], why);
+					}
+			}
+		}
+	}
+}
+
 TEST_HARNESS_MAIN
