@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # bootmem-hotplug: build the patched arm64 kernel and the test image, boot
 # it in QEMU, run the suite, and report. Run ./run.sh --help.
+# Parsed whole before it runs, so editing this file during a long run
+# cannot change what the run executes.
+{
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")" && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
@@ -13,12 +16,15 @@ Installs what is missing (Debian packages), builds the arm64 kernel with the
 boot memory hot-remove series and the test image, boots it in
 qemu-system-aarch64, runs the suite and writes results/<time>/.
 
-  --quick              the CI-sized plan: every test, 3 cycles (default plan)
+  --quick              the CI-sized plan: every test, 3 cycles, 60 s of stress
+                       (the default plan has 180 s of stress)
   --tests LIST         comma-separated test programs (bootmem_cycle_test,...)
   --cycles N           cycles for the zero-drift test (3..64, default 3)
   --seed N             block-choice seed, to repeat a run (default: random)
   --duration SEC       wall-clock limit for the guest (default: from the plan)
-  --soak DURATION      soak mode for this many hours (e.g. 0.5h, 2h) [stress]
+  --stress SEC         seconds of stress under pressure after the tests (0: none)
+  --pressure PCT       memory held during stress/soak, % of MemTotal (50..95)
+  --soak DURATION      soak for this many hours (e.g. 0.5h, 2h) instead
   --mem SIZE           guest RAM, e.g. 6G (default 6G)
   --movable SIZE       movablecore= for the guest (default: a third of --mem)
   --smp N              guest CPUs (default 2)
@@ -52,12 +58,17 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 	echo "$v"
 }
 
-tests=all cycles=3 seed=0 duration= soak= mem=6G movable= smp=2 numa= append=
+tests=all cycles=3 seed=0 duration= soak= stress=180 pressure=80 mem=6G movable= smp=2 numa= append=
 tree= stock= variant=base results= keep= extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
-	--quick) shift ;;
+	--quick) stress=60; shift ;;
+	--stress) need_arg "$@"; stress=$2; shift 2
+		  case $stress in ''|*[!0-9]*) bad "--stress takes seconds, got '$stress'" ;; esac ;;
+	--pressure) need_arg "$@"; pressure=$2; shift 2
+		    case $pressure in ''|*[!0-9]*) bad "--pressure takes a percentage" ;; esac
+		    [ "$pressure" -ge 50 ] && [ "$pressure" -le 95 ] || bad "--pressure must be 50..95" ;;
 	--tests) need_arg "$@"; tests=$2; shift 2
 		 case $tests in *[!a-z0-9_,]*) bad "--tests takes names like bootmem_cycle_test,bootmem_refusal_test" ;; esac ;;
 	--cycles) need_arg "$@"; cycles=$2; shift 2
@@ -121,11 +132,15 @@ fi
 image="$results/initramfs.cpio.gz"
 "$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$image" || exit 2
 
-plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed"
-[ -n "$soak" ] && plan="$plan bh_stress=soak:${soak%h}"
+plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure"
+if [ -n "$soak" ]; then
+	plan="$plan bh_stress=soak:${soak%h}"
+elif [ "$stress" != 0 ]; then
+	plan="$plan bh_stress=$stress"
+fi
 cmdline="console=ttyAMA0 loglevel=5 movablecore=$movable oops=panic panic=-1 panic_on_warn=0 $plan $append"
 if [ -z "$duration" ]; then
-	duration=$(( 900 + cycles * 60 ))
+	duration=$(( 900 + cycles * 60 + stress ))
 	[ -n "$soak" ] && duration=$(awk -v h="${soak%h}" 'BEGIN { printf "%d", h * 3600 + 1200 }')
 fi
 {
@@ -144,3 +159,5 @@ echo
 code=$?
 echo "  wall time: $(( $(date +%s) - t_start )) s"
 exit $code
+exit
+}

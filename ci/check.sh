@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # make check: every check the project has, each counted once, ending with
 # the plain "N passed, N failed" line. Exits non-zero on any failure.
+# Parsed whole before it runs, so editing this file during a long run
+# cannot change what the run executes.
+{
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
@@ -88,3 +91,5 @@ echo
 for f in ${failures[@]+"${failures[@]}"}; do echo "failed: $f"; done
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
+exit
+}

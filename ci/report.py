@@ -85,6 +85,14 @@ def parse(console):
         if current:
             current["log"].append(body)
         m = RESULT.match(body)
+        if m and not current:
+            # kselftest.h style (ksft_test_result): a result with no RUN line.
+            desc = (m.group(3) or "").strip()
+            name = f"{program}.{desc.split(':', 1)[0]}" if desc else f"{program}.{m.group(2)}"
+            status = "fail" if m.group(1) == "not ok" else ("skip" if m.group(4) == "SKIP" else "pass")
+            tests.append({"program": program, "name": name, "status": status,
+                          "reason": desc if status == "fail" else (m.group(5) or ""), "log": []})
+            continue
         if m and current:
             if m.group(1) == "not ok":
                 current["status"], current["reason"] = "fail", ""

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # make mutants: prove the suite fails when the kernel is broken. Each
 # fixtures/mutants/*.patch injects one bug on top of the series; its header
-# names the tests that must catch it ("Tests:") and extra kernel command
-# line if any ("Append:"). A mutant is caught when run.sh exits 1 (a test
+# names the tests that must catch it ("Tests:"), extra kernel command line
+# if any ("Append:") and seconds of stress if any ("Stress:"). A mutant is caught when run.sh exits 1 (a test
 # failed, the kernel splatted or the guest died); one that passes, or that
 # only skips, survived, and that fails this target.
 #
 #   ci/run-mutants.sh [NAME...]      default: every mutant
+# Parsed whole before it runs, so editing this file during a long run
+# cannot change what the run executes.
+{
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
@@ -27,8 +30,10 @@ for m in "${mutants[@]}"; do
 	name=$(basename "$m" .patch)
 	tests=$(sed -n 's/^Tests: //p' "$m" | head -1)
 	append=$(sed -n 's/^Append: //p' "$m" | head -1)
+	# Stress only where the header asks for it: it costs minutes per mutant.
+	stress=$(sed -n 's/^Stress: //p' "$m" | head -1)
 	step "mutant $name: tests ${tests:-all}${append:+, append $append}"
-	args=(--extra-patch "$m" --results "$out/$name" --seed 1)
+	args=(--extra-patch "$m" --results "$out/$name" --seed 1 --stress "${stress:-0}")
 	[ -n "$tests" ] && args+=(--tests "$tests")
 	[ -n "$append" ] && args+=(--append "$append")
 	./run.sh "${args[@]}" > "$out/$name.log" 2>&1
@@ -48,3 +53,5 @@ echo
 printf '%s\n' "${table[@]}" | tee "$out/summary.txt"
 echo "$caught caught, $survived survived"
 [ "$survived" = 0 ]
+exit
+}

@@ -11,6 +11,9 @@
 # by its own PID.
 # Exit: 0 the guest finished the plan; 1 it died (panic/oops); 124 the
 # watchdog killed it.
+# Parsed whole before it runs, so editing this file during a long run
+# cannot change what the run executes.
+{
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -64,3 +67,5 @@ wait "$qpid" 2>/dev/null
 sleep 1
 grep -q '^BOOTMEM-HOTPLUG: DONE' "$console" && exit 0
 exit 1
+exit
+}

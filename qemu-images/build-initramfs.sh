@@ -7,6 +7,9 @@
 #   - the test driver module, when the kernel has one.
 #
 #   build-initramfs.sh KSRC KERNEL_DIR OUT.cpio.gz
+# Parsed whole before it runs, so editing this file during a long run
+# cannot change what the run executes.
+{
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -45,13 +48,16 @@ done
 echo $progs > "$root/kselftest/bootmem_hotplug/TESTS"
 cp "$REPO_ROOT/selftests/settings" "$REPO_ROOT/selftests/config" "$root/kselftest/bootmem_hotplug/"
 if [ -d "$suite_out/stress" ]; then
-	cp -a "$suite_out/stress"/. "$root/stress/"
-	cp "$REPO_ROOT"/stress/*.sh "$root/stress/" 2>/dev/null || true
+	install -m 0755 "$suite_out/stress/bootmem_stress" "$root/stress/"
+	cp "$REPO_ROOT/stress/settings" "$root/stress/"
 fi
 if [ -f "$kdir/test_bootmem_hotplug.ko" ]; then
 	cp "$kdir/test_bootmem_hotplug.ko" "$root/lib/modules/"
 fi
+cp "$kdir"/modules/*.ko "$root/lib/modules/" 2>/dev/null || true
 
 step "image: packing $(du -sh "$root" | cut -f1) into $(basename "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$out.tmp")
 mv "$out.tmp" "$out"
+exit
+}

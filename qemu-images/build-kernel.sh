@@ -17,6 +17,9 @@
 #
 # Prints the kernel directory (Image, config, test_bootmem_hotplug.ko) on
 # stdout.
+# Parsed whole before it runs, so editing this file during a long run
+# cannot change what the run executes.
+{
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -134,6 +137,11 @@ else
 	# the refusal instead of cycling.
 	step "kernel: test driver does not build against this kernel (no marking API?): $work/module.log"
 fi
+# Fault injection at MEM_GOING_OFFLINE/MEM_GOING_ONLINE, for the fault tests.
+mkdir -p "$kdir/modules"
+for m in lib/notifier-error-inject.ko lib/memory-notifier-error-inject.ko; do
+	[ -f "$out/$m" ] && cp "$out/$m" "$kdir/modules/"
+done
 if [ "$kdir" != "$work" ]; then
 	cp "$out/arch/arm64/boot/Image" "$kdir/Image.tmp"
 	cp "$out/.config" "$kdir/config"
@@ -143,3 +151,5 @@ else
 	cp "$out/arch/arm64/boot/Image" "$kdir/Image"
 fi
 echo "$kdir"
+exit
+}

@@ -6,7 +6,8 @@
 #   bh_tests   space-free comma list of programs to run (default: all)
 #   bh_cycles  cycles for the drift test (BOOTMEM_CYCLES)
 #   bh_seed    block-choice seed (BOOTMEM_SEED); 0 picks one
-#   bh_stress  stress/soak plan for stress/run-stress.sh, if any
+#   bh_stress  seconds of stress/bootmem_stress after the selftests, or
+#              soak:HOURS for a soak; bh_pressure is its %% of MemTotal
 # Everything is printed on the console, which is the only channel to the
 # host: KTAP from the kernel's kselftest runner, "# METRIC {json}" lines,
 # and markers the host uses to know how far the guest got.
@@ -23,6 +24,8 @@ ln -sf /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
 ln -sf /proc/self/fd/2 /dev/stderr
+# POSIX shared memory (stress-ng --shm) lives on /dev/shm.
+mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 # The kselftest runner calls /usr/bin/timeout with --foreground.
 [ -x /usr/bin/timeout ] || ln -s /bin/timeout /usr/bin/timeout
 
@@ -35,6 +38,11 @@ if [ -f /lib/modules/test_bootmem_hotplug.ko ]; then
 else
 	echo "BOOTMEM-HOTPLUG: no test driver in this image (stock kernel?)"
 fi
+
+# Memory notifier error injection, for the fault tests (order matters).
+for m in notifier-error-inject memory-notifier-error-inject; do
+	[ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
+done
 
 export BOOTMEM_CYCLES=${bh_cycles:-3}
 export BOOTMEM_SEED=${bh_seed:-0}
@@ -52,8 +60,20 @@ echo "BOOTMEM-HOTPLUG: BEGIN KTAP"
 run_many $tests
 echo "BOOTMEM-HOTPLUG: END KTAP"
 
-if [ -n "$bh_stress" ] && [ -x /stress/run-stress.sh ]; then
-	/stress/run-stress.sh "$bh_stress"
+# Stress or soak after the selftests, through the same runner; its own
+# settings file (timeout=0) lets a soak run for hours.
+if [ -n "$bh_stress" ] && [ -x /stress/bootmem_stress ]; then
+	case $bh_stress in
+	soak:*) args="--soak-hours ${bh_stress#soak:} --pressure ${bh_pressure:-85}" ;;
+	*) args="--duration $bh_stress --pressure ${bh_pressure:-80}" ;;
+	esac
+	[ "$BOOTMEM_SEED" != 0 ] && args="$args --seed $BOOTMEM_SEED"
+	export KSELFTEST_BOOTMEM_STRESS_ARGS="$args"
+	cd /stress
+	BASE_DIR=/
+	echo "BOOTMEM-HOTPLUG: BEGIN KTAP"
+	run_many ./bootmem_stress
+	echo "BOOTMEM-HOTPLUG: END KTAP"
 fi
 
 echo "BOOTMEM-HOTPLUG: DONE"

@@ -121,12 +121,14 @@ def main():
         run(["dpkg-deb", "-x", deb_path(p, deb_dir), root])
 
     missing = set()
-    closure = set()
+    closure = set()     # files to copy, links included
+    processed = set()   # files whose own NEEDED entries were read
     todo = [os.path.join(root, b) for bins in TOOLS.values() for b in bins]
     while todo:
         path = todo.pop()
-        if path in closure:
+        if path in processed:
             continue
+        processed.add(path)
         closure.add(path)
         for so in needed(path):
             lib = find_lib(root, so)

@@ -64,6 +64,8 @@ FIXTURE_TEARDOWN(bootmem)
 	char splat[512] = "";
 	struct block_info info;
 
+	TEARDOWN_BEGIN();
+
 	if (!self->ready)
 		return;
 	EXPECT_EQ(0, cycle_block_restore(self->block, self->nid)) {
@@ -359,6 +361,8 @@ FIXTURE_SETUP(every_block)
 FIXTURE_TEARDOWN(every_block)
 {
 	char splat[512] = "";
+
+	TEARDOWN_BEGIN();
 
 	if (!self->ready)
 		return;

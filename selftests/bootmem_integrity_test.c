@@ -189,6 +189,8 @@ FIXTURE_TEARDOWN(integrity)
 {
 	char splat[512] = "";
 
+	TEARDOWN_BEGIN();
+
 	for (int k = 0; k < REGION_KINDS && self->sh; k++)
 		if (self->pids[k] > 0) {
 			kill(self->pids[k], SIGKILL);

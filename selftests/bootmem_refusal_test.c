@@ -52,6 +52,8 @@ FIXTURE_TEARDOWN(refusal)
 {
 	char splat[512] = "";
 
+	TEARDOWN_BEGIN();
+
 	if (!self->ready)
 		return;
 	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {

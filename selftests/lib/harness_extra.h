@@ -5,6 +5,9 @@
  * - A SKIP() in FIXTURE_SETUP marks the test skipped but still runs its
  *   body. Every body starts with REQUIRE_SETUP(), so a skipped setup ends
  *   the test with the setup's reason.
+ * - After a failed ASSERT the harness leaves _metadata->trigger set, so
+ *   the first EXPECT in FIXTURE_TEARDOWN runs its failure block (TH_LOG)
+ *   although its check passed. Teardowns start with TEARDOWN_BEGIN().
  * - A program whose every test skipped exits 0, which the kselftest runner
  *   reports as "ok": a skip counted as a pass. At exit, such a program
  *   exits with KSFT_SKIP instead, so the runner says "# SKIP".
@@ -22,6 +25,8 @@
 	if (_metadata->skip || !self->ready)	\
 		return;				\
 } while (0)
+
+#define TEARDOWN_BEGIN() (_metadata->trigger = 0)
 
 static pid_t harness_parent;
 

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Injected failures leave everything consistent. A failure injected at
+ * MEM_GOING_OFFLINE, at MEM_GOING_ONLINE, or in a slab allocation during
+ * add must leave the block in the state it was in, every exact counter
+ * (zones, MemTotal, node meminfo, iomem) unchanged, and the data held
+ * elsewhere intact; and a retry without the fault must succeed.
+ *
+ * Needs: root, the test_bootmem_hotplug driver, movablecore=,
+ *        CONFIG_MEMORY_NOTIFIER_ERROR_INJECT (module loaded) and
+ *        CONFIG_FAILSLAB with CONFIG_FAULT_INJECTION_DEBUG_FS.
+ * Restores: the injectors are disarmed and the block is put back online.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib/harness_extra.h"
+#include "lib/accounting.h"
+#include "lib/cycle.h"
+#include "lib/fault_inject.h"
+#include "lib/kmsg.h"
+#include "lib/mem_blocks.h"
+#include "lib/metrics.h"
+#include "lib/pattern.h"
+#include "lib/test_driver.h"
+
+#define DATA_BYTES (64UL << 20)
+
+FIXTURE(fault) {
+	unsigned long block;
+	int nid;
+	uint64_t seed;
+	char *data;
+	struct kmsg_watch kmsg;
+	bool ready;
+};
+
+FIXTURE_SETUP(fault)
+{
+	char why[256];
+	const char *unavailable = cycle_unavailable_reason(why, sizeof(why));
+
+	self->ready = false;
+	if (unavailable)
+		SKIP(return, "%s", unavailable);
+	if (!fault_notifier_available())
+		SKIP(return, "memory notifier error injection not loaded (CONFIG_MEMORY_NOTIFIER_ERROR_INJECT)");
+	self->seed = cycle_seed();
+	if (cycle_pick_and_mark(self->seed, 0, &self->block, &self->nid, why, sizeof(why)))
+		SKIP(return, "%s", why);
+	/* Data held elsewhere that no failure may disturb. */
+	self->data = mmap(NULL, DATA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->data);
+	pattern_fill(self->data, DATA_BYTES, self->seed);
+	TH_LOG("seed %#" PRIx64 ": block %lu", self->seed, self->block);
+	kmsg_watch_start(&self->kmsg);
+	self->ready = true;
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	char splat[512] = "";
+	struct block_info info;
+	struct pattern_mismatch m;
+
+	TEARDOWN_BEGIN();
+
+	fault_notifier_set("MEM_GOING_OFFLINE", 0);
+	fault_notifier_set("MEM_GOING_ONLINE", 0);
+	if (fault_slab_available())
+		fault_slab_disarm();
+	if (!self->ready)
+		return;
+	EXPECT_EQ(0, pattern_check(self->data, DATA_BYTES, self->seed, &m)) {
+		TH_LOG("data corrupted at %#lx: expected %#" PRIx64 ", found %#" PRIx64,
+		       (unsigned long)m.addr, m.expected, m.actual);
+	}
+	EXPECT_EQ(0, cycle_block_restore(self->block, self->nid));
+	if (!driver_info(self->block, &info) && info.boot && info.marked)
+		driver_unmark(self->block);
+	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
+		TH_LOG("kernel splat: %s", splat);
+	}
+	kmsg_watch_stop(&self->kmsg);
+}
+
+static void expect_unchanged(struct __test_metadata *_metadata, const struct acct_snapshot *before,
+			     const char *what)
+{
+	struct acct_snapshot now;
+	char why[512];
+
+	ASSERT_EQ(0, acct_take(&now));
+	EXPECT_EQ(0, acct_compare(before, &now, why, sizeof(why))) {
+		TH_LOG("after %s: %s", what, why);
+	}
+}
+
+TEST_F(fault, failed_going_offline_leaves_block_online_and_counters_exact)
+{
+	struct acct_snapshot before;
+	struct phase_result r;
+
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, acct_take(&before));
+	ASSERT_EQ(0, fault_notifier_set("MEM_GOING_OFFLINE", ENOMEM));
+	EXPECT_EQ(-ENOMEM, mem_block_set_state(self->block, "offline"));
+	ASSERT_EQ(0, fault_notifier_set("MEM_GOING_OFFLINE", 0));
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+	expect_unchanged(_metadata, &before, "a failed offline");
+	/* The retry, and the rest of the cycle, work. */
+	for (int p = 0; p < PHASE_COUNT; p++) {
+		ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r)) {
+			TH_LOG("retry %s: %s", cycle_phase_names[p], strerror(-r.err));
+		}
+	}
+}
+
+TEST_F(fault, failed_going_online_leaves_block_offline_and_counters_exact)
+{
+	struct acct_snapshot before;
+	struct phase_result r;
+
+	REQUIRE_SETUP();
+	for (int p = PHASE_OFFLINE; p <= PHASE_ADD; p++) {
+		ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r));
+	}
+	ASSERT_EQ(0, acct_take(&before));
+	ASSERT_EQ(0, fault_notifier_set("MEM_GOING_ONLINE", ENOMEM));
+	EXPECT_EQ(-ENOMEM, mem_block_set_state(self->block, "online_movable"));
+	ASSERT_EQ(0, fault_notifier_set("MEM_GOING_ONLINE", 0));
+	EXPECT_EQ((int)BLOCK_OFFLINE, (int)mem_block_state(self->block));
+	expect_unchanged(_metadata, &before, "a failed online");
+	ASSERT_EQ(0, cycle_phase_run(PHASE_ONLINE, self->block, self->nid, &r));
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+}
+
+/*
+ * Fail one slab allocation at increasing depths of add_memory(): each
+ * failed add must leave the block absent with the counters and iomem
+ * exactly as before; an add the fault did not stop must be a normal,
+ * offline block. At least one depth must really fail.
+ */
+TEST_F(fault, failed_slab_allocation_during_add_leaves_nothing_behind)
+{
+	static const unsigned long depths[] = { 0, 256, 1024, 4096, 16384, 65536 };
+	struct acct_snapshot before;
+	struct phase_result r;
+	int failures = 0;
+
+	REQUIRE_SETUP();
+	if (!fault_slab_available())
+		SKIP(return, "failslab not available (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
+	ASSERT_EQ(0, cycle_phase_run(PHASE_REMOVE, self->block, self->nid, &r));
+	ASSERT_EQ(0, acct_take(&before));
+	for (size_t i = 0; i < sizeof(depths) / sizeof(depths[0]); i++) {
+		int ret;
+		struct metric m;
+
+		ASSERT_EQ(0, fault_slab_arm(depths[i]));
+		ret = driver_add(self->block, self->nid);
+		ASSERT_EQ(0, fault_slab_disarm());
+		metric_begin(&m, "fault", "failslab_add");
+		metric_u64(&m, "space", depths[i]);
+		metric_i64(&m, "err", ret);
+		metric_emit(&m);
+		ksft_print_msg("failslab space %lu: add %s\n", depths[i], ret ? strerror(-ret) : "succeeded");
+		if (ret) {
+			failures++;
+			EXPECT_EQ((int)BLOCK_ABSENT, (int)mem_block_state(self->block));
+			expect_unchanged(_metadata, &before, "a failed add");
+			continue;
+		}
+		EXPECT_EQ((int)BLOCK_OFFLINE, (int)mem_block_state(self->block));
+		ASSERT_EQ(0, driver_remove(self->block));
+		expect_unchanged(_metadata, &before, "an add and a remove");
+	}
+	EXPECT_LT(0, failures) TH_LOG("no injected slab failure stopped an add");
+	ASSERT_EQ(0, cycle_phase_run(PHASE_ADD, self->block, self->nid, &r));
+	ASSERT_EQ(0, cycle_phase_run(PHASE_ONLINE, self->block, self->nid, &r));
+}
+
+TEST_HARNESS_MAIN
