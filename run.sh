@@ -18,7 +18,8 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
 
   --quick              the CI-sized plan: every test, 3 cycles, 60 s of stress
                        (the default plan has 180 s of stress)
-  --tests LIST         comma-separated test programs (bootmem_cycle_test,...)
+  --tests LIST         comma-separated test programs (bootmem_cycle_test,...),
+                       or none (with --stress/--soak)
   --cycles N           cycles for the zero-drift test (3..64, default 3)
   --seed N             block-choice seed, to repeat a run (default: random)
   --duration SEC       wall-clock limit for the guest (default: from the plan)
@@ -70,7 +71,7 @@ while [ $# -gt 0 ]; do
 		    case $pressure in ''|*[!0-9]*) bad "--pressure takes a percentage" ;; esac
 		    [ "$pressure" -ge 50 ] && [ "$pressure" -le 95 ] || bad "--pressure must be 50..95" ;;
 	--tests) need_arg "$@"; tests=$2; shift 2
-		 case $tests in *[!a-z0-9_,]*) bad "--tests takes names like bootmem_cycle_test,bootmem_refusal_test" ;; esac ;;
+		 case $tests in *[!a-z0-9_,]*) bad "--tests takes names like bootmem_cycle_test,bootmem_refusal_test, or none" ;; esac ;;
 	--cycles) need_arg "$@"; cycles=$2; shift 2
 		  case $cycles in ''|*[!0-9]*) bad "--cycles must be a number, got '$cycles'" ;; esac
 		  [ "$cycles" -ge 3 ] && [ "$cycles" -le 64 ] || bad "--cycles must be 3..64" ;;
