@@ -158,6 +158,10 @@ boot_status=$?
 echo
 /usr/bin/python3 "$REPO_ROOT/ci/report.py" "$results" --boot-status "$boot_status"
 code=$?
+# Figures for runs under pressure (stress or soak).
+if grep -q '"kind": "progress"\|"kind": "soak_minute"' "$results/metrics.jsonl" 2>/dev/null; then
+	"$REPO_ROOT/ci/plot.sh" "$results" || echo "  (plots not drawn)"
+fi
 echo "  wall time: $(( $(date +%s) - t_start )) s"
 exit $code
 exit

@@ -18,7 +18,7 @@ count_tap() {
 	local file=$1 name=$2 line
 	while IFS= read -r line; do
 		case $line in
-		"ok "*"# SKIP"*) printf 'SKIP  %s: %s\n' "$name" "${line#*# SKIP}" ;;
+		"ok "*"# SKIP"*) t=${line#ok [0-9]* }; printf 'SKIP  %s: %s(%s)\n' "$name" "${t%%# SKIP*}" "${line#*# SKIP }" ;;
 		"ok "*) pass "$name: ${line#ok [0-9]* }" ;;
 		"not ok "*) fail "$name: ${line#not ok [0-9]* }" ;;
 		esac

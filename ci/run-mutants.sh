@@ -33,14 +33,16 @@ for m in "${mutants[@]}"; do
 	# Stress only where the header asks for it: it costs minutes per mutant.
 	stress=$(sed -n 's/^Stress: //p' "$m" | head -1)
 	step "mutant $name: tests ${tests:-all}${append:+, append $append}"
-	args=(--extra-patch "$m" --results "$out/$name" --seed 1 --stress "${stress:-0}")
+	# A broken kernel may hang silently: a tight watchdog keeps that short.
+	args=(--extra-patch "$m" --results "$out/$name" --seed 1 --stress "${stress:-0}"
+	      --duration $(( 240 + ${stress:-0} )))
 	[ -n "$tests" ] && args+=(--tests "$tests")
 	[ -n "$append" ] && args+=(--append "$append")
-	./run.sh "${args[@]}" > "$out/$name.log" 2>&1
+	SILENCE_S=120 ./run.sh "${args[@]}" > "$out/$name.log" 2>&1
 	rc=$?
 	# The first line that names what went wrong.
 	why=$(grep -m1 -E '^  verdict:' "$out/$name/summary.txt" 2>/dev/null | sed 's/^  verdict: //')
-	first=$(grep -h -m1 -E 'Expected|corrupted|still|splat|kernel splat|died' "$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -1 | sed 's/^[# ]*//')
+	first=$(grep -h -m1 -E 'Expected|first corrupted|still|kernel splat|died|hung' "$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -1 | sed 's/^[# ]*//')
 	if [ "$rc" = 1 ]; then
 		caught=$((caught + 1)); verdict=CAUGHT
 	else

@@ -44,6 +44,15 @@ for m in notifier-error-inject memory-notifier-error-inject; do
 	[ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
 done
 
+# Fault drills for the harness itself (run.sh --append bh_inject=...):
+# panic: PID 1 exits, so the kernel panics ("Attempted to kill init");
+# hang: the guest stops printing and never finishes.
+
+case ${bh_inject:-} in
+panic) echo "BOOTMEM-HOTPLUG: injecting a panic"; exit 1 ;;
+hang) echo "BOOTMEM-HOTPLUG: injecting a hang"; while :; do sleep 3600; done ;;
+esac
+
 export BOOTMEM_CYCLES=${bh_cycles:-3}
 export BOOTMEM_SEED=${bh_seed:-0}
 tests=

@@ -150,6 +150,12 @@ TEST_F_TIMEOUT(bootmem, first_cycle_returns_boot_memmap_and_tables, 600)
 	EXPECT_EQ(zb->managed - pages, za->managed);
 	EXPECT_EQ(before.mem_total_kb - kb, after.mem_total_kb);
 	EXPECT_EQ(before.node_total_kb[self->nid] - kb, after.node_total_kb[self->nid]);
+	for (int n = 0; n < before.nr_nodes; n++) {
+		if (n != self->nid)
+			EXPECT_EQ(before.node_total_kb[n], after.node_total_kb[n]) {
+				TH_LOG("node %d changed when a block of node %d went offline", n, self->nid);
+			}
+	}
 	EXPECT_EQ(zb->spanned - (first_in_zone || last_in_zone ? pages : 0), za->spanned);
 	EXPECT_EQ(zb->start_pfn + (first_in_zone ? pages : 0), za->start_pfn);
 	EXPECT_TRUE(acct_ram_covers(&after, start, end)) TH_LOG("iomem must not change at offline");

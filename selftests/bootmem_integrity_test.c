@@ -116,13 +116,20 @@ FIXTURE(integrity) {
 	pid_t pids[REGION_KINDS];
 	unsigned long block;
 	int nid;
+	unsigned long used[64];		/* blocks cycled, to restore */
+	int used_nid[64];
+	int nr_used;
 	uint64_t seed;
 	struct kmsg_watch kmsg;
 	bool ready;
 };
 
-/* The movable boot block holding the most in-use pages, marked. */
-static int pick_loaded_block(uint64_t seed, unsigned long *block, int *nid)
+/*
+ * The movable boot block holding the most in-use pages, outside @used.
+ * Marking is left to the caller.
+ */
+static int pick_loaded_block(uint64_t seed, const unsigned long *used, int nr_used,
+			     unsigned long *block, int *nid)
 {
 	static unsigned long cand[MEM_BLOCKS_MAX];
 	int n = cycle_movable_boot_blocks(seed, cand, MEM_BLOCKS_MAX);
@@ -131,8 +138,11 @@ static int pick_loaded_block(uint64_t seed, unsigned long *block, int *nid)
 
 	for (int i = 0; i < n; i++) {
 		struct block_info info;
+		bool taken = false;
 
-		if (driver_info(cand[i], &info) || info.pages_reserved)
+		for (int u = 0; u < nr_used; u++)
+			taken |= used[u] == cand[i];
+		if (taken || driver_info(cand[i], &info) || info.pages_reserved)
 			continue;
 		if (info.pages_lru + info.pages_other > best) {
 			best = info.pages_lru + info.pages_other;
@@ -176,7 +186,8 @@ FIXTURE_SETUP(integrity)
 			}
 			usleep(20000);
 		}
-	ret = pick_loaded_block(self->seed, &self->block, &self->nid);
+	self->nr_used = 0;
+	ret = pick_loaded_block(self->seed, NULL, 0, &self->block, &self->nid);
 	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds data");
 	ret = driver_mark(self->block);
 	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("marking memory%lu: %s", self->block, strerror(-ret));
@@ -198,6 +209,8 @@ FIXTURE_TEARDOWN(integrity)
 		}
 	if (!self->ready)
 		return;
+	for (int i = 0; i < self->nr_used; i++)
+		EXPECT_EQ(0, cycle_block_restore(self->used[i], self->used_nid[i]));
 	EXPECT_EQ(0, cycle_block_restore(self->block, self->nid));
 	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
 		TH_LOG("kernel splat: %s", splat);
@@ -205,36 +218,59 @@ FIXTURE_TEARDOWN(integrity)
 	kmsg_watch_stop(&self->kmsg);
 }
 
-TEST_F_TIMEOUT(integrity, data_survives_cycles_of_a_loaded_block, 3000)
+TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 {
 	int cycles = env_u64("BOOTMEM_CYCLES", 3);
 	uint64_t migrated_total = 0;
 
 	REQUIRE_SETUP();
+	if (cycles > 64)
+		cycles = 64;
 	for (int c = 1; c <= cycles; c++) {
+		unsigned long block = self->block;
+		int nid = self->nid, ret;
+		bool boot;
+
+		if (c > 1 && pick_loaded_block(self->seed, self->used, self->nr_used, &block, &nid)) {
+			block = self->block;	/* no other loaded boot block: again */
+			nid = self->nid;
+		}
+		ret = driver_mark(block);
+		if (ret == -EBUSY || ret == -EINVAL) {	/* reserved, or re-added already */
+			block = self->block;
+			nid = self->nid;
+		}
+		self->used[self->nr_used] = block;
+		self->used_nid[self->nr_used++] = nid;
+		{
+			struct block_info kind;
+
+			ASSERT_EQ(0, driver_info(block, &kind));
+			boot = kind.boot;
+		}
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			struct phase_result r;
 			struct block_info info;
 			struct metric m;
 
 			if (p == PHASE_OFFLINE)
-				ASSERT_EQ(0, driver_info(self->block, &info));
-			ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r)) {
+				ASSERT_EQ(0, driver_info(block, &info));
+			ASSERT_EQ(0, cycle_phase_run(p, block, nid, &r)) {
 				TH_LOG("cycle %d %s of memory%lu: %s (%d tries)", c,
-				       cycle_phase_names[p], self->block, strerror(-r.err), r.tries);
+				       cycle_phase_names[p], block, strerror(-r.err), r.tries);
 			}
 			metric_begin(&m, "integrity", "phase");
 			metric_u64(&m, "cycle", c);
 			metric_str(&m, "phase", cycle_phase_names[p]);
-			metric_str(&m, "block_kind", c == 1 ? "boot" : "hotadded");
+			metric_str(&m, "block_kind", boot ? "boot" : "hotadded");
 			metric_ms(&m, "ms", r.ns);
 			if (p == PHASE_OFFLINE) {
 				metric_u64(&m, "migrated_pages", r.migrated);
 				metric_u64(&m, "in_use_pages", info.pages_lru + info.pages_other);
 				metric_u64(&m, "tries", r.tries);
 				migrated_total += r.migrated;
-				ksft_print_msg("cycle %d: offline migrated %" PRIu64 " pages (%" PRIu64
-					       " in use) in %.1f ms\n", c, r.migrated,
+				ksft_print_msg("cycle %d, memory%lu: offline migrated %" PRIu64 " pages (%" PRIu64
+					       " in use) in %.1f ms\n", c, block, r.migrated,
 					       info.pages_lru + info.pages_other, r.ns / 1e6);
 			}
 			metric_emit(&m);

@@ -81,6 +81,7 @@ static struct options opt = { 120, 80, 2, 300, false, 0 };
 static struct stats *st;
 static struct verifier *ver;
 static atomic_int stopping;
+static uint64_t run_t0;
 static unsigned long owned[MAX_THREADS][MEM_BLOCKS_MAX];
 static int owned_nr[MAX_THREADS];
 static int owned_nid[MEM_BLOCKS_MAX * 2];
@@ -235,6 +236,7 @@ static void record_phase(enum cycle_phase p, const struct phase_result *r, uint6
 		struct metric m;
 
 		metric_begin(&m, "stress", "phase");
+		metric_ms(&m, "t_ms", now_ns() - run_t0);
 		metric_u64(&m, "block", block);
 		metric_str(&m, "phase", cycle_phase_names[p]);
 		metric_str(&m, "block_kind", boot ? "boot" : "hotadded");
@@ -343,6 +345,19 @@ static void progress(uint64_t t0, bool final)
 	metric_u64(&m, "migrated_pages", atomic_load(&st->migrated));
 	metric_u64(&m, "corrupted_words", atomic_load(&ver->bad_words));
 	metric_u64(&m, "mem_free_kb", mem_kb("MemFree:"));
+	{
+		struct acct_snapshot a;
+		uint64_t present = 0, managed = 0;
+
+		if (!acct_take(&a))
+			for (int z = 0; z < a.nr_zones; z++)
+				if (!strcmp(a.zones[z].name, "Movable")) {
+					present += a.zones[z].present;
+					managed += a.zones[z].managed;
+				}
+		metric_u64(&m, "movable_present_pages", present);
+		metric_u64(&m, "movable_managed_pages", managed);
+	}
 	metric_u64(&m, "mem_total_kb", mem_kb("MemTotal:"));
 	pthread_mutex_lock(&st->lock);
 	for (int p = 0; p < PHASE_COUNT; p++) {
@@ -608,6 +623,7 @@ int main(int argc, char **argv)
 
 	kmsg_watch_start(&kmsg);
 	t0 = now_ns();
+	run_t0 = t0;
 	next_progress = t0 + 60 * 1000000000ULL;
 	for (long t = 0; t < opt.threads; t++)
 		pthread_create(&threads[t], NULL, cycler, (void *)t);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Draw a run's figures from its metrics.jsonl with gnuplot (PNG):
+#   offline-latency.png    offline latency over time, boot vs hot-added blocks
+#   latency-vs-pages.png   offline latency against the pages in use it migrated
+#   memory.png             MemFree and ZONE_MOVABLE present/managed per minute
+#   ci/plot.sh RESULTS_DIR
+set -euo pipefail
+# Parsed whole before it runs.
+{
+rdir=${1:?usage: ci/plot.sh RESULTS_DIR}
+command -v gnuplot >/dev/null || { echo "plot: gnuplot not installed (qemu-images/install-deps.sh installs it)" >&2; exit 2; }
+out="$rdir/plots"
+mkdir -p "$out"
+/usr/bin/python3 - "$rdir/metrics.jsonl" "$out" <<'PY'
+import json, sys
+src, out = sys.argv[1], sys.argv[2]
+phases = {"boot": [], "hotadded": []}
+scatter = []
+minutes = []
+for line in open(src):
+    m = json.loads(line)
+    if m.get("kind") == "phase" and m.get("phase") == "offline" and "t_ms" in m:
+        phases[m["block_kind"]].append((m["t_ms"] / 1000, m["ms"]))
+        scatter.append((m.get("in_use_pages", 0), m["ms"]))
+    if m.get("kind") in ("progress", "soak_minute"):
+        minutes.append((m["t_ms"] / 1000, m.get("mem_free_kb", 0) / 1024,
+                        m.get("movable_present_pages", 0) * 4 / 1024,
+                        m.get("movable_managed_pages", 0) * 4 / 1024, m.get("cycles", 0)))
+for kind, rows in phases.items():
+    with open(f"{out}/offline-{kind}.dat", "w") as f:
+        f.write("".join(f"{t} {ms}\n" for t, ms in rows) or "0 0\n")
+with open(f"{out}/scatter.dat", "w") as f:
+    f.write("".join(f"{p} {ms}\n" for p, ms in scatter) or "0 0\n")
+with open(f"{out}/minutes.dat", "w") as f:
+    f.write("".join(" ".join(str(v) for v in r) + "\n" for r in minutes) or "0 0 0 0 0\n")
+PY
+gnuplot <<GP
+set terminal pngcairo size 900,500 noenhanced
+set grid
+set output "$out/offline-latency.png"
+set title "Offline latency under pressure"
+set xlabel "time (s)"; set ylabel "offline (ms)"; set logscale y
+plot "$out/offline-boot.dat" using 1:2 with points pt 7 title "boot block (first cycle)", \
+     "$out/offline-hotadded.dat" using 1:2 with points pt 5 title "re-added block"
+unset logscale y
+set output "$out/latency-vs-pages.png"
+set title "Offline latency against pages in use"
+set xlabel "pages in use in the block at offline"; set ylabel "offline (ms)"
+plot "$out/scatter.dat" using 1:2 with points pt 7 title "offline"
+set output "$out/memory.png"
+set title "Memory per minute"
+set xlabel "time (s)"; set ylabel "MiB"; set y2label "cycles"; set y2tics
+plot "$out/minutes.dat" using 1:2 with linespoints title "MemFree", \
+     "$out/minutes.dat" using 1:3 with linespoints title "Movable present", \
+     "$out/minutes.dat" using 1:4 with linespoints title "Movable managed", \
+     "$out/minutes.dat" using 1:5 axes x1y2 with linespoints title "cycles done"
+GP
+rm -f "$out"/*.dat
+echo "plots: $out/offline-latency.png $out/latency-vs-pages.png $out/memory.png"
+exit
+}

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared by selftests/Makefile and stress/Makefile: find the kernel's
+# kselftest framework, build each program with the suite's library, and run
+# them with the kernel's runner. Set TEST_GEN_PROGS, TEST_FILES and HERE
+# first. KSRC names a kernel source tree (nothing of it is copied here).
+
+KSRC ?= $(firstword $(wildcard $(or $(BOOTMEM_CACHE),$(HOME)/.cache/bootmem-hotplug)/src/pristine-*/linux-source-6.1) /usr/src/linux)
+KSFT := $(abspath $(KSRC))/tools/testing/selftests
+ifeq ($(wildcard $(KSFT)/lib.mk),)
+$(error KSRC=$(KSRC) has no tools/testing/selftests/lib.mk: point KSRC at a kernel source tree)
+endif
+
+SUITE_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+LIB_SRCS := $(wildcard $(SUITE_DIR)/lib/*.c)
+
+# The harness header is the kernel's and not -Wextra clean; -isystem keeps
+# its own warnings out while ours stay errors.
+CFLAGS += -std=c11 -O2 -Wall -Wextra -Werror -isystem $(KSFT) -I$(SUITE_DIR) -pthread
+LDLIBS += -pthread
+# The initramfs has no C library of its own to link against.
+ifneq ($(CROSS_COMPILE),)
+LDFLAGS += -static
+endif
+
+include $(KSFT)/lib.mk
+
+# lib.mk's rule, plus the shared library and a rebuild when a header changes.
+$(TEST_GEN_PROGS): $(OUTPUT)/%: %.c $(LIB_SRCS) $(wildcard $(SUITE_DIR)/lib/*.h) | $(OUTPUT)
+	$(LINK.c) $(filter %.c,$^) $(LDLIBS) -o $@
+$(OUTPUT):
+	mkdir -p $@
+
+# lib.mk's runner takes the per-test timeout from BASE_DIR/DIR/settings,
+# which only resolves in-tree; out of tree, hand it ours.
+SETTINGS_TIMEOUT := $(shell sed -n 's/^timeout=//p' $(HERE)/settings)
+define RUN_TESTS
+	BASE_DIR="$(selfdir)";			\
+	. $(selfdir)/kselftest/runner.sh;	\
+	kselftest_default_timeout=$(SETTINGS_TIMEOUT); \
+	run_many $(1)
+endef
