@@ -30,6 +30,7 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --movable SIZE       movablecore= for the guest (default: a third of --mem)
   --smp N              guest CPUs (default 2)
   --numa               two NUMA nodes, each with movable boot memory
+                       (default then --mem 8G --movable 3G)
   --append ARGS        extra kernel command line (e.g. rodata=off)
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus fixtures/patches (fragments still applied)
@@ -60,7 +61,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 }
 
 tests=all cycles=3 seed=0 duration= soak= stress=180 pressure=80 mem=6G movable= smp=2 numa= append=
-tree= stock= variant=base results= keep= extra=()
+tree= stock= variant=base results= keep= extra=() mem_given=false
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -81,7 +82,7 @@ while [ $# -gt 0 ]; do
 		    case $duration in ''|*[!0-9]*) bad "--duration takes seconds, got '$duration'" ;; esac ;;
 	--soak) need_arg "$@"; soak=$2; shift 2
 		echo "$soak" | grep -Eq '^[0-9]+(\.[0-9]+)?h$' || bad "--soak takes hours like 0.5h or 2h, got '$soak'" ;;
-	--mem) need_arg "$@"; mem=$2; shift 2
+	--mem) need_arg "$@"; mem=$2; mem_given=true; shift 2
 	       g=$(size_gb "$mem") || bad "--mem takes a size like 6G"
 	       [ "$g" -ge 4 ] && [ "$g" -le 16 ] || bad "--mem must be 4G..16G (ZONE_MOVABLE needs RAM above 4 GiB)" ;;
 	--movable) need_arg "$@"; movable=$2; shift 2
@@ -105,8 +106,14 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$stock" ] && [ -n "$tree" ] && bad "--stock and --kernel-tree exclude each other"
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
+# Two nodes split the RAM; ZONE_MOVABLE comes only from ZONE_NORMAL (above
+# 4 GiB), so node 0 needs more than 3 GiB for movable memory of its own:
+# 8G with movablecore=3G gives each node some.
+if [ -n "$numa" ] && ! $mem_given; then mem=8G; fi
 memg=$(size_gb "$mem")
-[ -n "$movable" ] || movable="$(( memg / 3 ))G"
+if [ -z "$movable" ]; then
+	if [ -n "$numa" ]; then movable="$(( memg * 3 / 8 ))G"; else movable="$(( memg / 3 ))G"; fi
+fi
 
 stamp=$(date +%Y%m%d-%H%M%S)
 results=${results:-$REPO_ROOT/results/$stamp}

@@ -592,7 +592,7 @@ int main(int argc, char **argv)
 		 * mmap maps and unmaps, so its regions stay small.
 		 */
 		snprintf(vmb, sizeof(vmb), "%" PRIu64 "K", want_kb * 60 / 100 / nodes / 4);
-		snprintf(mmb, sizeof(mmb), "%" PRIu64 "K", mmap_kb < (128 << 10) ? mmap_kb : (128 << 10));
+		snprintf(mmb, sizeof(mmb), "%" PRIu64 "K", mmap_kb < (32 << 10) ? mmap_kb : (32 << 10));
 		snprintf(tmo, sizeof(tmo), "%us", opt.duration_s);
 		snprintf(yaml, sizeof(yaml), "/tmp/stress-ng.%d.yaml", node);
 		snprintf(log, sizeof(log), "/tmp/stress-ng.%d.log", node);
