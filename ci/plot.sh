@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Draw a run's figures from its metrics.jsonl with gnuplot (PNG):
-#   offline-latency.png    offline latency over time, boot vs hot-added blocks
+#   offline-latency.png    offline latency over time, boot vs hot-added blocks,
+#                          and the per-minute average (all a soak records)
 #   latency-vs-pages.png   offline latency against the pages in use it migrated
 #   memory.png             MemFree and ZONE_MOVABLE present/managed per minute
 #   ci/plot.sh RESULTS_DIR
@@ -25,14 +26,15 @@ for line in open(src):
     if m.get("kind") in ("progress", "soak_minute"):
         minutes.append((m["t_ms"] / 1000, m.get("mem_free_kb", 0) / 1024,
                         m.get("movable_present_pages", 0) * 4 / 1024,
-                        m.get("movable_managed_pages", 0) * 4 / 1024, m.get("cycles", 0)))
+                        m.get("movable_managed_pages", 0) * 4 / 1024, m.get("cycles", 0),
+                        m.get("offline_ms_avg", 0) or 0.001))
 for kind, rows in phases.items():
     with open(f"{out}/offline-{kind}.dat", "w") as f:
         f.write("".join(f"{t} {ms}\n" for t, ms in rows) or "0 0\n")
 with open(f"{out}/scatter.dat", "w") as f:
     f.write("".join(f"{p} {ms}\n" for p, ms in scatter) or "0 0\n")
 with open(f"{out}/minutes.dat", "w") as f:
-    f.write("".join(" ".join(str(v) for v in r) + "\n" for r in minutes) or "0 0 0 0 0\n")
+    f.write("".join(" ".join(str(v) for v in r) + "\n" for r in minutes) or "0 0 0 0 0 0.001\n")
 PY
 gnuplot <<GP
 set terminal pngcairo size 900,500 noenhanced
@@ -41,7 +43,8 @@ set output "$out/offline-latency.png"
 set title "Offline latency under pressure"
 set xlabel "time (s)"; set ylabel "offline (ms)"; set logscale y
 plot "$out/offline-boot.dat" using 1:2 with points pt 7 title "boot block (first cycle)", \
-     "$out/offline-hotadded.dat" using 1:2 with points pt 5 title "re-added block"
+     "$out/offline-hotadded.dat" using 1:2 with points pt 5 title "re-added block", \
+     "$out/minutes.dat" using 1:6 with linespoints lw 2 title "per-minute average"
 unset logscale y
 set output "$out/latency-vs-pages.png"
 set title "Offline latency against pages in use"

@@ -172,6 +172,7 @@ FIXTURE_SETUP(integrity)
 	ASSERT_NE(MAP_FAILED, self->sh);
 	memset(self->sh, 0, sizeof(*self->sh));
 	for (int k = 0; k < REGION_KINDS; k++) {
+		fflush(NULL);
 		self->pids[k] = fork();
 		ASSERT_LE(0, self->pids[k]);
 		if (!self->pids[k])

@@ -178,7 +178,11 @@ static int nr_nodes(void)
 /* fork+exec with stdout and stderr to @log; returns the pid. */
 static pid_t spawn(const char *log, char *const argv[])
 {
-	pid_t pid = fork();
+	pid_t pid;
+
+	/* A child inherits unflushed stdio and would print it again. */
+	fflush(NULL);
+	pid = fork();
 
 	if (pid == 0) {
 		if (!freopen(log, "w", stdout) || dup2(fileno(stdout), 2) < 0)
@@ -575,6 +579,7 @@ int main(int argc, char **argv)
 		       total_kb >> 10, want_kb >> 10, opt.duration_s, opt.soak ? " soak" : "");
 
 	/* Pressure: 60% stress-ng vm, up to 15% mmap, 10% fio files, 15% our verifier. */
+	fflush(NULL);
 	vpid = fork();
 	if (vpid == 0)
 		verifier_run(want_kb * 1024 * 15 / 100, opt.seed);
