@@ -37,6 +37,13 @@ grep -E '^(ok|not ok) ' "$log/unit.tap" > "$log/unit.results" || true
 [ -s "$log/unit.results" ] || { cat "$log/unit.tap"; fail "unit tests: did not build or run"; }
 count_tap "$log/unit.results" unit
 
+step "check: the report writer on consoles recorded from real guests"
+/usr/bin/python3 ci/test_report.py > "$log/report.tap" 2>&1
+grep -E '^(ok|not ok) ' "$log/report.tap" > "$log/report.results" || true
+[ -s "$log/report.results" ] || { cat "$log/report.tap"; fail "report tests: did not run"; }
+grep -q '^not ok' "$log/report.results" && cat "$log/report.tap"
+count_tap "$log/report.results" report
+
 step "check: native build of the selftests (-Wall -Wextra -Werror)"
 if make -s -C selftests KSRC="$ksrc" OUTPUT="$BOOTMEM_CACHE/suite-native" > "$log/native.log" 2>&1; then
 	pass "selftests build natively"

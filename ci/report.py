@@ -122,13 +122,18 @@ def percentile(values, q):
 
 
 def latency_table(metrics):
+    """Per phase: boot vs re-added blocks, in the selftests vs under pressure
+    (stress), so each figure stands beside its baseline from the same run."""
     rows = []
     phases = [m for m in metrics if m.get("kind") == "phase" and m.get("err", 0) == 0]
-    for phase in ["offline", "remove", "add", "online"]:
-        for kind in ["boot", "hotadded"]:
-            ms = [m["ms"] for m in phases if m["phase"] == phase and m["block_kind"] == kind]
-            if ms:
-                rows.append((phase, kind, len(ms), statistics.median(ms), percentile(ms, 0.95)))
+    for load in ["tests", "stress"]:
+        for phase in ["offline", "remove", "add", "online"]:
+            for kind in ["boot", "hotadded"]:
+                ms = [m["ms"] for m in phases if m["phase"] == phase and m["block_kind"] == kind
+                      and (m["test"] == "stress") == (load == "stress")]
+                if ms:
+                    rows.append((load, phase, kind, len(ms), statistics.median(ms),
+                                 percentile(ms, 0.95)))
     return rows
 
 
@@ -223,9 +228,18 @@ def main():
     rows = latency_table(metrics)
     if rows:
         out.append("")
-        out.append("  per-phase latency (ms)    n     p50     p95")
-        for phase, kind, n, p50, p95 in rows:
-            out.append(f"  {phase:8s} {kind:9s} {n:6d} {p50:7.1f} {p95:7.1f}")
+        out.append("  per-phase latency (ms)             n     p50     p95")
+        for load, phase, kind, n, p50, p95 in rows:
+            out.append(f"  {load:8s} {phase:8s} {kind:9s} {n:6d} {p50:7.1f} {p95:7.1f}")
+    summary = next((m for m in metrics if m.get("kind") == "summary"), None)
+    if summary:
+        out.append("")
+        out.append(f"  under {summary['pressure_pct']}% pressure: {summary['cycles']} cycles, "
+                   f"{summary['cycles_per_min_x100'] / 100:.1f}/min; offline p50/p95/p99 "
+                   f"{summary['offline_p50_ms']:.0f}/{summary['offline_p95_ms']:.0f}/"
+                   f"{summary['offline_p99_ms']:.0f} ms; EBUSY {summary['offline_busy']} of "
+                   f"{summary['offline_attempts']}; {summary['migrated_pages']} pages migrated; "
+                   f"{summary['corrupted_words']} corrupted words")
     out.append("")
     out.append(f"  {passed} passed, {failed} failed, {skipped} skipped")
     out.append(f"  verdict: {verdict}")
