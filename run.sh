@@ -105,6 +105,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$stock" ] && [ -n "$tree" ] && bad "--stock and --kernel-tree exclude each other"
+[ -n "$stock" ] && [ ${#extra[@]} -gt 0 ] && bad "--extra-patch patches the built kernel, not --stock"
+[ -n "$stock" ] && [ "$variant" != base ] && bad "--variant builds a kernel, not --stock"
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
 # Two nodes split the RAM; ZONE_MOVABLE comes only from ZONE_NORMAL (above
 # 4 GiB), so node 0 needs more than 3 GiB for movable memory of its own:
