@@ -30,7 +30,7 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --movable SIZE       movablecore= for the guest (default: a third of --mem)
   --smp N              guest CPUs (default 2)
   --numa               two NUMA nodes, each with movable boot memory
-                       (default then --mem 8G --movable 3G)
+                       (default then --mem 8G --movable 5G)
   --append ARGS        extra kernel command line (e.g. rodata=off)
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus fixtures/patches (fragments still applied)
@@ -108,13 +108,15 @@ done
 [ -n "$stock" ] && [ ${#extra[@]} -gt 0 ] && bad "--extra-patch patches the built kernel, not --stock"
 [ -n "$stock" ] && [ "$variant" != base ] && bad "--variant builds a kernel, not --stock"
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
-# Two nodes split the RAM; ZONE_MOVABLE comes only from ZONE_NORMAL (above
-# 4 GiB), so node 0 needs more than 3 GiB for movable memory of its own:
-# 8G with movablecore=3G gives each node some.
+# Two nodes split the RAM, and ZONE_MOVABLE comes only from above 4 GiB, so
+# node 0 needs more than 3 GiB (8G in all). movablecore= spreads kernelcore
+# over the nodes, and its second pass hands node 0 whatever kernelcore is
+# left, which takes node 0's movable memory; leaving kernelcore to ZONE_DMA
+# alone (movablecore = RAM - 3G) keeps movable boot memory on both nodes.
 if [ -n "$numa" ] && ! $mem_given; then mem=8G; fi
 memg=$(size_gb "$mem")
 if [ -z "$movable" ]; then
-	if [ -n "$numa" ]; then movable="$(( memg * 3 / 8 ))G"; else movable="$(( memg / 3 ))G"; fi
+	if [ -n "$numa" ]; then movable="$(( memg - 3 ))G"; else movable="$(( memg / 3 ))G"; fi
 fi
 
 stamp=$(date +%Y%m%d-%H%M%S)
