@@ -42,6 +42,8 @@ struct worker_report {
 	atomic_ulong passes, bad_words;
 	uintptr_t addr;
 	uint64_t expected, actual;
+	uintptr_t base;		/* the region, for pagemap */
+	size_t len;
 };
 
 struct shared {
@@ -77,6 +79,12 @@ static void *map_region(enum region_kind kind, size_t len)
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			return NULL;
+		/*
+		 * Base pages here, whatever the THP default: with THP=always
+		 * these would be 2MiB folios too, and a block would hold only
+		 * 64 of them (the THP region covers that case).
+		 */
+		madvise(p, len, MADV_NOHUGEPAGE);
 		if (kind == REGION_MLOCK && mlock(p, len))
 			return NULL;
 		return p;
@@ -92,6 +100,8 @@ static void worker(enum region_kind kind, size_t len, uint64_t seed, struct work
 	if (!buf)
 		_exit(2);
 	pattern_fill(buf, len, seed);
+	r->base = (uintptr_t)buf;
+	r->len = len;
 	atomic_store(&r->ready, 1);
 	for (;;) {
 		int last = atomic_load(&r->stop);
@@ -125,27 +135,65 @@ FIXTURE(integrity) {
 };
 
 /*
- * The movable boot block holding the most in-use pages, outside @used.
- * Marking is left to the caller.
+ * How many of the workers' pages sit in each memory block, from their
+ * /proc/PID/pagemap (root sees PFNs). Blocks are chosen by this, not by
+ * pages in use: the first movable blocks are full of the initramfs's
+ * rootfs pages, which no one verifies.
  */
-static int pick_loaded_block(uint64_t seed, const unsigned long *used, int nr_used,
-			     unsigned long *block, int *nid)
+static void count_worker_pages(struct shared *sh, const pid_t *pids, int kind,
+			       uint64_t *per_block)
+{
+	uint64_t pages_per_block = mem_block_size() / getpagesize();
+
+	memset(per_block, 0, MEM_BLOCKS_MAX * sizeof(*per_block));
+	for (int k = 0; k < REGION_KINDS; k++) {
+		if (kind >= 0 && k != kind)
+			continue;
+		char path[64];
+		FILE *f;
+		size_t n = sh->w[k].len / getpagesize();
+		uint64_t entry;
+
+		snprintf(path, sizeof(path), "/proc/%d/pagemap", pids[k]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fseek(f, sh->w[k].base / getpagesize() * 8, SEEK_SET))
+			for (size_t i = 0; i < n && fread(&entry, 8, 1, f) == 1; i++) {
+				uint64_t pfn = entry & ((1ULL << 55) - 1);
+
+				if ((entry >> 63) && pfn / pages_per_block < MEM_BLOCKS_MAX)
+					per_block[pfn / pages_per_block]++;
+			}
+		fclose(f);
+	}
+}
+
+/*
+ * The movable boot block holding the most of the workers' data of @kind
+ * (every kind when negative), outside @used.
+ */
+static int pick_loaded_block(struct shared *sh, const pid_t *pids, int kind, uint64_t seed,
+			     const unsigned long *used, int nr_used, unsigned long *block, int *nid)
 {
 	static unsigned long cand[MEM_BLOCKS_MAX];
+	static uint64_t ours[MEM_BLOCKS_MAX];
 	int n = cycle_movable_boot_blocks(seed, cand, MEM_BLOCKS_MAX);
 	uint64_t best = 0;
 	long chosen = -1;
 
+	count_worker_pages(sh, pids, kind, ours);
 	for (int i = 0; i < n; i++) {
 		struct block_info info;
 		bool taken = false;
 
 		for (int u = 0; u < nr_used; u++)
 			taken |= used[u] == cand[i];
-		if (taken || driver_info(cand[i], &info) || info.pages_reserved)
+		if (taken || cand[i] >= MEM_BLOCKS_MAX || driver_info(cand[i], &info) ||
+		    info.pages_reserved)
 			continue;
-		if (info.pages_lru + info.pages_other > best) {
-			best = info.pages_lru + info.pages_other;
+		if (ours[cand[i]] > best) {
+			best = ours[cand[i]];
 			chosen = cand[i];
 		}
 	}
@@ -188,8 +236,8 @@ FIXTURE_SETUP(integrity)
 			usleep(20000);
 		}
 	self->nr_used = 0;
-	ret = pick_loaded_block(self->seed, NULL, 0, &self->block, &self->nid);
-	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds data");
+	ret = pick_loaded_block(self->sh, self->pids, 0, self->seed, NULL, 0, &self->block, &self->nid);
+	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds the workers' data");
 	ret = driver_mark(self->block);
 	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("marking memory%lu: %s", self->block, strerror(-ret));
 	TH_LOG("seed %#" PRIx64 ": block %lu, %zu MiB per region kind", self->seed, self->block, len >> 20);
@@ -222,9 +270,13 @@ FIXTURE_TEARDOWN(integrity)
 TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 {
 	int cycles = env_u64("BOOTMEM_CYCLES", 3);
-	uint64_t migrated_total = 0;
+	uint64_t migrated_total = 0, ours_total = 0;
+	static uint64_t ours[MEM_BLOCKS_MAX];
 
 	REQUIRE_SETUP();
+	/* At least one cycle aimed at each region kind. */
+	if (cycles < REGION_KINDS)
+		cycles = REGION_KINDS;
 	if (cycles > 64)
 		cycles = 64;
 	for (int c = 1; c <= cycles; c++) {
@@ -232,7 +284,9 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 		int nid = self->nid, ret;
 		bool boot;
 
-		if (c > 1 && pick_loaded_block(self->seed, self->used, self->nr_used, &block, &nid)) {
+		/* Each cycle targets one region kind in turn: anon, thp, shmem, mlocked. */
+		if (c > 1 && pick_loaded_block(self->sh, self->pids, (c - 1) % REGION_KINDS,
+					       self->seed, self->used, self->nr_used, &block, &nid)) {
 			block = self->block;	/* no other loaded boot block: again */
 			nid = self->nid;
 		}
@@ -254,8 +308,11 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			struct block_info info;
 			struct metric m;
 
-			if (p == PHASE_OFFLINE)
+			if (p == PHASE_OFFLINE) {
 				ASSERT_EQ(0, driver_info(block, &info));
+				count_worker_pages(self->sh, self->pids, -1, ours);
+				ours_total += block < MEM_BLOCKS_MAX ? ours[block] : 0;
+			}
 			ASSERT_EQ(0, cycle_phase_run(p, block, nid, &r)) {
 				TH_LOG("cycle %d %s of memory%lu: %s (%d tries)", c,
 				       cycle_phase_names[p], block, strerror(-r.err), r.tries);
@@ -268,11 +325,13 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			if (p == PHASE_OFFLINE) {
 				metric_u64(&m, "migrated_pages", r.migrated);
 				metric_u64(&m, "in_use_pages", info.pages_lru + info.pages_other);
+				metric_u64(&m, "worker_pages", block < MEM_BLOCKS_MAX ? ours[block] : 0);
 				metric_u64(&m, "tries", r.tries);
 				migrated_total += r.migrated;
 				ksft_print_msg("cycle %d, memory%lu: offline migrated %" PRIu64 " pages (%" PRIu64
-					       " in use) in %.1f ms\n", c, block, r.migrated,
-					       info.pages_lru + info.pages_other, r.ns / 1e6);
+					       " in use, %" PRIu64 " of them the workers') in %.1f ms\n", c,
+					       block, r.migrated, info.pages_lru + info.pages_other,
+					       block < MEM_BLOCKS_MAX ? ours[block] : 0, r.ns / 1e6);
 			}
 			metric_emit(&m);
 		}
@@ -302,6 +361,9 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			       atomic_load(&r->passes), atomic_load(&r->bad_words));
 	}
 	EXPECT_LT(0, migrated_total) TH_LOG("no offline migrated a page: the block was empty");
+	EXPECT_LT(0, ours_total) TH_LOG("no cycled block held the workers' data");
+	/* The harness ends this process with _exit(): flush what we printed. */
+	fflush(stdout);
 }
 
 TEST_HARNESS_MAIN
