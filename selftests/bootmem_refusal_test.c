@@ -204,7 +204,8 @@ TEST_F(refusal, garbage_writes_are_einval)
 		for (size_t g = 0; g < sizeof(garbage) / sizeof(garbage[0]); g++) {
 			int ret = driver_write(files[f], garbage[g]);
 
-			/* "1 2 3" names a block on "add": a node that does not exist. */
+			/* Every string is malformed for every file: a trailing word, a
+			 * sign, a number beyond the pluggable range or an absent node. */
 			EXPECT_EQ(-EINVAL, ret) {
 				TH_LOG("%s <- \"%s\": %s", files[f], garbage[g], strerror(-ret));
 			}
