@@ -16,15 +16,17 @@ Installs what is missing (Debian packages), builds the arm64 kernel with the
 boot memory hot-remove series and the test image, boots it in
 qemu-system-aarch64, runs the suite and writes results/<time>/.
 
-  --quick              the CI-sized plan: every test, 3 cycles, 60 s of stress
-                       (the default plan has 180 s of stress)
+  --quick              the CI-sized plan (ci/plans.json "quick"); without it
+                       the "default" plan, with --soak the "soak" plan
   --tests LIST         comma-separated test programs (bootmem_cycle_test,...),
                        or none (with --stress/--soak)
-  --cycles N           cycles for the zero-drift test (3..64, default 3)
+  --cycles N           cycles for the zero-drift test (3..64, default: the plan)
   --seed N             block-choice seed, to repeat a run (default: random)
   --duration SEC       wall-clock limit for the guest (default: from the plan)
-  --stress SEC         seconds of stress under pressure after the tests (0: none)
-  --pressure PCT       memory held during stress/soak, % of MemTotal (50..95)
+  --stress SEC         seconds of stress under pressure after the tests (0: none;
+                       default: the plan)
+  --pressure PCT       memory held during stress/soak, % of MemTotal (50..95;
+                       default: the plan)
   --soak DURATION      soak for this many hours (e.g. 0.5h, 2h) instead
   --mem SIZE           guest RAM, e.g. 6G (default 6G)
   --movable SIZE       movablecore= for the guest (default: a third of --mem)
@@ -42,9 +44,15 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --keep               keep the initramfs in the results directory
   --help               this text
 
-Exit: 0 every selected test passed; 1 a test failed, the kernel splatted,
-or the guest crashed or hung; 2 usage or setup error; 3 nothing could run
-(every test skipped, e.g. the kernel refuses boot-memory offline).
+Plans (ci/plans.json) set the defaults above, the console watchdog and the
+skips a run may have; rodata=off in --append adds the "rodata-off" plan.
+
+Exit: 0 every selected test passed, and every skip was one the plan
+expects; 1 a test failed or crashed, a skip was unexpected, the kernel
+splatted, or the guest crashed or hung (the watchdog); 2 usage or setup
+error (bad option, missing tool, a kernel, driver or image that does not
+build); 3 the kernel refuses boot-memory offline (a kernel without the
+series: no test driver, every test skipped with the refusal).
 USAGE
 }
 
@@ -60,12 +68,12 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 	echo "$v"
 }
 
-tests=all cycles=3 seed=0 duration= soak= stress=180 pressure=80 mem=6G movable= smp=2 numa= append=
-tree= stock= variant=base results= keep= extra=() mem_given=false
+tests=all cycles= seed=0 duration= soak= stress= pressure= mem=6G movable= smp=2 numa= append=
+tree= stock= variant=base results= keep= extra=() mem_given=false base_plan=default
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
-	--quick) stress=60; shift ;;
+	--quick) base_plan=quick; shift ;;
 	--stress) need_arg "$@"; stress=$2; shift 2
 		  case $stress in ''|*[!0-9]*) bad "--stress takes seconds, got '$stress'" ;; esac ;;
 	--pressure) need_arg "$@"; pressure=$2; shift 2
@@ -104,6 +112,17 @@ while [ $# -gt 0 ]; do
 	*) bad "unknown option '$1'" ;;
 	esac
 done
+[ -n "$soak" ] && base_plan=soak
+if [ "$tests" = none ] && [ "${stress:-unset}" = 0 ] && [ -z "$soak" ]; then
+	bad "--tests none runs nothing without --stress SEC or --soak"
+fi
+# The programs come from selftests/Makefile, the one list of them.
+known=$(sed -n 's/^TEST_GEN_PROGS := //p' "$REPO_ROOT/selftests/Makefile")
+if [ "$tests" != all ] && [ "$tests" != none ]; then
+	for t in ${tests//,/ }; do
+		case " $known " in *" $t "*) ;; *) bad "--tests: no program '$t' (have: $known)" ;; esac
+	done
+fi
 [ -n "$stock" ] && [ -n "$tree" ] && bad "--stock and --kernel-tree exclude each other"
 [ -n "$stock" ] && [ ${#extra[@]} -gt 0 ] && bad "--extra-patch patches the built kernel, not --stock"
 [ -n "$stock" ] && [ "$variant" != base ] && bad "--variant builds a kernel, not --stock"
@@ -118,11 +137,21 @@ memg=$(size_gb "$mem")
 if [ -z "$movable" ]; then
 	if [ -n "$numa" ]; then movable="$(( memg - 3 ))G"; else movable="$(( memg / 3 ))G"; fi
 fi
+movg=$(size_gb "$movable")
+[ "$movg" -ge 1 ] && [ "$movg" -lt "$memg" ] || bad "--movable ($movable) must be at least 1G and below --mem ($mem)"
 
-stamp=$(date +%Y%m%d-%H%M%S)
-results=${results:-$REPO_ROOT/results/$stamp}
-mkdir -p "$results" || bad "cannot create $results"
+# A fresh directory for every run, even two started in the same second; a
+# given --results is emptied of an earlier run's files before anything can
+# fail, so no console or verdict of another run is ever read.
+mkdir -p "$REPO_ROOT/results" || bad "cannot create $REPO_ROOT/results"
+if [ -z "$results" ]; then
+	results=$(mktemp -d "$REPO_ROOT/results/$(date +%Y%m%d-%H%M%S)-XXXX") || bad "cannot create a results directory"
+else
+	mkdir -p "$results" || bad "cannot create $results"
+fi
 results=$(cd "$results" && pwd)
+rm -rf "$results"/{console.log,results.ktap,metrics.jsonl,junit.xml,summary.txt,verdict.json,run.txt,plots,initramfs.cpio.gz}
+: > "$results/console.log" || bad "cannot write $results/console.log"
 if [ "$(dirname "$results")" = "$REPO_ROOT/results" ]; then
 	ln -sfn "$(basename "$results")" "$REPO_ROOT/results/latest"
 fi
@@ -130,6 +159,17 @@ t_start=$(date +%s)
 
 step "setup: host packages"
 "$REPO_ROOT/qemu-images/install-deps.sh" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
+command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64 missing after install-deps.sh" >&2; exit 2; }
+
+# The plan: a base plan and the modifiers that apply, from ci/plans.json.
+plans=$base_plan
+case " $append " in *" rodata=off "*) plans="$plans,rodata-off" ;; esac
+plan_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/plan.py" "$plans") || exit 2
+eval "$plan_vars"
+cycles=${cycles:-$plan_cycles}
+stress=${stress:-$plan_stress_s}
+pressure=${pressure:-$plan_pressure_pct}
+[ -n "$soak" ] && stress=0
 
 if [ -n "$stock" ]; then
 	kdir=$("$REPO_ROOT/qemu-images/stock-kernel.sh") || exit 2
@@ -144,7 +184,7 @@ fi
 image="$results/initramfs.cpio.gz"
 "$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$image" || exit 2
 
-plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure"
+plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure bh_timeout=$plan_program_timeout_s"
 if [ -n "$soak" ]; then
 	plan="$plan bh_stress=soak:${soak%h}"
 elif [ "$stress" != 0 ]; then
@@ -159,15 +199,19 @@ fi
 	echo "kernel: $kdir"
 	echo "cmdline: $cmdline"
 	echo "qemu: -m $mem -smp $smp${numa:+ -numa x2}"
+	echo "plan: $plans"
 } > "$results/run.txt"
-step "boot: qemu-system-aarch64 -m $mem -smp $smp (TCG), watchdog ${duration}s; console -> $results/console.log"
-"$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/Image" "$image" "$results/console.log" \
+silence=${SILENCE_S:-$plan_silence_s}
+step "boot: qemu-system-aarch64 -m $mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
+SILENCE_S=$silence "$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/Image" "$image" "$results/console.log" \
 	"$duration" "$mem" "$smp" "$cmdline" "$numa"
 boot_status=$?
 [ -n "$keep" ] || rm -f "$image"
+# 2 is boot-guest.sh's own setup error (QEMU would not start): no verdict.
+[ "$boot_status" = 2 ] && { echo "run.sh: QEMU could not start the guest" >&2; exit 2; }
 
 echo
-/usr/bin/python3 "$REPO_ROOT/ci/report.py" "$results" --boot-status "$boot_status"
+/usr/bin/python3 "$REPO_ROOT/ci/report.py" "$results" --boot-status "$boot_status" --plan "$plans"
 code=$?
 # Figures for runs under pressure (stress or soak).
 if grep -q '"kind": "progress"\|"kind": "soak_minute"' "$results/metrics.jsonl" 2>/dev/null; then

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make check: every check the project has, each counted once, ending with
 # the plain "N passed, N failed" line. Exits non-zero on any failure.
+# It counts only what this run wrote: each result directory is emptied
+# before its run, and every runner's exit status is honoured.
 # Parsed whole before it runs, so editing this file during a long run
 # cannot change what the run executes.
 {
@@ -24,31 +26,60 @@ count_tap() {
 		esac
 	done < "$file"
 }
+# A TAP runner: its results, and its exit status as a result of its own.
+run_tap() {
+	local name=$1 rc; shift
+	"$@" > "$log/$name.tap" 2>&1
+	rc=$?
+	grep -E '^(ok|not ok) ' "$log/$name.tap" > "$log/$name.results" || true
+	if [ ! -s "$log/$name.results" ]; then
+		cat "$log/$name.tap"; fail "$name: did not build or run (exit $rc)"; return
+	fi
+	grep -q '^not ok' "$log/$name.results" && cat "$log/$name.tap"
+	count_tap "$log/$name.results" "$name"
+	[ "$rc" = 0 ] || { tail -20 "$log/$name.tap"; fail "$name: runner exited $rc"; }
+}
+# The per-test results of a QEMU run, from its metrics: an expected skip
+# is a skip, an unexpected one a failure.
+count_run() {
+	local rdir=$1 name=$2
+	/usr/bin/python3 - "$rdir/metrics.jsonl" > "$log/$name.results" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("kind") != "result":
+        continue
+    if r["status"] == "skip" and r.get("expected"):
+        print(f"ok 1 {r['test']} # SKIP {r['reason']}")
+    elif r["status"] == "pass":
+        print(f"ok 1 {r['test']}")
+    else:
+        why = "unexpected skip: " if r["status"] == "skip" else ""
+        print(f"not ok 1 {r['test']} # {why}{r['reason']}")
+PY
+	count_tap "$log/$name.results" "$name"
+}
+verdict_of() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$1/verdict.json" 2>/dev/null; }
 
 qemu-images/install-deps.sh || { echo "make check: installing host packages failed"; exit 2; }
 ksrc=$(qemu-images/pristine-source.sh) || exit 2
 mkdir -p results
 log=results/check-logs
+rm -rf "$log" results/check-patched results/check-rodata-off results/check-stock
 mkdir -p "$log"
 
 step "check: host unit tests of the suite's library"
-make -s -C selftests/unit KSRC="$ksrc" run > "$log/unit.tap" 2>&1
-grep -E '^(ok|not ok) ' "$log/unit.tap" > "$log/unit.results" || true
-[ -s "$log/unit.results" ] || { cat "$log/unit.tap"; fail "unit tests: did not build or run"; }
-count_tap "$log/unit.results" unit
+run_tap unit make -s -C selftests/unit KSRC="$ksrc" run
 
 step "check: the report writer on consoles recorded from real guests"
-/usr/bin/python3 ci/test_report.py > "$log/report.tap" 2>&1
-grep -E '^(ok|not ok) ' "$log/report.tap" > "$log/report.results" || true
-[ -s "$log/report.results" ] || { cat "$log/report.tap"; fail "report tests: did not run"; }
-grep -q '^not ok' "$log/report.results" && cat "$log/report.tap"
-count_tap "$log/report.results" report
+run_tap report /usr/bin/python3 ci/test_report.py
 
-step "check: native build of the selftests (-Wall -Wextra -Werror)"
-if make -s -C selftests KSRC="$ksrc" OUTPUT="$BOOTMEM_CACHE/suite-native" > "$log/native.log" 2>&1; then
-	pass "selftests build natively"
+step "check: native build of the selftests and stress (-Wall -Wextra -Werror)"
+if make -s -C selftests KSRC="$ksrc" OUTPUT="$BOOTMEM_CACHE/suite-native/selftests" > "$log/native.log" 2>&1 &&
+   make -s -C stress KSRC="$ksrc" OUTPUT="$BOOTMEM_CACHE/suite-native/stress" >> "$log/native.log" 2>&1; then
+	pass "selftests and stress build natively"
 else
-	cat "$log/native.log"; fail "selftests build natively"
+	cat "$log/native.log"; fail "selftests and stress build natively"
 fi
 
 step "check: checkpatch --strict on the series and the test driver"
@@ -69,29 +100,37 @@ else
 	cat "$log/workflow.log"; fail "ci/github-workflow.yml"
 fi
 
-step "check: QEMU run on the patched kernel (must pass)"
+step "check: QEMU run on the patched kernel, quick plan (must pass)"
 ./run.sh --quick --results results/check-patched
 rc=$?
-/usr/bin/python3 - results/check-patched/metrics.jsonl > "$log/patched.results" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r.get("kind") == "result":
-        mark = {"pass": "ok", "skip": "ok", "fail": "not ok"}[r["status"]]
-        skip = " # SKIP " + r["reason"] if r["status"] == "skip" else ""
-        print(f"{mark} 1 {r['test']}{skip}")
-PY
-count_tap "$log/patched.results" patched
-if [ "$rc" = 0 ]; then pass "patched kernel: run.sh exit 0"; else fail "patched kernel: run.sh exit $rc (see results/check-patched/summary.txt)"; fi
+count_run results/check-patched patched
+if [ "$rc" = 0 ]; then pass "patched kernel: run.sh exit 0"; else fail "patched kernel: run.sh exit $rc ($(verdict_of results/check-patched))"; fi
+
+step "check: the kernel's KTAP parser (kunit.py parse) counts every program of that run"
+if /usr/bin/python3 ci/kunit_parse_check.py results/check-patched "$ksrc" > "$log/kunit-parse.log" 2>&1; then
+	pass "kunit.py parse: $(tail -1 "$log/kunit-parse.log")"
+else
+	cat "$log/kunit-parse.log"; fail "kunit.py parse disagrees with the run's programs"
+fi
+
+step "check: a short rodata=off boot, so the EOPNOTSUPP refusal really runs"
+./run.sh --quick --tests bootmem_refusal_test --stress 0 --append rodata=off --results results/check-rodata-off
+rc=$?
+count_run results/check-rodata-off rodata-off
+if [ "$rc" = 0 ] && grep -q '"test": "refusal.block_mapped_linear_map_is_refused", "status": "pass"' \
+	results/check-rodata-off/metrics.jsonl; then
+	pass "rodata=off: block-mapped blocks refused with EOPNOTSUPP (run.sh exit 0)"
+else
+	fail "rodata=off: run.sh exit $rc ($(verdict_of results/check-rodata-off))"
+fi
 
 step "check: QEMU run on Debian's stock kernel (must report the refusal, never pass)"
 ./run.sh --quick --stock --results results/check-stock
 rc=$?
-if [ "$rc" = 3 ] && grep -q "boot-memory offline refused" results/check-stock/summary.txt &&
-   ! grep -q '^  PASS ' results/check-stock/summary.txt; then
-	pass "stock kernel: reported as refusing boot-memory offline, no test passed (exit 3)"
+if [ "$rc" = 3 ] && verdict_of results/check-stock | grep -q '^REFUSED:'; then
+	pass "stock kernel: REFUSED, boot-memory offline refused (exit 3)"
 else
-	fail "stock kernel: expected exit 3 with 'boot-memory offline refused', got exit $rc"
+	fail "stock kernel: expected exit 3 and a REFUSED verdict, got exit $rc ($(verdict_of results/check-stock))"
 fi
 
 echo

@@ -1,21 +1,31 @@
 #!/usr/bin/python3
 """Turn a guest console log into the results of a run.
 
-    report.py RESULTS_DIR [--boot-status N] [--expect-refusal]
+    report.py RESULTS_DIR [--boot-status N] [--plan NAME[,NAME...]]
 
 Reads RESULTS_DIR/console.log (written live by qemu-images/boot-guest.sh)
 and writes, next to it:
-  results.ktap   the KTAP exactly as the guest printed it
+  results.ktap   the KTAP the guest's kselftest runner printed
   metrics.jsonl  one JSON object per "# METRIC" line, plus per-test results
   junit.xml      one testcase per kselftest test, for CI
+  verdict.json   the verdict, its exit code and every count, for scripts
   summary.txt    the one-screen summary (also printed)
+
+It trusts nothing it did not see. A program passes only when the runner
+says "ok", it printed as many results as its plan announced, and none of
+them is "not ok". A skip passes only when one of the plans applied to the
+run (ci/plans.json, --plan) expects it, or when it is the refusal of a
+kernel without the series (selftests/lib/verdict.h).
 
 Exit codes (run.sh passes them on):
   0  every selected test passed, and the kernel logged no splat
-  1  a test failed, the kernel splatted, or the guest crashed or hung
-  3  nothing could run: every test skipped (on an unpatched kernel, because
-     boot memory offline is refused); never a pass
+  1  a test failed, a program crashed or printed a short plan, a skip was
+     not expected, the kernel splatted, or the guest crashed or hung
+  2  usage error of this script
+  3  the kernel refuses boot-memory offline: an image without the test
+     driver (no series) whose every test skipped with that refusal
 """
+import fnmatch
 import json
 import re
 import statistics
@@ -23,92 +33,243 @@ import sys
 import xml.sax.saxutils as sx
 from pathlib import Path
 
-SPLATS = ["Kernel panic", "Oops", "BUG:", "WARNING:", "Bad page state", "KASAN",
-          "Unable to handle kernel", "hung_task", "blocked for more than"]
-KMSG = re.compile(r"^\[\s*\d+\.\d+\]")
-# "ok 3 name", "ok 3 # SKIP reason", "not ok 3 name # TIMEOUT 45 seconds":
-# the name never starts with "#", or a skip would read as a pass.
-RESULT = re.compile(r"^(not ok|ok) (\d+)(?: ([^#]*?))?\s*(?:# (SKIP|TODO|TIMEOUT|exit=\d+)\s*(.*))?$")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _splat_patterns():
+    """The one list of splat patterns, shared with lib/kmsg.c."""
+    text = (REPO / "selftests/lib/splats.def").read_text()
+    return re.findall(r'^SPLAT\("(.*)"\)\s*$', text, re.M)
+
+
+def _refused_token():
+    text = (REPO / "selftests/lib/verdict.h").read_text()
+    return re.search(r'#define VERDICT_REFUSED "([^"]+)"', text).group(1)
+
+
+def load_plans(names):
+    """The expected skips and must-run tests of the named plans, merged."""
+    plans = json.loads((REPO / "ci/plans.json").read_text())["plans"]
+    expected, must_run = [], []
+    for name in names:
+        if name not in plans:
+            raise SystemExit(f"report.py: no plan '{name}' in ci/plans.json")
+        expected += plans[name].get("expected_skips", [])
+        must_run += plans[name].get("must_run", [])
+    return expected, must_run
+
+
+SPLATS = _splat_patterns()
+REFUSED = _refused_token()
+# A kernel message: printk's timestamp, wherever it starts on the line (a
+# message can land in the middle of a line the tests were printing).
+KMSG_AT = re.compile(r"\[\s*\d+\.\d{6}\] ")
+RESULT = re.compile(r"^(not ok|ok) (\d+)(?: (.*))?$")
+# TAP directives after "#": a skip (any case), or the runner's verdicts.
+DIRECTIVE = re.compile(r"^(SKIP|TODO|XFAIL|TIMEOUT|exit=-?\d+)\b\s*(.*)$", re.I)
+PLAN = re.compile(r"^1\.\.(\d+)$")
+
+
+def split_result(rest):
+    """'name # SKIP why' -> (name, 'SKIP', 'why'). A '#' that starts no
+    directive is part of the description: the line is still a result."""
+    rest = rest or ""
+    for m in re.finditer(r"(?:^|\s)#\s*", rest):
+        d = DIRECTIVE.match(rest[m.end():])
+        if d:
+            return rest[:m.start()].strip(), d.group(1).upper() if d.group(1).lower() == "skip" \
+                else d.group(1), d.group(2).strip()
+    return rest.strip(), "", ""
 
 
 def parse(console):
-    """Returns (ktap_lines, tests, metrics, splats, markers)."""
+    """Returns a dict: ktap lines, tests, programs, metrics, splats, markers,
+    top-level plans and runner results."""
     lines = console.splitlines()
-    ktap, metrics, splats, markers = [], [], [], []
-    tests = []          # dicts: program, name, status, reason, log
-    program = None
-    current = None      # the subtest running now
+    out = {"ktap": [], "tests": [], "programs": [], "metrics": [], "splats": [],
+           "markers": [], "doc_plans": [], "docs": 0}
+    program = None      # the program running now
+    current = None      # its subtest running now
     in_ktap = False
+
+    def kernel_line(i, text):
+        if any(s in text for s in SPLATS):
+            excerpt = "\n".join([text] + lines[i + 1:i + 12])
+            out["splats"].append({"line": text, "excerpt": excerpt,
+                                  "during": current["name"] if current else
+                                  (program["name"] if program else "boot")})
+
     for i, raw in enumerate(lines):
         line = raw.rstrip("\r")
+        # A kernel message that starts mid-line: the part before it is
+        # the tests' output, the rest the kernel's. Neither is dropped.
+        m = KMSG_AT.search(line)
+        if m and m.start() > 0:
+            kernel_line(i, line[m.start():])
+            line = line[:m.start()]
+        elif m:
+            kernel_line(i, line)
+            continue
         if line.startswith("BOOTMEM-HOTPLUG"):
-            markers.append(line)
-            in_ktap = line.endswith("BEGIN KTAP") or (in_ktap and not line.endswith("END KTAP"))
+            out["markers"].append(line)
+            if line.endswith("BEGIN KTAP"):
+                in_ktap = True
+            elif line.endswith("END KTAP"):
+                in_ktap = False
             continue
-        if KMSG.match(line) or not in_ktap:
-            if any(s in line for s in SPLATS):
-                excerpt = "\n".join(lines[i:i + 12])
-                splats.append({"line": line, "excerpt": excerpt,
-                               "during": current["name"] if current else (program or "boot")})
+        if not in_ktap:
+            kernel_line(i, line)
             continue
-        ktap.append(line)
-        m = re.match(r"^# selftests: [^:]*: (\S+)", line)
+        out["ktap"].append(line)
+        if line.startswith("TAP version") or line.startswith("KTAP version"):
+            out["docs"] += 1
+            continue
+        pm = PLAN.match(line)
+        if pm:
+            out["doc_plans"].append(int(pm.group(1)))
+            continue
+        m = re.match(r"^# selftests: ([^:]*): (\S+)", line)
         if m:
-            program = m.group(1)
+            program = {"name": m.group(2), "dir": m.group(1), "plan": None, "results": 0,
+                       "failed": 0, "runner": None, "directive": "", "detail": "",
+                       "last_started": None}
+            out["programs"].append(program)
+            current = None
             continue
-        body = line[2:] if line.startswith("# ") else None
-        if body is None:
-            # Top-level runner line for a whole program.
+        if not line.startswith("#"):
+            # The runner's line for a whole program.
             m = RESULT.match(line)
-            if m and program and not any(t["program"] == program for t in tests):
-                status = "fail" if m.group(1) == "not ok" else (
-                    "skip" if m.group(4) == "SKIP" else "pass")
-                if m.group(4) == "TIMEOUT" or (m.group(4) or "").startswith("exit="):
-                    status = "fail"
-                tests.append({"program": program, "name": program, "status": status,
-                              "reason": (m.group(4) or "") + " " + (m.group(5) or ""), "log": []})
+            if m and program and program["runner"] is None:
+                _, directive, detail = split_result(m.group(3))
+                program["runner"] = m.group(1)
+                program["directive"], program["detail"] = directive, detail
+                if current:     # its running test never printed a result
+                    current = None
             continue
-        # "# METRIC {...}" from ksft_print_msg(), one more "# " per runner level.
+        if program is None:
+            continue
+        body = line[2:] if line.startswith("# ") else line[1:]
+        pm = PLAN.match(body)
+        if pm and program["plan"] is None:
+            program["plan"] = int(pm.group(1))
+            continue
+        # "# METRIC {...}" from ksft_print_msg(), one more "# " per level.
         m = re.match(r"^(?:# )*METRIC (\{.*\})\s*$", body)
         if m:
             try:
-                metrics.append(json.loads(m.group(1)))
+                out["metrics"].append(json.loads(m.group(1)))
             except json.JSONDecodeError:
                 pass
             continue
         m = re.match(r"^#\s+RUN\s+(\S+) \.\.\.", body)
         if m:
-            current = {"program": program, "name": m.group(1), "status": "fail",
+            current = {"program": program["name"], "name": m.group(1), "status": "fail",
                        "reason": "no result: the test died", "log": []}
-            tests.append(current)
+            program["last_started"] = m.group(1)
+            out["tests"].append(current)
             continue
         if current:
             current["log"].append(body)
         m = RESULT.match(body)
-        if m and not current:
-            # kselftest.h style (ksft_test_result): a result with no RUN line.
-            desc = (m.group(3) or "").strip()
-            name = f"{program}.{desc.split(':', 1)[0]}" if desc else f"{program}.{m.group(2)}"
-            status = "fail" if m.group(1) == "not ok" else ("skip" if m.group(4) == "SKIP" else "pass")
-            tests.append({"program": program, "name": name, "status": status,
-                          "reason": desc if status == "fail" else (m.group(5) or ""), "log": []})
+        if not m:
             continue
-        if m and current:
-            if m.group(1) == "not ok":
-                current["status"], current["reason"] = "fail", ""
-            elif m.group(4) == "SKIP":
-                current["status"], current["reason"] = "skip", m.group(5) or ""
-            else:
-                current["status"], current["reason"] = "pass", ""
+        program["results"] += 1
+        desc, directive, detail = split_result(m.group(3))
+        if m.group(1) == "not ok":
+            status = "fail"
+        elif directive == "SKIP":
+            status = "skip"
+        elif directive in ("TIMEOUT",) or directive.startswith("exit="):
+            status = "fail"
+        else:
+            status = "pass"
+        program["failed"] += status == "fail"
+        if current:
+            # kselftest_harness: the result of the test its RUN line named
+            # (a skip's result line carries no name in the 6.1 harness).
+            current["status"] = status
+            current["reason"] = detail if status == "skip" else (desc if status == "fail" else "")
             current = None
-    # A program the runner called ok but whose own results never reached the
-    # console proves nothing: its output was lost, so it cannot pass.
+        else:
+            # kselftest.h style (ksft_test_result): a result with no RUN line.
+            name = f"{program['name']}.{desc.split(':', 1)[0]}" if desc else \
+                f"{program['name']}.{m.group(2)}"
+            program["last_started"] = name
+            out["tests"].append({"program": program["name"], "name": name, "status": status,
+                                 "reason": desc if status == "fail" else detail, "log": []})
+    return out
+
+
+def judge_programs(parsed):
+    """Program-level failures: a runner "not ok", an exit= or TIMEOUT, a
+    missing runner line, a plan with missing (or extra) results. Each
+    becomes a failed result named after the program, even when some of its
+    subtests passed. Returns the list of problems."""
+    problems = []
+    for p in parsed["programs"]:
+        last = f"; last test started: {p['last_started']}" if p["last_started"] else ""
+        why = None
+        if p["runner"] is None:
+            why = (f"no result from the runner: the program or the guest died "
+                   f"({p['results']} of {p['plan'] if p['plan'] is not None else '?'} results)")
+        elif p["runner"] == "not ok":
+            # The harness's own exit 1 after a whole plan with failed tests
+            # is explained by those tests; anything else (a crash, a
+            # timeout, a "not ok" with every test passed) fails on its own.
+            explained = (p["directive"] == "exit=1" and p["failed"] > 0
+                         and p["results"] == p["plan"])
+            what = p["directive"] or "failed"
+            if p["directive"] == "TIMEOUT":
+                what = f"TIMEOUT {p['detail']}".strip()
+            if not explained:
+                why = f"runner says not ok ({what}) after {p['results']} of {p['plan']} results"
+        elif p["directive"] == "SKIP":
+            if p["plan"] is not None and p["results"] != p["plan"]:
+                why = f"skipped with a short plan: {p['results']} of {p['plan']} results"
+        elif p["plan"] is None:
+            why = "no per-test results on the console (output lost): no plan printed"
+        elif p["results"] != p["plan"]:
+            why = (f"short plan: announced {p['plan']} results, printed {p['results']}"
+                   if p["results"] < p["plan"] else
+                   f"announced {p['plan']} results, printed {p['results']}")
+        if why:
+            p["problem"] = why + last
+            parsed["tests"].append({"program": p["name"], "name": p["name"], "status": "fail",
+                                    "reason": p["problem"], "log": []})
+            problems.append(f"{p['name']}: {p['problem']}")
+        elif p["directive"] == "SKIP" and p["results"] == 0:
+            # A whole program skipped without printing any result.
+            parsed["tests"].append({"program": p["name"], "name": p["name"], "status": "skip",
+                                    "reason": p["detail"] or "skipped by the runner", "log": []})
+    announced = sum(parsed["doc_plans"])
+    reported = sum(p["runner"] is not None for p in parsed["programs"])
+    if parsed["doc_plans"] and reported < announced:
+        problems.append(f"the run announced {announced} programs, the runner reported {reported}")
+    if parsed["docs"] > 1:
+        problems.append(f"{parsed['docs']} KTAP documents on the console; a run prints one")
+    return problems
+
+
+def judge_skips(tests, expected, must_run, no_driver):
+    """Marks each skip expected or not. Returns the unexpected ones."""
+    unexpected = []
     for t in tests:
-        if t["name"] == t["program"] and t["status"] == "pass":
-            t["status"] = "fail"
-            t["reason"] = "no per-test results on the console (output lost)"
-    # A program that died mid-test leaves its running test without a result.
-    return ktap, tests, metrics, splats, markers
+        if t["status"] != "skip":
+            continue
+        reason = t["reason"].strip()
+        t["expected"] = False
+        if any(fnmatch.fnmatchcase(t["name"], pat) for pat in must_run):
+            t["expected_why"] = "this plan must run it"
+        elif no_driver and reason.startswith(REFUSED):
+            t["expected"] = True
+        else:
+            for e in expected:
+                if fnmatch.fnmatchcase(t["name"], e["test"]) and e["reason"] in reason:
+                    t["expected"] = True
+                    break
+        if not t["expected"]:
+            unexpected.append(t)
+    return unexpected
 
 
 def percentile(values, q):
@@ -139,8 +300,10 @@ def latency_table(metrics):
 
 def junit(tests, splats):
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
-    fails = sum(t["status"] == "fail" for t in tests) + len(splats)
-    skips = sum(t["status"] == "skip" for t in tests)
+    failing = [t for t in tests if t["status"] == "fail" or
+               (t["status"] == "skip" and not t.get("expected", True))]
+    fails = len(failing) + len(splats)
+    skips = sum(t["status"] == "skip" and t.get("expected", True) for t in tests)
     out.append(f'<testsuite name="bootmem-hotplug" tests="{len(tests) + len(splats)}" '
                f'failures="{fails}" skipped="{skips}">')
     for t in tests:
@@ -149,6 +312,8 @@ def junit(tests, splats):
         if t["status"] == "fail":
             out.append(f'    <failure message={sx.quoteattr(t["reason"].strip() or "failed")}>'
                        f'{sx.escape(chr(10).join(t["log"][-40:]))}</failure>')
+        elif t["status"] == "skip" and not t.get("expected", True):
+            out.append(f'    <failure message={sx.quoteattr("unexpected skip: " + t["reason"].strip())}/>')
         elif t["status"] == "skip":
             out.append(f'    <skipped message={sx.quoteattr(t["reason"].strip())}/>')
         out.append('  </testcase>')
@@ -160,67 +325,114 @@ def junit(tests, splats):
     return "\n".join(out) + "\n"
 
 
+def running_test(parsed):
+    """The test (or program) that was running when output stopped."""
+    for t in reversed(parsed["tests"]):
+        if t["reason"].startswith("no result"):
+            return t["name"]
+    for p in reversed(parsed["programs"]):
+        if p["runner"] is None:
+            return p["last_started"] or p["name"]
+    return None
+
+
+def verdict_of(parsed, boot_status, plan_names):
+    expected, must_run = load_plans(plan_names)
+    tests, splats, markers = parsed["tests"], parsed["splats"], parsed["markers"]
+    problems = judge_programs(parsed)
+    no_driver = any("no test driver in this image" in m for m in markers)
+    unexpected = judge_skips(tests, expected, must_run, no_driver)
+    passed = sum(t["status"] == "pass" for t in tests)
+    failed = sum(t["status"] == "fail" for t in tests)
+    skipped = sum(t["status"] == "skip" for t in tests)
+    done = any(m.endswith(": DONE") for m in markers)
+    host_notes = [m for m in markers if m.startswith("BOOTMEM-HOTPLUG-HOST")]
+    running = running_test(parsed)
+    during = f" during {running}" if running else ""
+
+    if splats:
+        problems.insert(0, f"{len(splats)} kernel splat(s), first during {splats[0]['during']}: "
+                        f"{splats[0]['line'].strip()}")
+    if boot_status == 124 or host_notes:
+        note = host_notes[0].split(": ", 1)[-1] if host_notes else "watchdog"
+        problems.append(f"guest hung: {note}{during}")
+    elif not done:
+        problems.append("guest died before finishing" + during)
+    if any("insmod test_bootmem_hotplug failed" in m for m in markers):
+        problems.append("the test driver is in the image but failed to load")
+    failed_tests = [t["name"] for t in tests if t["status"] == "fail"]
+    if failed_tests:
+        problems.append(f"{len(failed_tests)} failed: " + ", ".join(failed_tests[:6]) +
+                        (", ..." if len(failed_tests) > 6 else ""))
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected skip(s): " +
+                        "; ".join(f"{t['name']} ({t['reason'].strip()})" for t in unexpected[:4]))
+    if not tests and not problems:
+        problems.append("no test ran")
+
+    refused = [t for t in tests if t["status"] == "skip" and t["reason"].startswith(REFUSED)]
+    if problems:
+        return "FAIL: " + "; ".join(problems), 1, passed, failed, skipped, unexpected
+    if passed == 0 and refused and len(refused) == skipped and no_driver:
+        return ("REFUSED: boot-memory offline refused (EPERM): this kernel cannot remove "
+                "boot memory, so nothing was tested"), 3, passed, failed, skipped, unexpected
+    if skipped:
+        return (f"PASS with {skipped} expected skip(s), each declared by the plan",
+                0, passed, failed, skipped, unexpected)
+    return "PASS", 0, passed, failed, skipped, unexpected
+
+
 def main():
     args = sys.argv[1:]
-    if not args:
+    if not args or args[0].startswith("-"):
         print(__doc__, file=sys.stderr)
         return 2
     rdir = Path(args[0])
     boot_status = 0
-    if "--boot-status" in args:
-        boot_status = int(args[args.index("--boot-status") + 1])
-    console = (rdir / "console.log").read_text(errors="replace")
-    ktap, tests, metrics, splats, markers = parse(console)
+    plan_names = ["quick"]
+    try:
+        if "--boot-status" in args:
+            boot_status = int(args[args.index("--boot-status") + 1])
+        if "--plan" in args:
+            plan_names = [p for p in args[args.index("--plan") + 1].split(",") if p]
+    except (IndexError, ValueError):
+        print(__doc__, file=sys.stderr)
+        return 2
+    console_path = rdir / "console.log"
+    if not console_path.is_file():
+        print(f"report.py: {console_path}: no console log", file=sys.stderr)
+        return 2
+    parsed = parse(console_path.read_text(errors="replace"))
+    verdict, code, passed, failed, skipped, unexpected = verdict_of(parsed, boot_status, plan_names)
+    tests, metrics, splats, markers = parsed["tests"], parsed["metrics"], parsed["splats"], parsed["markers"]
 
-    (rdir / "results.ktap").write_text("\n".join(ktap) + "\n")
+    (rdir / "results.ktap").write_text("\n".join(parsed["ktap"]) + "\n")
     with open(rdir / "metrics.jsonl", "w") as f:
         for m in metrics:
             f.write(json.dumps(m) + "\n")
         for t in tests:
             f.write(json.dumps({"kind": "result", "program": t["program"], "test": t["name"],
-                                "status": t["status"], "reason": t["reason"].strip()}) + "\n")
+                                "status": t["status"], "expected": t.get("expected"),
+                                "reason": t["reason"].strip()}) + "\n")
     (rdir / "junit.xml").write_text(junit(tests, splats))
+    (rdir / "verdict.json").write_text(json.dumps({
+        "verdict": verdict, "exit": code, "plans": plan_names, "passed": passed,
+        "failed": failed, "skipped": skipped, "unexpected_skips": len(unexpected),
+        "splats": len(splats),
+        "programs": [{k: p.get(k) for k in ("name", "runner", "directive", "plan", "results",
+                                            "failed", "last_started", "problem")}
+                     for p in parsed["programs"]]}, indent=1) + "\n")
 
-    passed = sum(t["status"] == "pass" for t in tests)
-    failed = sum(t["status"] == "fail" for t in tests)
-    skipped = sum(t["status"] == "skip" for t in tests)
-    done = any(m.endswith(": DONE") for m in markers)
     guest = next((m.split(": ", 2)[-1] for m in markers if "guest up" in m), "guest never reached /init")
-    host_notes = [m for m in markers if m.startswith("BOOTMEM-HOTPLUG-HOST")]
-
-    problems = []
-    if splats:
-        problems.append(f"{len(splats)} kernel splat(s), first during {splats[0]['during']}: {splats[0]['line'].strip()}")
-    if boot_status == 124 or host_notes:
-        problems.append("guest hung: " + (host_notes[0].split(": ", 1)[-1] if host_notes else "watchdog"))
-    elif not done:
-        running = next((t["name"] for t in reversed(tests) if t["reason"].startswith("no result")), None)
-        problems.append("guest died before finishing" + (f", during {running}" if running else ""))
-    if failed:
-        problems.append(f"{failed} test(s) failed")
-    if not tests and not problems:
-        problems.append("no test ran")
-
-    refused = [t for t in tests if t["status"] == "skip" and "offline refused" in t["reason"]]
-    if problems:
-        verdict, code = "FAIL: " + "; ".join(problems), 1
-    elif passed == 0 and skipped:
-        code = 3
-        if refused:
-            verdict = ("REFUSED: boot-memory offline refused (EPERM): this kernel cannot "
-                       "remove boot memory, so nothing was tested")
-        else:
-            verdict = "NOTHING RAN: every test skipped: " + tests[0]["reason"].strip()
-    elif skipped:
-        verdict, code = f"PASS with {skipped} skipped (skips are not passes)", 0
-    else:
-        verdict, code = "PASS", 0
-
-    out = [f"bootmem-hotplug results: {rdir}", f"guest: {guest}", ""]
+    out = [f"bootmem-hotplug results: {rdir}", f"guest: {guest}", f"plan: {','.join(plan_names)}", ""]
     for t in tests:
         tag = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[t["status"]]
+        if t["status"] == "skip" and not t.get("expected"):
+            tag = "SKIP!"
         reason = f"  ({t['reason'].strip()})" if t["status"] != "pass" and t["reason"].strip() else ""
-        out.append(f"  {tag}  {t['name']}{reason}")
+        if tag == "SKIP!":
+            reason += "  <- unexpected: no plan declares it"
+        out.append(f"  {tag:5s} {t['name']}{reason}")
     for s in splats[:3]:
         out.append("")
         out.append(f"  kernel splat during {s['during']}:")
@@ -240,8 +452,10 @@ def main():
                    f"{summary['offline_p99_ms']:.0f} ms; EBUSY {summary['offline_busy']} of "
                    f"{summary['offline_attempts']}; {summary['migrated_pages']} pages migrated; "
                    f"{summary['corrupted_words']} corrupted words")
+    expected_n = skipped - len(unexpected)
     out.append("")
-    out.append(f"  {passed} passed, {failed} failed, {skipped} skipped")
+    out.append(f"  {passed} passed, {failed} failed, {skipped} skipped "
+               f"({expected_n} expected, {len(unexpected)} unexpected)")
     out.append(f"  verdict: {verdict}")
     text = "\n".join(out) + "\n"
     (rdir / "summary.txt").write_text(text)

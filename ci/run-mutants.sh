@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # make mutants: prove the suite fails when the kernel is broken. Each
 # fixtures/mutants/*.patch injects one bug on top of the series; its header
-# names the tests that must catch it ("Tests:"), extra kernel command line
-# if any ("Append:") and seconds of stress if any ("Stress:"). A mutant is caught when run.sh exits 1 (a test
-# failed, the kernel splatted or the guest died); one that passes, or that
-# only skips, survived, and that fails this target.
+# names the tests that must catch it ("Tests:", program names or test names
+# such as bootmem.first_cycle_returns_boot_memmap_and_tables), extra kernel
+# command line if any ("Append:") and seconds of stress if any ("Stress:").
+#
+# A mutant is CAUGHT only when the run failed (run.sh exit 1) and a test
+# its Tests: header names is "not ok" in that run's results: failing for
+# some other reason proves nothing about the check it claims. A run that
+# could not test at all (exit 2: the kernel or image did not build; a
+# traceback in the report) is an ERROR, not a catch. A mutant that passes,
+# or whose named tests all passed, SURVIVED. Ends with a table: mutant,
+# expected tests, tests that failed, verdict.
 #
 #   ci/run-mutants.sh [NAME...]      default: every mutant
 # Parsed whole before it runs, so editing this file during a long run
@@ -21,39 +28,86 @@ if [ $# -gt 0 ]; then
 else
 	mutants=(fixtures/mutants/*.patch)
 fi
+for m in "${mutants[@]}"; do
+	[ -f "$m" ] || { echo "run-mutants.sh: no mutant $m" >&2; exit 2; }
+	grep -q '^Tests: ' "$m" || { echo "run-mutants.sh: $m has no Tests: header" >&2; exit 2; }
+done
 out=results/mutants
 mkdir -p "$out"
-caught=0 survived=0
-table=()
+caught=0 survived=0 errors=0
+rows=()
 for m in "${mutants[@]}"; do
-	[ -f "$m" ] || { echo "no mutant $m"; exit 2; }
 	name=$(basename "$m" .patch)
 	tests=$(sed -n 's/^Tests: //p' "$m" | head -1)
 	append=$(sed -n 's/^Append: //p' "$m" | head -1)
 	# Stress only where the header asks for it: it costs minutes per mutant.
 	stress=$(sed -n 's/^Stress: //p' "$m" | head -1)
-	step "mutant $name: tests ${tests:-all}${append:+, append $append}"
+	# Tests: names programs or tests; run.sh --tests takes the programs,
+	# found from the source that defines each test (TEST_F(fixture, name)).
+	progs=$(for t in ${tests//,/ }; do
+		case $t in
+		bootmem_stress.*) ;;	# the stress driver: its Stress: header runs it
+		*.*) grep -l -E "^TEST_F(_TIMEOUT)?\(${t%%.*}, ${t#*.}\b" selftests/*.c |
+			xargs -r -n1 basename | sed 's/\.c$//' ;;
+		*) echo "$t" ;;
+		esac
+	done | sort -u | paste -sd, -)
+	step "mutant $name: must fail ${tests}${append:+, append $append}"
 	# A broken kernel may hang silently: a tight watchdog keeps that short.
-	args=(--extra-patch "$m" --results "$out/$name" --seed 1 --stress "${stress:-0}"
-	      --duration $(( 240 + ${stress:-0} )))
-	[ -n "$tests" ] && args+=(--tests "$tests")
+	args=(--quick --extra-patch "$m" --results "$out/$name" --seed 1 --stress "${stress:-0}"
+	      --duration $(( 300 + ${stress:-0} )))
+	if [ -n "$progs" ]; then
+		args+=(--tests "$progs")
+	else
+		args+=(--tests none)
+	fi
 	[ -n "$append" ] && args+=(--append "$append")
 	SILENCE_S=120 ./run.sh "${args[@]}" > "$out/$name.log" 2>&1
 	rc=$?
-	# The first line that names what went wrong.
-	why=$(grep -m1 -E '^  verdict:' "$out/$name/summary.txt" 2>/dev/null | sed 's/^  verdict: //')
-	first=$(grep -h -m1 -E 'Expected|first corrupted|still|kernel splat|died|hung' "$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -1 | sed 's/^[# ]*//')
-	if [ "$rc" = 1 ]; then
+	failed_named=$(/usr/bin/python3 - "$out/$name/metrics.jsonl" "$tests" <<'PY'
+import json, sys
+path, wanted = sys.argv[1], [w for w in sys.argv[2].replace(",", " ").split() if w]
+failed = []
+try:
+    for line in open(path):
+        r = json.loads(line)
+        if r.get("kind") != "result" or r.get("status") != "fail":
+            continue
+        # A program name matches itself and every test of that program.
+        if any(r["test"] == w or r["program"] == w for w in wanted):
+            failed.append(r["test"])
+except OSError:
+    pass
+print(",".join(dict.fromkeys(failed)))
+PY
+)
+	first=$(grep -h -m1 -E 'Expected|corrupted|still|kernel splat|died|hung|runner says' \
+		"$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -1 | sed 's/^[# ]*//' | cut -c1-160)
+	if grep -q '^Traceback' "$out/$name.log" || [ "$rc" = 2 ] || [ ! -s "$out/$name/verdict.json" ]; then
+		errors=$((errors + 1)); verdict="ERROR (run.sh exit $rc: could not test, see $out/$name.log)"
+	elif [ "$rc" = 1 ] && [ -n "$failed_named" ]; then
 		caught=$((caught + 1)); verdict=CAUGHT
+	elif [ "$rc" = 1 ]; then
+		survived=$((survived + 1)); verdict="SURVIVED (the run failed, but none of its named tests)"
 	else
 		survived=$((survived + 1)); verdict="SURVIVED (run.sh exit $rc)"
 	fi
-	table+=("$verdict  $name: ${first:-$why}")
-	printf '%s  %s\n    %s\n' "$verdict" "$name" "${first:-$why}"
+	rows+=("$name|$tests|${failed_named:--}|$verdict|${first:-}")
+	printf '%s  %s\n    failed: %s\n    %s\n' "$verdict" "$name" "${failed_named:--}" "${first:-}"
 done
-echo
-printf '%s\n' "${table[@]}" | tee "$out/summary.txt"
-echo "$caught caught, $survived survived"
-[ "$survived" = 0 ]
+{
+	echo
+	echo "| mutant | must fail | failed | verdict | first failure line |"
+	echo "|---|---|---|---|---|"
+	for r in "${rows[@]}"; do
+		IFS='|' read -r n t f v l <<< "$r"
+		echo "| $n | $t | $f | $v | \`$l\` |"
+	done
+	echo
+	echo "$caught caught, $survived survived, $errors errors"
+} | tee "$out/summary.txt"
+[ "$survived" = 0 ] && [ "$errors" = 0 ] && exit 0
+[ "$errors" -gt 0 ] && [ "$survived" = 0 ] && exit 2
+exit 1
 exit
 }

@@ -7,10 +7,10 @@
 # loses nothing already printed. The guest boots with oops=panic panic=-1
 # and QEMU with -no-reboot, so a dead kernel ends QEMU instead of hanging
 # it; a wall-clock watchdog kills a guest that hangs anyway, and one that
-# prints nothing for SILENCE_S (default 900) seconds. QEMU is always reaped
+# prints nothing for SILENCE_S seconds (the plan's silence_s). QEMU is reaped
 # by its own PID.
 # Exit: 0 the guest finished the plan; 1 it died (panic/oops); 124 the
-# watchdog killed it.
+# watchdog killed it; 2 QEMU is missing.
 # Parsed whole before it runs, so editing this file during a long run
 # cannot change what the run executes.
 {
@@ -18,7 +18,8 @@ set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
 kernel=$1 initrd=$2 console=$3 timeout_s=$4 mem=$5 smp=$6 append=$7 numa=${8:-}
-silence_s=${SILENCE_S:-900}
+silence_s=${SILENCE_S:?run.sh sets SILENCE_S from the plan}
+command -v qemu-system-aarch64 >/dev/null || { echo "boot-guest.sh: qemu-system-aarch64 not found" >&2; exit 2; }
 
 numa_args=()
 if [ -n "$numa" ]; then

@@ -17,6 +17,8 @@ ksrc=${1:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 kdir=${2:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 out=${3:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 
+# The staging and cross-build directories are shared by every run.
+cache_lock image
 stage="$BOOTMEM_CACHE/guest-stage"
 step "image: guest packages (arm64 .debs via apt-get download, cached)"
 /usr/bin/python3 "$REPO_ROOT/qemu-images/guest-packages.py" "$BOOTMEM_CACHE" "$stage" ||

@@ -29,3 +29,17 @@ prune_cache() {
 	[ -d "$dir" ] || return 0
 	ls -1dt "$dir"/*/ 2>/dev/null | tail -n +$((keep + 1)) | xargs -r rm -rf
 }
+
+# Hold the named lock of the cache until this script exits. Two runs at
+# once (the same clone with two --results, or two clones) share the cache's
+# work trees, staging and build directories; each step that writes one takes
+# its lock, so neither sees the other's half-written files.
+cache_lock() {
+	local name=$1 fd
+	mkdir -p "$BOOTMEM_CACHE/locks"
+	exec {fd}>"$BOOTMEM_CACHE/locks/$name.lock"
+	if ! flock -n "$fd"; then
+		step "waiting for another run that holds the $name lock"
+		flock "$fd"
+	fi
+}

@@ -7,7 +7,9 @@
 #   bh_cycles  cycles for the drift test (BOOTMEM_CYCLES)
 #   bh_seed    block-choice seed (BOOTMEM_SEED); 0 picks one
 #   bh_stress  seconds of stress/bootmem_stress after the selftests, or
-#              soak:HOURS for a soak; bh_pressure is its %% of MemTotal
+#              soak:HOURS for a soak; bh_pressure is its % of MemTotal
+#   bh_timeout the kselftest runner's limit for each program, in seconds
+# run.sh always passes every value (from ci/plans.json): no default here.
 # Everything is printed on the console, which is the only channel to the
 # host: KTAP from the kernel's kselftest runner, "# METRIC {json}" lines,
 # and markers the host uses to know how far the guest got.
@@ -53,7 +55,9 @@ panic) echo "BOOTMEM-HOTPLUG: injecting a panic"; exit 1 ;;
 hang) echo "BOOTMEM-HOTPLUG: injecting a hang"; while :; do sleep 3600; done ;;
 esac
 
-export BOOTMEM_CYCLES=${bh_cycles:-3}
+BASE_DIR=/kselftest
+. /kselftest/kselftest/runner.sh
+export BOOTMEM_CYCLES=${bh_cycles:?the plan sets bh_cycles}
 export BOOTMEM_SEED=${bh_seed:-0}
 tests=
 if [ -z "$bh_tests" ] || [ "$bh_tests" = all ]; then
@@ -62,30 +66,49 @@ else
 	tests=$(echo "$bh_tests" | tr ',' ' ')
 fi
 
-cd /kselftest/bootmem_hotplug
-BASE_DIR=/kselftest
-. /kselftest/kselftest/runner.sh
-if [ "$tests" != none ]; then
-	echo "BOOTMEM-HOTPLUG: BEGIN KTAP"
-	run_many $tests
-	echo "BOOTMEM-HOTPLUG: END KTAP"
+# Per-program time limits from the plan (bh_timeout): the kernel runner reads
+# them from each directory's settings file. A soak's stress runs for hours.
+if [ -n "${bh_timeout:-}" ]; then
+	echo "timeout=$bh_timeout" > /kselftest/bootmem_hotplug/settings
 fi
-
-# Stress or soak after the selftests, through the same runner; its own
-# settings file (timeout=0) lets a soak run for hours.
-if [ -n "$bh_stress" ] && [ -x /stress/bootmem_stress ]; then
+# A stress run that was asked for is counted in the plan even when its
+# program is missing, so the runner's "not ok" for it fails the run.
+stress_prog=
+if [ -n "${bh_stress:-}" ]; then
 	case $bh_stress in
-	soak:*) args="--soak-hours ${bh_stress#soak:} --pressure ${bh_pressure:-85}" ;;
-	*) args="--duration $bh_stress --pressure ${bh_pressure:-80}" ;;
+	soak:*) args="--soak-hours ${bh_stress#soak:} --pressure ${bh_pressure:?}"
+		limit=$(awk -v h="${bh_stress#soak:}" 'BEGIN { printf "%d", h * 3600 + 1200 }') ;;
+	*) args="--duration $bh_stress --pressure ${bh_pressure:?}"
+		limit=$(( bh_stress + 900 )) ;;
 	esac
 	[ "$BOOTMEM_SEED" != 0 ] && args="$args --seed $BOOTMEM_SEED"
 	export KSELFTEST_BOOTMEM_STRESS_ARGS="$args"
+	echo "timeout=$limit" > /stress/settings
+	stress_prog=bootmem_stress
+fi
+[ "$tests" = none ] && tests=
+
+# One KTAP document for the whole run: one plan line counting every program,
+# the stress driver included, then the kernel runner's run_one for each,
+# numbered in one sequence (run_one prints $test_num).
+set -- $tests $stress_prog
+echo "BOOTMEM-HOTPLUG: BEGIN KTAP"
+echo "TAP version 13"
+echo "1..$#"
+test_num=0
+for prog in $tests; do
+	test_num=$(( test_num + 1 ))
+	cd /kselftest/bootmem_hotplug
+	BASE_DIR=/kselftest
+	run_one bootmem_hotplug "./$prog" "$test_num"
+done
+if [ -n "$stress_prog" ]; then
+	test_num=$(( test_num + 1 ))
 	cd /stress
 	BASE_DIR=/
-	echo "BOOTMEM-HOTPLUG: BEGIN KTAP"
-	run_many ./bootmem_stress
-	echo "BOOTMEM-HOTPLUG: END KTAP"
+	run_one stress ./bootmem_stress "$test_num"
 fi
+echo "BOOTMEM-HOTPLUG: END KTAP"
 
 echo "BOOTMEM-HOTPLUG: DONE"
 sync

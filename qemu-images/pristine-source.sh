@@ -7,6 +7,7 @@ set -euo pipefail
 [ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run qemu-images/install-deps.sh"
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 pristine="$BOOTMEM_CACHE/src/pristine-$srcver/linux-source-6.1"
+[ -f "$pristine/Makefile" ] || cache_lock pristine-source
 if [ ! -f "$pristine/Makefile" ]; then
 	step "kernel source: extracting linux-source-6.1 $srcver (about 15 s)"
 	rm -rf "$(dirname "$pristine")"

@@ -11,6 +11,7 @@ pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^: ]*\).*/\1/p' | head -1)
 [ -n "$pkg" ] || die "cannot resolve linux-image-arm64:arm64 (apt-get update, arm64 architecture?)"
 kdir="$BOOTMEM_CACHE/stock/$pkg"
+[ -f "$kdir/Image" ] || cache_lock stock-kernel
 if [ ! -f "$kdir/Image" ]; then
 	step "stock kernel: downloading $pkg:arm64"
 	mkdir -p "$BOOTMEM_CACHE/debs" "$kdir"

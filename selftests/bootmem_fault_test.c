@@ -43,17 +43,12 @@ FIXTURE(fault) {
 
 FIXTURE_SETUP(fault)
 {
-	char why[256];
-	const char *unavailable = cycle_unavailable_reason(why, sizeof(why));
-
 	self->ready = false;
-	if (unavailable)
-		SKIP(return, "%s", unavailable);
+	REQUIRE_SUITE();
 	if (!fault_notifier_available())
 		SKIP(return, "memory notifier error injection not loaded (CONFIG_MEMORY_NOTIFIER_ERROR_INJECT)");
 	self->seed = cycle_seed();
-	if (cycle_pick_and_mark(self->seed, 0, &self->block, &self->nid, why, sizeof(why)))
-		SKIP(return, "%s", why);
+	PICK_AND_MARK(self->seed, &self->block, &self->nid);
 	/* Data held elsewhere that no failure may disturb. */
 	self->data = mmap(NULL, DATA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->data);

@@ -206,14 +206,11 @@ static int pick_loaded_block(struct shared *sh, const pid_t *pids, int kind, uin
 
 FIXTURE_SETUP(integrity)
 {
-	char why[256];
-	const char *unavailable = cycle_unavailable_reason(why, sizeof(why));
 	size_t len = env_u64("BOOTMEM_DATA_MB", 160) << 20;
 	int ret;
 
 	self->ready = false;
-	if (unavailable)
-		SKIP(return, "%s", unavailable);
+	REQUIRE_SUITE();
 	self->seed = cycle_seed();
 	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);

@@ -38,12 +38,8 @@ FIXTURE(refusal) {
 
 FIXTURE_SETUP(refusal)
 {
-	char why[256];
-	const char *unavailable = cycle_unavailable_reason(why, sizeof(why));
-
 	self->ready = false;
-	if (unavailable)
-		SKIP(return, "%s", unavailable);
+	REQUIRE_SUITE();
 	kmsg_watch_start(&self->kmsg);
 	self->ready = true;
 }
@@ -152,12 +148,10 @@ TEST_F(refusal, double_mark_is_eexist_and_unmark_restores)
 {
 	unsigned long block;
 	int nid;
-	char why[256];
 	struct block_info info;
 
 	REQUIRE_SETUP();
-	if (cycle_pick_and_mark(cycle_seed(), 0, &block, &nid, why, sizeof(why)))
-		SKIP(return, "%s", why);
+	PICK_AND_MARK(cycle_seed(), &block, &nid);
 	EXPECT_EQ(-EEXIST, driver_mark(block));
 	EXPECT_EQ(0, driver_unmark(block));
 	EXPECT_EQ(-ENOENT, driver_unmark(block));
@@ -170,11 +164,9 @@ TEST_F(refusal, double_remove_is_enodev_and_add_of_present_is_eexist)
 {
 	unsigned long block;
 	int nid;
-	char why[256];
 
 	REQUIRE_SETUP();
-	if (cycle_pick_and_mark(cycle_seed(), 0, &block, &nid, why, sizeof(why)))
-		SKIP(return, "%s", why);
+	PICK_AND_MARK(cycle_seed(), &block, &nid);
 	EXPECT_EQ(-EEXIST, driver_add(block, nid)) TH_LOG("adding a present block");
 	ASSERT_EQ(0, mem_block_set_state(block, "offline"));
 	ASSERT_EQ(0, driver_remove(block));

@@ -6,6 +6,7 @@
 #include "metrics.h"
 #include "sysfs_io.h"
 #include "test_driver.h"
+#include "verdict.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -136,7 +137,7 @@ int cycle_pick_and_mark(uint64_t seed, int skip, unsigned long *block, int *nid,
 {
 	static unsigned long cand[MEM_BLOCKS_MAX];
 	int n = cycle_movable_boot_blocks(seed, cand, MEM_BLOCKS_MAX);
-	int last = -ENOENT;
+	int block_mapped = 0, reserved = 0, other = 0, first_other = 0;
 
 	snprintf(why, len, "no online boot block in ZONE_MOVABLE (boot with movablecore=)");
 	for (int i = 0; i < n; i++) {
@@ -144,44 +145,62 @@ int cycle_pick_and_mark(uint64_t seed, int skip, unsigned long *block, int *nid,
 
 		if (ret == -EEXIST)
 			ret = 0;	/* marked by an earlier test; still boot memory */
-		if (ret) {
-			last = ret;
-			snprintf(why, len, "marking refused for every candidate, last: %s",
-				 strerror(-ret));
-			continue;
+		if (ret == -EOPNOTSUPP) {
+			block_mapped++;
+		} else if (ret == -EBUSY) {
+			reserved++;	/* boot reservations: refused in every configuration */
+		} else if (ret) {
+			if (!other++)
+				first_other = ret;
 		}
-		if (skip-- > 0)
+		if (ret || skip-- > 0)
 			continue;
 		*block = cand[i];
 		*nid = mem_block_node(cand[i]);
 		return 0;
 	}
-	return last;
+	if (!n)
+		return -ENOENT;
+	snprintf(why, len, "no markable block among %d candidates: %d block-mapped (EOPNOTSUPP), "
+		 "%d with boot reservations (EBUSY), %d refused otherwise%s%s", n, block_mapped,
+		 reserved, other, other ? ", first: " : "", other ? strerror(-first_other) : "");
+	/* Expected with rodata=off, where block mappings cover every block. */
+	if (block_mapped && !other)
+		return -EOPNOTSUPP;
+	return other ? first_other : -ENOSPC;
 }
 
-const char *cycle_unavailable_reason(char *buf, size_t len)
+enum suite_state suite_availability(char *why, size_t len)
 {
 	static unsigned long cand[MEM_BLOCKS_MAX];
+	bool series = access(SERIES_DEBUGFS_FILE, F_OK) == 0;
 	int n;
 
+	snprintf(why, len, "ready");
 	if (driver_loaded())
-		return NULL;
+		return SUITE_READY;
+	if (series) {
+		snprintf(why, len, "the kernel carries the series (%s) but the test driver "
+			 "is not loaded", SERIES_DEBUGFS_FILE);
+		return SUITE_BROKEN;
+	}
 	n = cycle_movable_boot_blocks(1, cand, MEM_BLOCKS_MAX);
 	for (int i = 0; i < n; i++) {
 		int ret = mem_block_set_state(cand[i], "offline");
 
 		if (ret == -EPERM) {
-			snprintf(buf, len, "boot memory offline refused: EPERM "
-				 "(memory%lu; this kernel cannot remove boot memory)", cand[i]);
-			return buf;
+			snprintf(why, len, VERDICT_REFUSED ": offlining boot block memory%lu "
+				 "is EPERM; this kernel cannot remove boot memory", cand[i]);
+			return SUITE_REFUSED;
 		}
 		if (!ret) {
 			mem_block_set_state(cand[i], "online_movable");
-			snprintf(buf, len, "test driver not loaded, though boot memory "
+			snprintf(why, len, "test driver not loaded, though boot memory "
 				 "offline works (memory%lu)", cand[i]);
-			return buf;
+			return SUITE_BROKEN;
 		}
 	}
-	snprintf(buf, len, "test driver not loaded and no movable boot block to probe");
-	return buf;
+	snprintf(why, len, "test driver not loaded and no movable boot block to probe "
+		 "(boot with movablecore=)");
+	return SUITE_BROKEN;
 }

@@ -36,13 +36,23 @@ uint64_t env_u64(const char *name, uint64_t fallback);
  * count. Which of them can really go is found by marking them.
  */
 int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max);
-/* Picks and marks one block from the candidates; -errno if none took. */
+/*
+ * Picks and marks one block from the candidates; -errno if none took, with
+ * the reason in @why. -EOPNOTSUPP means every candidate was refused as
+ * block-mapped (rodata=off), the one outcome a test may skip for; any other
+ * failure on a kernel with the series is a test failure.
+ */
 int cycle_pick_and_mark(uint64_t seed, int skip, unsigned long *block, int *nid,
 			char *why, size_t len);
+enum suite_state {
+	SUITE_READY,	/* the test driver is loaded: test */
+	SUITE_REFUSED,	/* no series: the kernel refuses boot memory offline (skip) */
+	SUITE_BROKEN,	/* the series without its driver, or no movable boot memory (fail) */
+};
 /*
- * Why the suite cannot run here, or NULL when it can: on an unpatched
- * kernel this offlines a movable boot block to show the refusal.
+ * Can the suite test this kernel? The reason goes to @why. Without the
+ * driver, this offlines a movable boot block to see the refusal for itself.
  */
-const char *cycle_unavailable_reason(char *buf, size_t len);
+enum suite_state suite_availability(char *why, size_t len);
 
 #endif

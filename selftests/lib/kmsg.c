@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 static const char *const splats[] = {
-	"WARNING:", "BUG:", "Bad page state", "Oops", "Unable to handle kernel",
-	"Kernel panic", "KASAN:", "blocked for more than",
+#define SPLAT(pattern) pattern,
+#include "splats.def"
+#undef SPLAT
 };
 
 bool kmsg_is_splat(const char *line)
@@ -24,6 +25,7 @@ bool kmsg_is_splat(const char *line)
 void kmsg_watch_start(struct kmsg_watch *w)
 {
 	w->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	w->err = w->fd < 0 ? errno : 0;
 	if (w->fd >= 0)
 		lseek(w->fd, 0, SEEK_END);
 }
@@ -35,8 +37,12 @@ int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *w
 
 	if (found)
 		*found = false;
-	if (w->fd < 0)
-		return 0;
+	/* A log that cannot be read proves nothing: fail, never "no splat". */
+	if (w->fd < 0) {
+		if (len)
+			snprintf(splat, len, "cannot read /dev/kmsg: %s", strerror(w->err));
+		return -1;
+	}
 	for (;;) {
 		ssize_t r = read(w->fd, rec, sizeof(rec) - 1);
 		char *msg;

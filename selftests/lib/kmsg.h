@@ -12,14 +12,16 @@
 
 struct kmsg_watch {
 	int fd;
+	int err;	/* errno of a failed open of /dev/kmsg */
 };
 
 /* Starts watching from now on; fd < 0 when /dev/kmsg cannot be read. */
 void kmsg_watch_start(struct kmsg_watch *w);
 /*
  * Reads what was logged since the last call. Returns the number of splat
- * lines (WARNING:, BUG:, Bad page state, Oops, Unable to handle); the
- * first goes to @splat. Lines containing @want (if not NULL) set *found.
+ * lines (the patterns of splats.def); the first goes to @splat. Lines
+ * containing @want (if not NULL) set *found. Returns -1, with the reason
+ * in @splat, when /dev/kmsg could not be opened: no log is not no splat.
  */
 int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found);
 void kmsg_watch_stop(struct kmsg_watch *w);

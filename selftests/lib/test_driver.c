@@ -4,6 +4,7 @@
 #include "sysfs_io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,21 +44,29 @@ int driver_add(unsigned long block, int nid)
 	return driver_write("add", buf);
 }
 
+/*
+ * Every key the driver prints. Those marked online-only are printed only
+ * for a present block (a removed block has no node, zone or pages); every
+ * other key must be in every answer, or the answer is an error: a missing
+ * key never reads as zero.
+ */
 struct info_field {
 	const char *key;
 	size_t offset;
 	char kind;	/* 'u' uint64_t, 'b' bool, 'i' int, 's' zone */
+	bool present_only;
 };
 
-#define U(k, f) { k, offsetof(struct block_info, f), 'u' }
-#define B(k, f) { k, offsetof(struct block_info, f), 'b' }
+#define U(k, f) { k, offsetof(struct block_info, f), 'u', false }
+#define B(k, f) { k, offsetof(struct block_info, f), 'b', false }
+#define P(k, f) { k, offsetof(struct block_info, f), 'u', true }
 
 static const struct info_field fields[] = {
 	U("phys_start", phys_start), U("phys_end", phys_end),
 	B("present", present), B("online", online), B("boot", boot),
 	B("marked", marked), B("removed_by_driver", removed_by_driver),
-	{ "nid", offsetof(struct block_info, nid), 'i' },
-	{ "zone", offsetof(struct block_info, zone), 's' },
+	{ "nid", offsetof(struct block_info, nid), 'i', true },
+	{ "zone", offsetof(struct block_info, zone), 's', true },
 	U("linear_start", linear.start), U("linear_end", linear.end),
 	U("linear_mapped_pages", linear.mapped), U("linear_unmapped_pages", linear.unmapped),
 	U("linear_leaf_pud", linear.leaf_pud), U("linear_leaf_pmd", linear.leaf_pmd),
@@ -70,14 +79,16 @@ static const struct info_field fields[] = {
 	U("vmemmap_leaf_pte", vmemmap.leaf_pte), U("vmemmap_leaf_cont", vmemmap.leaf_cont),
 	U("vmemmap_writable_exec_pages", vmemmap.writable_exec),
 	U("vmemmap_not_rw_nx_pages", vmemmap.not_rw_nx),
-	U("pages_free", pages_free), U("pages_reserved", pages_reserved),
-	U("pages_lru", pages_lru), U("pages_other", pages_other),
-	U("pages_offline", pages_offline),
+	P("pages_free", pages_free), P("pages_reserved", pages_reserved),
+	P("pages_lru", pages_lru), P("pages_other", pages_other),
+	P("pages_offline", pages_offline),
 };
+
+#define NR_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
 int driver_parse_info(const char *text, struct block_info *info)
 {
-	int seen = 0;
+	bool seen[NR_FIELDS] = { false }, seen_block = false;
 
 	memset(info, 0, sizeof(*info));
 	info->nid = -1;
@@ -94,14 +105,16 @@ int driver_parse_info(const char *text, struct block_info *info)
 		klen = eq - text;
 		if (klen == 5 && !strncmp(text, "error", 5))
 			return -EINVAL;
-		if (klen == 5 && !strncmp(text, "block", 5))
+		if (klen == 5 && !strncmp(text, "block", 5)) {
 			info->block = strtoul(eq + 1, NULL, 0);
-		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+			seen_block = true;
+		}
+		for (size_t i = 0; i < NR_FIELDS; i++) {
 			char *dst = (char *)info + fields[i].offset;
 
 			if (strlen(fields[i].key) != klen || strncmp(fields[i].key, text, klen))
 				continue;
-			seen++;
+			seen[i] = true;
 			switch (fields[i].kind) {
 			case 'u': *(uint64_t *)dst = strtoull(eq + 1, NULL, 0); break;
 			case 'b': *(bool *)dst = strtoul(eq + 1, NULL, 0) != 0; break;
@@ -113,20 +126,64 @@ int driver_parse_info(const char *text, struct block_info *info)
 		}
 		text = *eol ? eol + 1 : eol;
 	}
-	return seen >= 8 ? 0 : -EINVAL;
+	if (!seen_block)
+		return -EINVAL;
+	for (size_t i = 0; i < NR_FIELDS; i++)
+		if (!seen[i] && (!fields[i].present_only || info->present))
+			return -EINVAL;
+	return 0;
 }
 
+/*
+ * The driver keeps the selected block per open file: write the block and
+ * read the answer through one descriptor, and accept only an answer about
+ * that block.
+ */
 int driver_info(unsigned long block, struct block_info *info)
 {
-	char *text;
-	int ret = write_block("info", block);
+	char sel[32], *text;
+	size_t cap = 16384, len = 0;
+	int fd, ret = 0;
 
-	if (ret)
+	snprintf(sel, sizeof(sel), "%lu", block);
+	fd = open(TEST_DRIVER_DIR "/info", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, sel, strlen(sel)) < 0) {
+		ret = -errno;
+		close(fd);
 		return ret;
-	text = sysfs_read_all(TEST_DRIVER_DIR "/info");
+	}
+	text = malloc(cap);
+	while (text) {
+		ssize_t n;
+
+		if (cap - len < 4096) {
+			char *bigger = realloc(text, cap * 2);
+
+			if (!bigger) {
+				free(text);
+				text = NULL;
+				break;
+			}
+			text = bigger;
+			cap *= 2;
+		}
+		n = pread(fd, text + len, cap - len - 1, len);
+		if (n < 0)
+			ret = -errno;
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
 	if (!text)
-		return -errno ? -errno : -EIO;
-	ret = driver_parse_info(text, info);
+		return -ENOMEM;
+	text[len] = '\0';
+	if (!ret)
+		ret = driver_parse_info(text, info);
 	free(text);
+	if (!ret && info->block != block)
+		ret = -EPROTO;	/* an answer about another block */
 	return ret;
 }

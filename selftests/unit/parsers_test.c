@@ -227,6 +227,27 @@ TEST(driver_info_walk_is_consistent)
 	EXPECT_EQ(-EINVAL, driver_parse_info("error=no block selected\n", &info));
 }
 
+/* A key missing from the driver's answer is an error, never a zero. */
+TEST(driver_info_with_a_missing_key_is_an_error)
+{
+	char *text = fixture("info-block44-online"), *line;
+	struct block_info info;
+
+	line = strstr(text, "linear_leaf_pte=");
+	ASSERT_NE(NULL, line);
+	line[0] = 'X';	/* the key is now unknown, so linear_leaf_pte is missing */
+	EXPECT_EQ(-EINVAL, driver_parse_info(text, &info));
+	free(text);
+	/* An online block must also name its zone; a removed one need not. */
+	text = fixture("info-block44-online");
+	line = strstr(text, "\nzone=");
+	ASSERT_NE(NULL, line);
+	line[1] = 'X';
+	EXPECT_EQ(-EINVAL, driver_parse_info(text, &info));
+	free(text);
+	EXPECT_EQ(-EINVAL, driver_parse_info("phys_start=0\nphys_end=0\n", &info));
+}
+
 TEST(memory_blocks_from_a_recorded_sysfs)
 {
 	char dir[] = "/tmp/bootmem-unit-XXXXXX", path[256], *text, *line;
@@ -305,6 +326,18 @@ TEST(splat_lines_are_recognised)
 	EXPECT_TRUE(kmsg_is_splat("Unable to handle kernel paging request at virtual address ffff000120000000"));
 	EXPECT_FALSE(kmsg_is_splat("Boot memory [148000000 150000000] offlining attempted"));
 	EXPECT_FALSE(kmsg_is_splat("test_bootmem_hotplug: remove block 41: done"));
+	EXPECT_TRUE(kmsg_is_splat("Internal error: Oops: 0000000096000004 [#1] PREEMPT SMP"));
+	EXPECT_TRUE(kmsg_is_splat("INFO: task kworker/0:1:12 blocked for more than 120 seconds."));
+}
+
+/* No readable /dev/kmsg is a failure of the splat check, never "none". */
+TEST(unreadable_kmsg_fails_the_splat_check)
+{
+	struct kmsg_watch w = { .fd = -1, .err = EACCES };
+	char why[128] = "";
+
+	EXPECT_GT(0, kmsg_watch_scan(&w, why, sizeof(why), NULL, NULL));
+	EXPECT_NE(NULL, strstr(why, "cannot read /dev/kmsg"));
 }
 
 TEST_HARNESS_MAIN

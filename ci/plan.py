@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""Print a plan's settings from ci/plans.json as shell assignments.
+
+    plan.py NAME[,MODIFIER...]     e.g. plan.py quick,rodata-off
+
+run.sh evaluates the output, so the defaults live in plans.json alone:
+  plan_cycles plan_stress_s plan_pressure_pct plan_silence_s
+  plan_program_timeout_s plan_append
+A modifier's settings override the base plan's; appends add up.
+Exit 2 names an unknown plan.
+"""
+import json
+import shlex
+import sys
+from pathlib import Path
+
+KEYS = ["cycles", "stress_s", "pressure_pct", "silence_s", "program_timeout_s"]
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    plans = json.loads((Path(__file__).resolve().parent / "plans.json").read_text())["plans"]
+    settings, append = {}, []
+    for name in sys.argv[1].split(","):
+        if name not in plans:
+            print(f"plan.py: no plan '{name}' in ci/plans.json (have: {', '.join(plans)})",
+                  file=sys.stderr)
+            return 2
+        for k in KEYS:
+            if k in plans[name]:
+                settings[k] = plans[name][k]
+        if plans[name].get("append"):
+            append.append(plans[name]["append"])
+    missing = [k for k in KEYS if k not in settings]
+    if missing:
+        print(f"plan.py: plan '{sys.argv[1]}' sets no {', '.join(missing)}", file=sys.stderr)
+        return 2
+    for k in KEYS:
+        print(f"plan_{k}={shlex.quote(str(settings[k]))}")
+    print(f"plan_append={shlex.quote(' '.join(append))}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

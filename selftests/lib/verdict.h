@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The verdict protocol between the test programs and whoever reads their
+ * KTAP (ci/report.py, a lab's parser). One token, defined here only:
+ * ci/report.py reads it from this file.
+ *
+ * A kernel without the boot memory hot-remove series refuses to offline
+ * boot memory. Every test then skips with a reason that starts with
+ * VERDICT_REFUSED; that is the only skip the report accepts as "this
+ * kernel cannot remove boot memory" (exit 3), and only when the image
+ * carries no test driver.
+ */
+#ifndef BOOTMEM_VERDICT_H
+#define BOOTMEM_VERDICT_H
+
+#define VERDICT_REFUSED "REFUSED-BOOTMEM-OFFLINE"
+
+/* What the series adds to debugfs: its presence means "this kernel has it". */
+#define SERIES_DEBUGFS_FILE "/sys/kernel/debug/bootmem_hotremovable"
+
+#endif
