@@ -82,12 +82,19 @@ else
 	cat "$log/native.log"; fail "selftests and stress build natively"
 fi
 
+step "check: selftests/config is what the programs declare they need"
+if /usr/bin/python3 ci/check-config.py > "$log/config.log" 2>&1; then
+	pass "$(tail -1 "$log/config.log")"
+else
+	cat "$log/config.log"; fail "selftests/config and the programs' needs disagree"
+fi
+
 step "check: checkpatch --strict on the series and the test driver"
 # From inside the kernel tree: run from our git checkout, checkpatch takes
 # a tracked .patch for a source file and checks the diff's own lines.
 if (cd "$ksrc" && scripts/checkpatch.pl --strict -q "$REPO_ROOT"/fixtures/patches/*.patch &&
     scripts/checkpatch.pl --strict -q --no-tree -f \
-	"$REPO_ROOT/fixtures/test_bootmem_hotplug/test_bootmem_hotplug.c") > "$log/checkpatch.log" 2>&1; then
+	"$REPO_ROOT"/fixtures/test_bootmem_hotplug/*.[ch]) > "$log/checkpatch.log" 2>&1; then
 	pass "checkpatch --strict: series and driver clean"
 else
 	cat "$log/checkpatch.log"; fail "checkpatch --strict"

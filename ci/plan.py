@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""Print a plan's settings from ci/plans.json as shell assignments.
+"""Print a plan's settings from ci/plans.json, for shell or for C.
 
     plan.py NAME[,MODIFIER...]     e.g. plan.py quick,rodata-off
+    plan.py --c-header             the C programs' defaults (plan_defaults.h)
 
 run.sh evaluates the output, so the defaults live in plans.json alone:
   plan_cycles plan_stress_s plan_pressure_pct plan_silence_s
@@ -17,11 +18,27 @@ from pathlib import Path
 KEYS = ["cycles", "stress_s", "pressure_pct", "silence_s", "program_timeout_s"]
 
 
+def c_header(plans):
+    """What a program run by hand (make run_tests on a board) falls back on:
+    the default plan, and the soak plan's pressure for --soak-hours."""
+    d, soak = plans["default"], plans["soak"]
+    print("/* Generated from ci/plans.json by ci/plan.py --c-header: do not edit. */")
+    print("#ifndef BOOTMEM_PLAN_DEFAULTS_H\n#define BOOTMEM_PLAN_DEFAULTS_H")
+    print(f"#define PLAN_CYCLES {int(d['cycles'])}")
+    print(f"#define PLAN_STRESS_S {int(d['stress_s'])}")
+    print(f"#define PLAN_PRESSURE_PCT {int(d['pressure_pct'])}")
+    print(f"#define PLAN_SOAK_PRESSURE_PCT {int(soak['pressure_pct'])}")
+    print("#endif")
+    return 0
+
+
 def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
     plans = json.loads((Path(__file__).resolve().parent / "plans.json").read_text())["plans"]
+    if sys.argv[1] == "--c-header":
+        return c_header(plans)
     settings, append = {}, []
     for name in sys.argv[1].split(","):
         if name not in plans:

@@ -59,7 +59,7 @@ else
 	[ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run qemu-images/install-deps.sh"
 	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 	key=$(content_hash "linux-source-6.1 $srcver" ${patches[@]+"${patches[@]}"} "${fragments[@]}" \
-		"$module_src"/*.c "$module_src/Makefile" "$toolchain" "$0")
+		"$module_src"/*.c "$module_src"/*.h "$module_src/Makefile" "$toolchain" "$0")
 	kdir="$BOOTMEM_CACHE/kernels/$key"
 	# The work tree of a variant is shared by every run: one build at a
 	# time, and the cache checked again once the lock is ours.
@@ -124,7 +124,13 @@ if [ "$(cat "$out/.bootmem-config" 2>/dev/null)" != "$cfgkey" ]; then
 fi
 step "kernel: building Image and modules (make -j$(nproc) with ccache; cold about 6.5 min, warm under 1 min)"
 t0=$(date +%s)
-kmake -j"$(nproc)" Image modules >"$work/build.log" 2>&1 ||
+kmake -j"$(nproc)" Image modules >"$work/build.log" 2>&1 &
+bpid=$!
+# A cold build is minutes of silence otherwise: a line every 30 s.
+while ! wait_up_to "$bpid" 30; do
+	step "kernel: building, $(grep -c '^  [A-Z]' "$work/build.log") files done, $(( $(date +%s) - t0 )) s"
+done
+wait "$bpid" ||
 	{ tail -30 "$work/build.log" >&2; die "kernel build failed, log: $work/build.log"; }
 step "kernel: built in $(( $(date +%s) - t0 )) s"
 

@@ -24,6 +24,18 @@ content_hash() {
 	done | sha256sum | cut -c1-16
 }
 
+# Wait up to $2 seconds for background job $1 of this shell: true once it
+# has ended (reap it with wait), false while it still runs.
+wait_up_to() {
+	local pid=$1 left=$2
+	while [ "$left" -gt 0 ]; do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 1
+		left=$((left - 1))
+	done
+	! kill -0 "$pid" 2>/dev/null
+}
+
 # Keep the newest $2 entries of directory $1, delete the rest.
 prune_cache() {
 	local dir=$1 keep=$2

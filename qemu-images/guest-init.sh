@@ -48,11 +48,13 @@ done
 
 # Fault drills for the harness itself (run.sh --append bh_inject=...):
 # panic: PID 1 exits, so the kernel panics ("Attempted to kill init");
-# hang: the guest stops printing and never finishes.
-
+# hang: the guest stops printing and never finishes;
+# no-tool:NAME: the image loses a tool, to show the skip that names it.
 case ${bh_inject:-} in
 panic) echo "BOOTMEM-HOTPLUG: injecting a panic"; exit 1 ;;
 hang) echo "BOOTMEM-HOTPLUG: injecting a hang"; while :; do sleep 3600; done ;;
+no-tool:*) echo "BOOTMEM-HOTPLUG: removing ${bh_inject#no-tool:} from the image"
+	rm -f "$(command -v "${bh_inject#no-tool:}")" ;;
 esac
 
 BASE_DIR=/kselftest

@@ -9,10 +9,13 @@ staging directory that build-initramfs.sh packs.
 
 Usage: guest-packages.py CACHE_DIR STAGE_DIR
 """
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 TOOLS = {
     # package: binaries wanted from it (path inside the package)
@@ -89,6 +92,39 @@ def find_lib(root, soname):
     return None
 
 
+@contextlib.contextmanager
+def progress_every(seconds, what):
+    """Log what() with the elapsed time every @seconds while the body runs:
+    a long download must not look like a hang."""
+    done, start = threading.Event(), time.monotonic()
+
+    def tick():
+        while not done.wait(seconds):
+            log(f"{what()}, {time.monotonic() - start:.0f} s")
+    t = threading.Thread(target=tick, daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        done.set()
+        t.join()
+
+
+def download(debs, deb_dir):
+    """apt-get download each package for arm64, into @deb_dir."""
+    try:
+        run(["apt-get", "download", "-q"] + [f"{p}:arm64" for p in debs], cwd=deb_dir)
+    except subprocess.CalledProcessError:
+        # One of them is Architecture: all, which has no :arm64 name.
+        for p in debs:
+            if deb_path(p, deb_dir):
+                continue
+            try:
+                run(["apt-get", "download", "-q", f"{p}:arm64"], cwd=deb_dir)
+            except subprocess.CalledProcessError:
+                run(["apt-get", "download", "-q", p], cwd=deb_dir)
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -102,18 +138,9 @@ def main():
     missing_debs = [p for p in packages if not deb_path(p, deb_dir)]
     if missing_debs:
         log(f"downloading {len(missing_debs)} arm64 packages")
-        try:
-            run(["apt-get", "download", "-q"] + [f"{p}:arm64" for p in missing_debs],
-                cwd=deb_dir)
-        except subprocess.CalledProcessError:
-            # One of them is Architecture: all, which has no :arm64 name.
-            for p in missing_debs:
-                if deb_path(p, deb_dir):
-                    continue
-                try:
-                    run(["apt-get", "download", "-q", f"{p}:arm64"], cwd=deb_dir)
-                except subprocess.CalledProcessError:
-                    run(["apt-get", "download", "-q", p], cwd=deb_dir)
+        with progress_every(30, lambda: f"{sum(1 for p in missing_debs if deb_path(p, deb_dir))}"
+                                        f" of {len(missing_debs)} packages fetched"):
+            download(missing_debs, deb_dir)
     if os.path.exists(root):
         shutil.rmtree(root)
     os.makedirs(root)

@@ -4,12 +4,7 @@
  * check every phase: zone accounting against a model, the kernel's page
  * tables, and the block's memory block device and iomem entry.
  *
- * Needs:   root, debugfs, CONFIG_MEMORY_HOTREMOVE=y, CONFIG_PTDUMP_DEBUGFS=y,
- *          the test_bootmem_hotplug driver, boot memory in ZONE_MOVABLE
- *          (movablecore=). See ./config.
- * Guards:  the arm64 boot memory hot-remove series in fixtures/patches.
- * Restores: every block it touched goes back online in ZONE_MOVABLE, even
- *          when a check fails (FIXTURE_TEARDOWN).
+ * Needs, guards and restores: declared in `needs` below.
  * Knobs:   BOOTMEM_SEED (block choice), BOOTMEM_CYCLES (drift test, >= 3).
  */
 #define _GNU_SOURCE
@@ -20,56 +15,50 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "plan_defaults.h"
 #include "lib/harness_extra.h"
 #include "lib/accounting.h"
-#include "lib/cycle.h"
-#include "lib/kmsg.h"
-#include "lib/mem_blocks.h"
+#include "lib/acct_model.h"
 #include "lib/metrics.h"
 #include "lib/ptdump.h"
-#include "lib/test_driver.h"
+#include "lib/suite.h"
+
+static const struct suite_needs needs = {
+	.root = true,
+	.driver = true,
+	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTPLUG=y", "CONFIG_MEMORY_HOTREMOVE=y",
+					   "CONFIG_MODULES=y",
+					   "CONFIG_SPARSEMEM_VMEMMAP=y", "CONFIG_MIGRATION=y",
+					   "CONFIG_DEBUG_FS=y", "CONFIG_PTDUMP_DEBUGFS=y", NULL },
+	.guards = "0001 (iomem split and re-add), 0002 (boot memmap and tables freed), "
+		  "0003 (no leaf split), 0004 (marking)",
+	.restores = "every block it touched back online in ZONE_MOVABLE, boot blocks unmarked",
+};
 
 FIXTURE(bootmem) {
+	struct suite_env env;
 	unsigned long block;
 	int nid;
 	uint64_t seed;
 	uint64_t block_pages;
-	struct kmsg_watch kmsg;
-	bool ready;
 };
 
 FIXTURE_SETUP(bootmem)
 {
-	self->ready = false;
-	REQUIRE_SUITE();
+	SUITE_SETUP(&self->env, &needs);
 	self->seed = cycle_seed();
 	/* A different block per test: each test wants a block still boot. */
-	PICK_AND_MARK(self->seed, &self->block, &self->nid);
+	SUITE_PICK_BLOCK(&self->env, self->seed, &self->block, &self->nid);
 	self->block_pages = mem_block_size() / getpagesize();
 	TH_LOG("seed %#" PRIx64 " (BOOTMEM_SEED to repeat): block %lu, node %d",
 	       self->seed, self->block, self->nid);
-	kmsg_watch_start(&self->kmsg);
-	self->ready = true;
+	SUITE_SETUP_DONE(&self->env);
 }
 
 FIXTURE_TEARDOWN(bootmem)
 {
-	char splat[512] = "";
-	struct block_info info;
-
 	TEARDOWN_BEGIN();
-
-	if (!self->ready)
-		return;
-	EXPECT_EQ(0, cycle_block_restore(self->block, self->nid)) {
-		TH_LOG("memory%lu could not be put back online", self->block);
-	}
-	if (!driver_info(self->block, &info) && info.boot && info.marked)
-		driver_unmark(self->block);
-	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
-		TH_LOG("kernel splat during the test: %s", splat);
-	}
-	kmsg_watch_stop(&self->kmsg);
+	suite_teardown(_metadata, &self->env);
 }
 
 static void emit_phase(const char *test, int cycle, enum cycle_phase phase,
@@ -92,117 +81,79 @@ static void emit_phase(const char *test, int cycle, enum cycle_phase phase,
 		       r->ns / 1e6, boot ? " (boot block)" : "");
 }
 
-/* The zone the block belongs to while online, from the snapshot taken then. */
-static const struct acct_zone *block_zone(const struct acct_snapshot *s, int nid)
+/*
+ * The model's view of a block (lib/acct_model.h): its geometry, and what a
+ * remove of it must give back, derived from the block size, the page size
+ * and the linear map's granularity in the kernel's own ptdump, never from
+ * the driver's walk, which uses the series' leaf lookup under test.
+ */
+static void model_block(struct __test_metadata *_metadata, unsigned long block, int nid,
+			bool boot, struct acct_block *b)
 {
-	return acct_zone(s, nid, "Movable");
+	struct block_info info;
+	struct ptdump pt;
+	struct ptdump_coverage cov;
+	uint64_t bytes = mem_block_size();
+
+	ASSERT_EQ(0, driver_info(block, &info));
+	memset(b, 0, sizeof(*b));
+	b->nid = nid;
+	b->start = info.phys_start;
+	b->end = info.phys_end - 1;
+	b->page_size = getpagesize();
+	b->pages = bytes / b->page_size;
+	if (!boot)
+		return;
+	ASSERT_EQ(0, ptdump_read(&pt));
+	ptdump_cover(&pt, info.linear.start, info.linear.end, &cov);
+	ptdump_free(&pt);
+	b->remove_gives_back = acct_boot_pages_freed(b->pages, b->page_size,
+						     (info.vmemmap.end - info.vmemmap.start) / b->pages,
+						     cov.pte == bytes);
+	TH_LOG("model: the remove of boot block %lu gives back %" PRIu64 " pages "
+	       "(linear map %s in ptdump)", block, b->remove_gives_back,
+	       cov.pte == bytes ? "all PTEs" : "not all PTEs");
 }
 
 /*
- * Cycle 1 of a boot block, checked against the accounting model (the one
- * x86-64 already follows): offline takes the block's pages out of present,
- * managed and MemTotal; remove gives back the block's boot memmap and the
- * linear map page tables that covered it, which came from memblock at
- * boot, as managed memory; add changes no counter but brings the iomem
- * entry and the memory block device back; online restores the block.
+ * Cycle 1 of a boot block, phase by phase, against the accounting model
+ * (lib/acct_model.c): the remove gives back the block's boot memmap and
+ * the linear-map tables that covered it. The series' leaf lookup (the
+ * driver's walk) is checked on its own against the same geometry.
  */
 TEST_F_TIMEOUT(bootmem, first_cycle_returns_boot_memmap_and_tables, 600)
 {
 	struct acct_snapshot before, after;
+	struct acct_block model;
 	struct block_info info;
 	struct phase_result r;
-	const struct acct_zone *zb, *za;
-	uint64_t pages = self->block_pages, kb = mem_block_size() / 1024;
-	uint64_t freed, start, end;
-	bool first_in_zone, last_in_zone;
+	char why[512];
 
 	REQUIRE_SETUP();
 	ASSERT_EQ(0, driver_info(self->block, &info));
 	ASSERT_TRUE(info.boot);
-	start = info.phys_start;
-	end = info.phys_end - 1;
-	/* Boot memmap pages plus the PTE tables of the block's linear map. */
-	freed = info.vmemmap.mapped + info.linear.leaf_pte * 8 / getpagesize();
-	TH_LOG("model: remove frees %" PRIu64 " boot pages (%" PRIu64 " memmap + %" PRIu64
-	       " page tables)", freed, info.vmemmap.mapped, freed - info.vmemmap.mapped);
+	model_block(_metadata, self->block, self->nid, true, &model);
+	/* The lookup's own counts: every page of the block mapped, its memmap too. */
+	EXPECT_EQ(model.pages, info.linear.mapped);
+	EXPECT_EQ(model.pages * ((info.vmemmap.end - info.vmemmap.start) / model.pages) /
+		  model.page_size, info.vmemmap.mapped);
 
 	ASSERT_EQ(0, acct_take(&before));
-	zb = block_zone(&before, self->nid);
-	ASSERT_NE(NULL, zb);
-	first_in_zone = zb->start_pfn == start / getpagesize();
-	last_in_zone = zb->start_pfn + zb->spanned == (end + 1) / getpagesize();
-
-	/* offline */
-	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r)) {
-		TH_LOG("offline memory%lu: %s after %d tries", self->block, strerror(-r.err), r.tries);
+	ASSERT_EQ(0, acct_block_place(&model, &before));
+	for (int p = 0; p < PHASE_COUNT; p++) {
+		ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r)) {
+			TH_LOG("%s memory%lu: %s after %d tries", cycle_phase_names[p], self->block,
+			       strerror(-r.err), r.tries);
+		}
+		emit_phase("first_cycle", 1, p, true, &r);
+		ASSERT_EQ(0, acct_take(&after));
+		EXPECT_EQ(0, acct_model_check(p, &model, &before, &after, why, sizeof(why))) {
+			TH_LOG("cycle 1 %s of boot block %lu: %s", cycle_phase_names[p], self->block, why);
+		}
+		before = after;
 	}
-	emit_phase("first_cycle", 1, PHASE_OFFLINE, true, &r);
-	ASSERT_EQ(0, acct_take(&after));
-	za = block_zone(&after, self->nid);
-	EXPECT_EQ(zb->present - pages, za->present);
-	EXPECT_EQ(zb->managed - pages, za->managed);
-	EXPECT_EQ(before.mem_total_kb - kb, after.mem_total_kb);
-	EXPECT_EQ(before.node_total_kb[self->nid] - kb, after.node_total_kb[self->nid]);
-	for (int n = 0; n < before.nr_nodes; n++) {
-		if (n != self->nid)
-			EXPECT_EQ(before.node_total_kb[n], after.node_total_kb[n]) {
-				TH_LOG("node %d changed when a block of node %d went offline", n, self->nid);
-			}
-	}
-	EXPECT_EQ(zb->spanned - (first_in_zone || last_in_zone ? pages : 0), za->spanned);
-	EXPECT_EQ(zb->start_pfn + (first_in_zone ? pages : 0), za->start_pfn);
-	EXPECT_TRUE(acct_ram_covers(&after, start, end)) TH_LOG("iomem must not change at offline");
-	EXPECT_EQ((int)BLOCK_OFFLINE, (int)mem_block_state(self->block));
-	before = after;
-
-	/* remove */
-	ASSERT_EQ(0, cycle_phase_run(PHASE_REMOVE, self->block, self->nid, &r)) {
-		TH_LOG("remove memory%lu: %s", self->block, strerror(-r.err));
-	}
-	emit_phase("first_cycle", 1, PHASE_REMOVE, true, &r);
-	ASSERT_EQ(0, acct_take(&after));
-	EXPECT_EQ(acct_total_managed(&before) + freed, acct_total_managed(&after)) {
-		TH_LOG("boot memmap and page tables must come back as managed pages");
-	}
-	EXPECT_EQ(before.mem_total_kb + freed * getpagesize() / 1024, after.mem_total_kb);
-	EXPECT_EQ(block_zone(&before, self->nid)->present, block_zone(&after, self->nid)->present);
-	EXPECT_FALSE(acct_ram_overlaps(&after, start, end)) {
-		TH_LOG("/proc/iomem still claims %" PRIx64 "-%" PRIx64 " as System RAM", start, end);
-	}
-	EXPECT_TRUE(acct_ram_covers(&after, start - 1, start - 1) ||
-		    !acct_ram_covers(&before, start - 1, start - 1)) TH_LOG("lost the RAM below");
-	EXPECT_TRUE(acct_ram_covers(&after, end + 1, end + 1) ||
-		    !acct_ram_covers(&before, end + 1, end + 1)) TH_LOG("lost the RAM above");
-	EXPECT_EQ((int)BLOCK_ABSENT, (int)mem_block_state(self->block)) TH_LOG("memory block device still present");
-	before = after;
-
-	/* add */
-	ASSERT_EQ(0, cycle_phase_run(PHASE_ADD, self->block, self->nid, &r)) {
-		TH_LOG("add memory%lu on node %d: %s", self->block, self->nid, strerror(-r.err));
-	}
-	emit_phase("first_cycle", 1, PHASE_ADD, true, &r);
-	ASSERT_EQ(0, acct_take(&after));
-	EXPECT_EQ(acct_total_managed(&before), acct_total_managed(&after));
-	EXPECT_EQ(before.mem_total_kb, after.mem_total_kb);
-	EXPECT_TRUE(acct_ram_exact(&after, start, end)) {
-		TH_LOG("no System RAM entry %" PRIx64 "-%" PRIx64 " after add", start, end);
-	}
-	EXPECT_EQ((int)BLOCK_OFFLINE, (int)mem_block_state(self->block));
-	EXPECT_EQ(self->nid, mem_block_node(self->block));
-	before = after;
-
-	/* online_movable */
-	ASSERT_EQ(0, cycle_phase_run(PHASE_ONLINE, self->block, self->nid, &r)) {
-		TH_LOG("online_movable memory%lu: %s", self->block, strerror(-r.err));
-	}
-	emit_phase("first_cycle", 1, PHASE_ONLINE, true, &r);
-	ASSERT_EQ(0, acct_take(&after));
-	zb = block_zone(&before, self->nid);
-	za = block_zone(&after, self->nid);
-	EXPECT_EQ(zb->present + pages, za->present);
-	EXPECT_EQ(zb->managed + pages, za->managed);
-	EXPECT_EQ(before.mem_total_kb + kb, after.mem_total_kb);
 	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+	EXPECT_EQ(self->nid, mem_block_node(self->block));
 	ASSERT_EQ(0, driver_info(self->block, &info));
 	EXPECT_FALSE(info.boot) TH_LOG("a re-added block is hot-added memory, not boot memory");
 }
@@ -217,7 +168,9 @@ TEST_F_TIMEOUT(bootmem, first_cycle_returns_boot_memmap_and_tables, 600)
 TEST_F_TIMEOUT(bootmem, later_cycles_have_zero_drift, 1800)
 {
 	static struct acct_snapshot snap[MAX_CYCLES][PHASE_COUNT];
-	int cycles = env_u64("BOOTMEM_CYCLES", 3);
+	int cycles = env_u64("BOOTMEM_CYCLES", PLAN_CYCLES);
+	struct acct_snapshot before;
+	struct acct_block hot_model;
 	char why[512];
 
 	REQUIRE_SETUP();
@@ -225,9 +178,15 @@ TEST_F_TIMEOUT(bootmem, later_cycles_have_zero_drift, 1800)
 		cycles = 3;
 	if (cycles > MAX_CYCLES)
 		cycles = MAX_CYCLES;
+	model_block(_metadata, self->block, self->nid, false, &hot_model);
 	for (int c = 0; c < cycles; c++) {
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			struct phase_result r;
+
+			if (p == 0 || c == 0)
+				ASSERT_EQ(0, acct_take(&before));
+			if (p == 0)
+				ASSERT_EQ(0, acct_block_place(&hot_model, &before));
 
 			ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r)) {
 				TH_LOG("cycle %d %s of memory%lu: %s", c + 1, cycle_phase_names[p],
@@ -235,6 +194,13 @@ TEST_F_TIMEOUT(bootmem, later_cycles_have_zero_drift, 1800)
 			}
 			emit_phase("zero_drift", c + 1, p, c == 0, &r);
 			ASSERT_EQ(0, acct_take(&snap[c][p]));
+			/* From cycle 2 on the block is hot-added memory: the model holds too. */
+			if (c > 0)
+				EXPECT_EQ(0, acct_model_check(p, &hot_model, &before, &snap[c][p],
+							      why, sizeof(why))) {
+					TH_LOG("cycle %d %s: %s", c + 1, cycle_phase_names[p], why);
+				}
+			before = snap[c][p];
 			/* Cycle 1 is the boot block; cycle 2 sets the steady state. */
 			if (c < 2)
 				continue;
@@ -323,11 +289,7 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 }
 
 FIXTURE(every_block) {
-	unsigned long blocks[MEM_BLOCKS_MAX];
-	int nids[MEM_BLOCKS_MAX];
-	int nr;
-	struct kmsg_watch kmsg;
-	bool ready;
+	struct suite_env env;	/* its tracked blocks are the ones to cycle */
 };
 
 FIXTURE_SETUP(every_block)
@@ -335,9 +297,7 @@ FIXTURE_SETUP(every_block)
 	static unsigned long cand[MEM_BLOCKS_MAX];
 	int n, block_mapped = 0, other = 0;
 
-	self->ready = false;
-	self->nr = 0;
-	REQUIRE_SUITE();
+	SUITE_SETUP(&self->env, &needs);
 	n = cycle_movable_boot_blocks(cycle_seed(), cand, MEM_BLOCKS_MAX);
 	for (int i = 0; i < n; i++) {
 		int ret = driver_mark(cand[i]);
@@ -347,38 +307,21 @@ FIXTURE_SETUP(every_block)
 		other += ret && ret != -EEXIST && ret != -EBUSY && ret != -EOPNOTSUPP;
 		if (ret && ret != -EEXIST)
 			continue;
-		self->blocks[self->nr] = cand[i];
-		self->nids[self->nr++] = mem_block_node(cand[i]);
+		suite_track(&self->env, cand[i], mem_block_node(cand[i]));
 	}
 	/* Only a block-mapped linear map (rodata=off) may leave nothing to cycle. */
-	if (!self->nr && block_mapped && !other)
+	if (!self->env.nr && block_mapped && !other)
 		SKIP(return, "no markable block among %d candidates: %d block-mapped (EOPNOTSUPP)",
 		     n, block_mapped);
-	ASSERT_LT(0, self->nr) TH_LOG("no movable boot block could be marked (%d candidates, "
-				      "%d block-mapped, %d refused otherwise)", n, block_mapped, other);
-	kmsg_watch_start(&self->kmsg);
-	self->ready = true;
+	ASSERT_LT(0, self->env.nr) TH_LOG("no movable boot block could be marked (%d candidates, "
+					  "%d block-mapped, %d refused otherwise)", n, block_mapped, other);
+	SUITE_SETUP_DONE(&self->env);
 }
 
 FIXTURE_TEARDOWN(every_block)
 {
-	char splat[512] = "";
-
 	TEARDOWN_BEGIN();
-
-	if (!self->ready)
-		return;
-	for (int i = 0; i < self->nr; i++) {
-		struct block_info info;
-
-		EXPECT_EQ(0, cycle_block_restore(self->blocks[i], self->nids[i]));
-		if (!driver_info(self->blocks[i], &info) && info.boot && info.marked)
-			driver_unmark(self->blocks[i]);
-	}
-	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
-		TH_LOG("kernel splat during the test: %s", splat);
-	}
-	kmsg_watch_stop(&self->kmsg);
+	suite_teardown(_metadata, &self->env);
 }
 
 /*
@@ -389,42 +332,40 @@ FIXTURE_TEARDOWN(every_block)
  */
 TEST_F_TIMEOUT(every_block, every_marked_block_cycles_without_drift, 3600)
 {
-	int cycles = env_u64("BOOTMEM_CYCLES", 3);
+	int cycles = env_u64("BOOTMEM_CYCLES", PLAN_CYCLES);
 	char why[512];
 
 	REQUIRE_SETUP();
 	if (cycles < 2)
 		cycles = 2;
-	ksft_print_msg("%d marked movable boot blocks, %d cycles each\n", self->nr, cycles);
-	for (int i = 0; i < self->nr; i++) {
-		unsigned long block = self->blocks[i];
-		struct acct_snapshot steady[PHASE_COUNT], now, before_remove;
-		struct block_info info;
-		uint64_t freed;
+	ksft_print_msg("%d marked movable boot blocks, %d cycles each\n", self->env.nr, cycles);
+	for (int i = 0; i < self->env.nr; i++) {
+		unsigned long block = self->env.blocks[i];
+		int nid = self->env.nids[i];
+		struct acct_snapshot steady[PHASE_COUNT], now, before;
+		struct acct_block boot_model, hot_model;
 
-		ASSERT_EQ(0, driver_info(block, &info));
-		freed = info.vmemmap.mapped + info.linear.leaf_pte * 8 / getpagesize();
+		model_block(_metadata, block, nid, true, &boot_model);
+		model_block(_metadata, block, nid, false, &hot_model);
+		ASSERT_EQ(0, acct_take(&before));
 		for (int c = 1; c <= cycles; c++) {
+			struct acct_block *model = c == 1 ? &boot_model : &hot_model;
+
+			ASSERT_EQ(0, acct_block_place(model, &before));
 			for (int p = 0; p < PHASE_COUNT; p++) {
 				struct phase_result r;
 
-				if (p == PHASE_REMOVE)
-					ASSERT_EQ(0, acct_take(&before_remove));
-				ASSERT_EQ(0, cycle_phase_run(p, block, self->nids[i], &r)) {
+				ASSERT_EQ(0, cycle_phase_run(p, block, nid, &r)) {
 					TH_LOG("memory%lu cycle %d %s: %s", block, c,
 					       cycle_phase_names[p], strerror(-r.err));
 				}
 				emit_phase("every_block", c, p, c == 1, &r);
 				ASSERT_EQ(0, acct_take(&now));
-				if (c == 1 && p == PHASE_REMOVE) {
-					EXPECT_EQ(acct_total_managed(&before_remove) + freed,
-						  acct_total_managed(&now)) {
-						TH_LOG("memory%lu: first remove gave back %" PRId64
-						       " pages, model %" PRIu64, block,
-						       (int64_t)(acct_total_managed(&now) -
-							         acct_total_managed(&before_remove)), freed);
-					}
+				EXPECT_EQ(0, acct_model_check(p, model, &before, &now, why, sizeof(why))) {
+					TH_LOG("memory%lu cycle %d %s: %s", block, c,
+					       cycle_phase_names[p], why);
 				}
+				before = now;
 				if (c == 2)
 					steady[p] = now;
 				else if (c > 2)

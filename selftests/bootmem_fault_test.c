@@ -6,10 +6,7 @@
  * (zones, MemTotal, node meminfo, iomem) unchanged, and the data held
  * elsewhere intact; and a retry without the fault must succeed.
  *
- * Needs: root, the test_bootmem_hotplug driver, movablecore=,
- *        CONFIG_MEMORY_NOTIFIER_ERROR_INJECT (module loaded) and
- *        CONFIG_FAILSLAB with CONFIG_FAULT_INJECTION_DEBUG_FS.
- * Restores: the injectors are disarmed and the block is put back online.
+ * Needs, guards and restores: declared in `needs` below.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,46 +19,47 @@
 #include "kselftest_harness.h"
 #include "lib/harness_extra.h"
 #include "lib/accounting.h"
-#include "lib/cycle.h"
 #include "lib/fault_inject.h"
-#include "lib/kmsg.h"
-#include "lib/mem_blocks.h"
 #include "lib/metrics.h"
 #include "lib/pattern.h"
-#include "lib/test_driver.h"
+#include "lib/suite.h"
 
 #define DATA_BYTES (64UL << 20)
 
+static const struct suite_needs needs = {
+	.root = true,
+	.driver = true,
+	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_DEBUG_FS=y",
+					   "CONFIG_MEMORY_NOTIFIER_ERROR_INJECT=m",
+					   "CONFIG_FAILSLAB=y", "CONFIG_FAULT_INJECTION_DEBUG_FS=y",
+					   NULL },
+	.guards = "0001 (iomem split undone on failure), 0004 (marked blocks through failed phases)",
+	.restores = "the notifier and failslab injectors disarmed; the block back online",
+};
+
 FIXTURE(fault) {
+	struct suite_env env;
 	unsigned long block;
 	int nid;
 	uint64_t seed;
 	char *data;
-	struct kmsg_watch kmsg;
-	bool ready;
 };
 
 FIXTURE_SETUP(fault)
 {
-	self->ready = false;
-	REQUIRE_SUITE();
-	if (!fault_notifier_available())
-		SKIP(return, "memory notifier error injection not loaded (CONFIG_MEMORY_NOTIFIER_ERROR_INJECT)");
+	SUITE_SETUP(&self->env, &needs);
 	self->seed = cycle_seed();
-	PICK_AND_MARK(self->seed, &self->block, &self->nid);
+	SUITE_PICK_BLOCK(&self->env, self->seed, &self->block, &self->nid);
 	/* Data held elsewhere that no failure may disturb. */
 	self->data = mmap(NULL, DATA_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->data);
 	pattern_fill(self->data, DATA_BYTES, self->seed);
 	TH_LOG("seed %#" PRIx64 ": block %lu", self->seed, self->block);
-	kmsg_watch_start(&self->kmsg);
-	self->ready = true;
+	SUITE_SETUP_DONE(&self->env);
 }
 
 FIXTURE_TEARDOWN(fault)
 {
-	char splat[512] = "";
-	struct block_info info;
 	struct pattern_mismatch m;
 
 	TEARDOWN_BEGIN();
@@ -70,19 +68,12 @@ FIXTURE_TEARDOWN(fault)
 	fault_notifier_set("MEM_GOING_ONLINE", 0);
 	if (fault_slab_available())
 		fault_slab_disarm();
-	if (!self->ready)
-		return;
-	EXPECT_EQ(0, pattern_check(self->data, DATA_BYTES, self->seed, &m)) {
-		TH_LOG("data corrupted at %#lx: expected %#" PRIx64 ", found %#" PRIx64,
-		       (unsigned long)m.addr, m.expected, m.actual);
-	}
-	EXPECT_EQ(0, cycle_block_restore(self->block, self->nid));
-	if (!driver_info(self->block, &info) && info.boot && info.marked)
-		driver_unmark(self->block);
-	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
-		TH_LOG("kernel splat: %s", splat);
-	}
-	kmsg_watch_stop(&self->kmsg);
+	if (self->env.ready)
+		EXPECT_EQ(0, pattern_check(self->data, DATA_BYTES, self->seed, &m)) {
+			TH_LOG("data corrupted at %#lx: expected %#" PRIx64 ", found %#" PRIx64,
+			       (unsigned long)m.addr, m.expected, m.actual);
+		}
+	suite_teardown(_metadata, &self->env);
 }
 
 static void expect_unchanged(struct __test_metadata *_metadata, const struct acct_snapshot *before,

@@ -9,8 +9,7 @@
  * a cycle of an empty block proves nothing, and the test fails if no
  * offline migrated a page.
  *
- * Needs: root, the test_bootmem_hotplug driver, movablecore=,
- *        CONFIG_TRANSPARENT_HUGEPAGE.
+ * Needs, guards and restores: declared in `needs` below.
  * Knobs: BOOTMEM_DATA_MB (data per worker kind, default 160),
  *        BOOTMEM_CYCLES (default 3), BOOTMEM_SEED.
  */
@@ -26,22 +25,28 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "plan_defaults.h"
 #include "lib/harness_extra.h"
-#include "lib/cycle.h"
-#include "lib/kmsg.h"
-#include "lib/mem_blocks.h"
 #include "lib/metrics.h"
 #include "lib/pattern.h"
-#include "lib/test_driver.h"
+#include "lib/suite.h"
+
+static const struct suite_needs needs = {
+	.root = true,
+	.driver = true,
+	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_MIGRATION=y",
+					   "CONFIG_TRANSPARENT_HUGEPAGE=y", NULL },
+	.guards = "0002 and 0004 (boot blocks that hold live data go and come back intact)",
+	.restores = "the workers killed; every block it cycled back online in ZONE_MOVABLE",
+};
 
 enum region_kind { REGION_ANON, REGION_THP, REGION_SHMEM, REGION_MLOCK, REGION_KINDS };
 static const char *const region_names[REGION_KINDS] = { "anon", "thp", "shmem", "mlocked" };
 
 struct worker_report {
 	atomic_int ready, stop;
-	atomic_ulong passes, bad_words;
-	uintptr_t addr;
-	uint64_t expected, actual;
+	atomic_ulong passes;
+	struct pattern_tally tally;
 	uintptr_t base;		/* the region, for pagemap */
 	size_t len;
 };
@@ -95,7 +100,6 @@ static void *map_region(enum region_kind kind, size_t len)
 static void worker(enum region_kind kind, size_t len, uint64_t seed, struct worker_report *r)
 {
 	void *buf = map_region(kind, len);
-	struct pattern_mismatch m;
 
 	if (!buf)
 		_exit(2);
@@ -106,14 +110,7 @@ static void worker(enum region_kind kind, size_t len, uint64_t seed, struct work
 	for (;;) {
 		int last = atomic_load(&r->stop);
 
-		if (pattern_check(buf, len, seed, &m)) {
-			if (!atomic_load(&r->bad_words)) {
-				r->addr = m.addr;
-				r->expected = m.expected;
-				r->actual = m.actual;
-			}
-			atomic_fetch_add(&r->bad_words, m.count);
-		}
+		pattern_check_tally(buf, len, seed, &r->tally);
 		atomic_fetch_add(&r->passes, 1);
 		/* The pass that saw "stop" is the final verification. */
 		if (last)
@@ -122,16 +119,12 @@ static void worker(enum region_kind kind, size_t len, uint64_t seed, struct work
 }
 
 FIXTURE(integrity) {
+	struct suite_env env;	/* its tracked blocks: the ones cycled */
 	struct shared *sh;
 	pid_t pids[REGION_KINDS];
 	unsigned long block;
 	int nid;
-	unsigned long used[64];		/* blocks cycled, to restore */
-	int used_nid[64];
-	int nr_used;
 	uint64_t seed;
-	struct kmsg_watch kmsg;
-	bool ready;
 };
 
 /*
@@ -209,8 +202,7 @@ FIXTURE_SETUP(integrity)
 	size_t len = env_u64("BOOTMEM_DATA_MB", 160) << 20;
 	int ret;
 
-	self->ready = false;
-	REQUIRE_SUITE();
+	SUITE_SETUP(&self->env, &needs);
 	self->seed = cycle_seed();
 	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -232,20 +224,17 @@ FIXTURE_SETUP(integrity)
 			}
 			usleep(20000);
 		}
-	self->nr_used = 0;
 	ret = pick_loaded_block(self->sh, self->pids, 0, self->seed, NULL, 0, &self->block, &self->nid);
 	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds the workers' data");
 	ret = driver_mark(self->block);
 	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("marking memory%lu: %s", self->block, strerror(-ret));
+	suite_track(&self->env, self->block, self->nid);
 	TH_LOG("seed %#" PRIx64 ": block %lu, %zu MiB per region kind", self->seed, self->block, len >> 20);
-	kmsg_watch_start(&self->kmsg);
-	self->ready = true;
+	SUITE_SETUP_DONE(&self->env);
 }
 
 FIXTURE_TEARDOWN(integrity)
 {
-	char splat[512] = "";
-
 	TEARDOWN_BEGIN();
 
 	for (int k = 0; k < REGION_KINDS && self->sh; k++)
@@ -253,20 +242,12 @@ FIXTURE_TEARDOWN(integrity)
 			kill(self->pids[k], SIGKILL);
 			waitpid(self->pids[k], NULL, 0);
 		}
-	if (!self->ready)
-		return;
-	for (int i = 0; i < self->nr_used; i++)
-		EXPECT_EQ(0, cycle_block_restore(self->used[i], self->used_nid[i]));
-	EXPECT_EQ(0, cycle_block_restore(self->block, self->nid));
-	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
-		TH_LOG("kernel splat: %s", splat);
-	}
-	kmsg_watch_stop(&self->kmsg);
+	suite_teardown(_metadata, &self->env);
 }
 
 TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 {
-	int cycles = env_u64("BOOTMEM_CYCLES", 3);
+	int cycles = env_u64("BOOTMEM_CYCLES", PLAN_CYCLES);
 	uint64_t migrated_total = 0, ours_total = 0;
 	static uint64_t ours[MEM_BLOCKS_MAX];
 
@@ -283,7 +264,7 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 
 		/* Each cycle targets one region kind in turn: anon, thp, shmem, mlocked. */
 		if (c > 1 && pick_loaded_block(self->sh, self->pids, (c - 1) % REGION_KINDS,
-					       self->seed, self->used, self->nr_used, &block, &nid)) {
+					       self->seed, self->env.blocks, self->env.nr, &block, &nid)) {
 			block = self->block;	/* no other loaded boot block: again */
 			nid = self->nid;
 		}
@@ -292,8 +273,7 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			block = self->block;
 			nid = self->nid;
 		}
-		self->used[self->nr_used] = block;
-		self->used_nid[self->nr_used++] = nid;
+		suite_track(&self->env, block, nid);
 		{
 			struct block_info kind;
 
@@ -349,13 +329,13 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 		ASSERT_EQ(self->pids[k], waitpid(self->pids[k], &status, 0));
 		self->pids[k] = 0;
 		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		EXPECT_EQ(0, atomic_load(&r->bad_words)) {
+		EXPECT_EQ(0, atomic_load(&r->tally.bad_words)) {
 			TH_LOG("%s: %lu corrupted words, first at %#lx: expected %#" PRIx64
-			       ", found %#" PRIx64, region_names[k], atomic_load(&r->bad_words),
-			       (unsigned long)r->addr, r->expected, r->actual);
+			       ", found %#" PRIx64, region_names[k], atomic_load(&r->tally.bad_words),
+			       (unsigned long)r->tally.addr, r->tally.expected, r->tally.actual);
 		}
 		ksft_print_msg("%s: %lu verification passes, %lu bad words\n", region_names[k],
-			       atomic_load(&r->passes), atomic_load(&r->bad_words));
+			       atomic_load(&r->passes), atomic_load(&r->tally.bad_words));
 	}
 	EXPECT_LT(0, migrated_total) TH_LOG("no offline migrated a page: the block was empty");
 	EXPECT_LT(0, ours_total) TH_LOG("no cycled block held the workers' data");

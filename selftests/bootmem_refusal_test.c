@@ -14,8 +14,7 @@
  *   marking a block whose linear map is a     EOPNOTSUPP (rodata=off)
  *   block that reaches beyond it
  *
- * Needs: root, debugfs, the test_bootmem_hotplug driver, movablecore=.
- * Restores: marks it made, and the block it removed.
+ * Needs, guards and restores: declared in `needs` below.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,36 +25,31 @@
 
 #include "kselftest_harness.h"
 #include "lib/harness_extra.h"
-#include "lib/cycle.h"
-#include "lib/kmsg.h"
-#include "lib/mem_blocks.h"
-#include "lib/test_driver.h"
+#include "lib/suite.h"
+
+static const struct suite_needs needs = {
+	.root = true,
+	.driver = true,
+	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_DEBUG_FS=y",
+					   "CONFIG_PTDUMP_DEBUGFS=y", NULL },
+	.guards = "0003 (leaf-split refusal), 0004 (marking API and its refusals)",
+	.restores = "marks it made; the block it removed, added and onlined again",
+};
 
 FIXTURE(refusal) {
-	struct kmsg_watch kmsg;
-	bool ready;
+	struct suite_env env;
 };
 
 FIXTURE_SETUP(refusal)
 {
-	self->ready = false;
-	REQUIRE_SUITE();
-	kmsg_watch_start(&self->kmsg);
-	self->ready = true;
+	SUITE_SETUP(&self->env, &needs);
+	SUITE_SETUP_DONE(&self->env);
 }
 
 FIXTURE_TEARDOWN(refusal)
 {
-	char splat[512] = "";
-
 	TEARDOWN_BEGIN();
-
-	if (!self->ready)
-		return;
-	EXPECT_EQ(0, kmsg_watch_scan(&self->kmsg, splat, sizeof(splat), NULL, NULL)) {
-		TH_LOG("kernel splat: %s", splat);
-	}
-	kmsg_watch_stop(&self->kmsg);
+	suite_teardown(_metadata, &self->env);
 }
 
 /*
@@ -95,7 +89,7 @@ TEST_F(refusal, unmarked_boot_block_offline_is_eperm)
 		SKIP(return, "no unmarked movable boot block");
 	EXPECT_EQ(-EPERM, mem_block_set_state(block, "offline"));
 	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(block));
-	kmsg_watch_scan(&self->kmsg, NULL, 0, "offlining attempted", &logged);
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, "offlining attempted", &logged);
 	EXPECT_TRUE(logged) TH_LOG("no 'Boot memory ... offlining attempted' line");
 }
 
@@ -151,7 +145,7 @@ TEST_F(refusal, double_mark_is_eexist_and_unmark_restores)
 	struct block_info info;
 
 	REQUIRE_SETUP();
-	PICK_AND_MARK(cycle_seed(), &block, &nid);
+	SUITE_PICK_BLOCK(&self->env, cycle_seed(), &block, &nid);
 	EXPECT_EQ(-EEXIST, driver_mark(block));
 	EXPECT_EQ(0, driver_unmark(block));
 	EXPECT_EQ(-ENOENT, driver_unmark(block));
@@ -166,7 +160,7 @@ TEST_F(refusal, double_remove_is_enodev_and_add_of_present_is_eexist)
 	int nid;
 
 	REQUIRE_SETUP();
-	PICK_AND_MARK(cycle_seed(), &block, &nid);
+	SUITE_PICK_BLOCK(&self->env, cycle_seed(), &block, &nid);
 	EXPECT_EQ(-EEXIST, driver_add(block, nid)) TH_LOG("adding a present block");
 	ASSERT_EQ(0, mem_block_set_state(block, "offline"));
 	ASSERT_EQ(0, driver_remove(block));
@@ -179,7 +173,10 @@ TEST_F(refusal, double_remove_is_enodev_and_add_of_present_is_eexist)
 
 TEST_F(refusal, garbage_writes_are_einval)
 {
-	static const char *const files[] = { "mark", "unmark", "remove", "add", "info" };
+	static const char *const files[] = {
+		TEST_BOOTMEM_FILE_MARK, TEST_BOOTMEM_FILE_UNMARK, TEST_BOOTMEM_FILE_REMOVE,
+		TEST_BOOTMEM_FILE_ADD, TEST_BOOTMEM_FILE_INFO,
+	};
 	static const char *const garbage[] = {
 		"", "x", "-1", "12abc", "0x", "99999999999999999999", "1 2 3",
 		"18446744073709551615", "4294967296", "1 -5", "1 999", "\x01\x02",

@@ -12,10 +12,14 @@ endif
 
 SUITE_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 LIB_SRCS := $(wildcard $(SUITE_DIR)/lib/*.c)
+# The test driver's protocol header, shared with the module, which includes
+# it by the same bare name from its own directory.
+DRIVER_DIR := $(abspath $(SUITE_DIR)/../fixtures/test_bootmem_hotplug)
+DRIVER_UAPI := $(DRIVER_DIR)/test_bootmem_hotplug_uapi.h
 
 # The harness header is the kernel's and not -Wextra clean; -isystem keeps
 # its own warnings out while ours stay errors.
-CFLAGS += -std=c11 -O2 -Wall -Wextra -Werror -isystem $(KSFT) -I$(SUITE_DIR) -pthread
+CFLAGS += -std=c11 -O2 -Wall -Wextra -Werror -isystem $(KSFT) -I$(SUITE_DIR) -I$(DRIVER_DIR) -pthread
 LDLIBS += -pthread
 # The initramfs has no C library of its own to link against.
 ifneq ($(CROSS_COMPILE),)
@@ -24,8 +28,14 @@ endif
 
 include $(KSFT)/lib.mk
 
+# The programs' defaults come from the plans, the one place they are set.
+PLAN_HEADER = $(OUTPUT)/plan_defaults.h
+CFLAGS += -I$(OUTPUT)
+$(PLAN_HEADER): $(SUITE_DIR)/../ci/plans.json $(SUITE_DIR)/../ci/plan.py | $(OUTPUT)
+	python3 $(SUITE_DIR)/../ci/plan.py --c-header > $@.tmp && mv $@.tmp $@
+
 # lib.mk's rule, plus the shared library and a rebuild when a header changes.
-$(TEST_GEN_PROGS): $(OUTPUT)/%: %.c $(LIB_SRCS) $(wildcard $(SUITE_DIR)/lib/*.h) | $(OUTPUT)
+$(TEST_GEN_PROGS): $(OUTPUT)/%: %.c $(LIB_SRCS) $(wildcard $(SUITE_DIR)/lib/*.h) $(DRIVER_UAPI) $(PLAN_HEADER) | $(OUTPUT)
 	$(LINK.c) $(filter %.c,$^) $(LDLIBS) -o $@
 $(OUTPUT):
 	mkdir -p $@

@@ -21,41 +21,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define REQUIRE_SETUP() do {			\
-	if (_metadata->skip || !self->ready)	\
-		return;				\
+#define REQUIRE_SETUP() do {				\
+	if (_metadata->skip || !self->env.ready)	\
+		return;					\
 } while (0)
 
 #define TEARDOWN_BEGIN() (_metadata->trigger = 0)
-
-/*
- * First words of every FIXTURE_SETUP (needs lib/cycle.h): a kernel without
- * the series skips with the refusal (VERDICT_REFUSED); a kernel with the
- * series whose driver is missing, or a guest without movable boot memory,
- * fails here instead of skipping, so it can never read as "refused".
- */
-#define REQUIRE_SUITE() do {						\
-	char why_[256];							\
-	enum suite_state state_ = suite_availability(why_, sizeof(why_)); \
-									\
-	if (state_ == SUITE_REFUSED)					\
-		SKIP(return, "%s", why_);				\
-	ASSERT_EQ(SUITE_READY, state_) TH_LOG("%s", why_);		\
-} while (0)
-
-/*
- * Marks a movable boot block for the test. Only a block-mapped linear map
- * (rodata=off, -EOPNOTSUPP for every candidate) is a skip, which only the
- * rodata-off plan expects; anything else is a failure of the series.
- */
-#define PICK_AND_MARK(seed, block, nid) do {				\
-	char why_[256];							\
-	int ret_ = cycle_pick_and_mark(seed, 0, block, nid, why_, sizeof(why_)); \
-									\
-	if (ret_ == -EOPNOTSUPP)					\
-		SKIP(return, "%s", why_);				\
-	ASSERT_EQ(0, ret_) TH_LOG("no movable boot block could be marked: %s", why_); \
-} while (0)
 
 static pid_t harness_parent;
 

@@ -40,3 +40,20 @@ size_t pattern_check(const void *buf, size_t len, uint64_t seed, struct pattern_
 	}
 	return m->count;
 }
+
+size_t pattern_check_tally(const void *buf, size_t len, uint64_t seed, struct pattern_tally *t)
+{
+	struct pattern_mismatch m;
+	size_t bad = pattern_check(buf, len, seed, &m);
+
+	if (bad) {
+		/* Only the first mismatch is kept: it is the one reported. */
+		if (!atomic_load(&t->bad_words)) {
+			t->addr = m.addr;
+			t->expected = m.expected;
+			t->actual = m.actual;
+		}
+		atomic_fetch_add(&t->bad_words, bad);
+	}
+	return bad;
+}

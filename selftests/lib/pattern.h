@@ -8,6 +8,7 @@
 #ifndef BOOTMEM_PATTERN_H
 #define BOOTMEM_PATTERN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,5 +22,18 @@ uint64_t pattern_word(uintptr_t addr, uint64_t seed);
 void pattern_fill(void *buf, size_t len, uint64_t seed);
 /* Returns the number of bad words; the first is described in @m. */
 size_t pattern_check(const void *buf, size_t len, uint64_t seed, struct pattern_mismatch *m);
+
+/*
+ * What a verifier process tells its parent through shared memory: how many
+ * bad words it has seen, and the first of them.
+ */
+struct pattern_tally {
+	atomic_ulong bad_words;
+	uintptr_t addr;
+	uint64_t expected, actual;
+};
+
+/* pattern_check() that adds what it finds to @t; returns the bad words. */
+size_t pattern_check_tally(const void *buf, size_t len, uint64_t seed, struct pattern_tally *t);
 
 #endif

@@ -13,7 +13,7 @@
 
 bool driver_loaded(void)
 {
-	return access(TEST_DRIVER_DIR "/info", F_OK) == 0;
+	return access(TEST_DRIVER_DIR "/" TEST_BOOTMEM_FILE_INFO, F_OK) == 0;
 }
 
 int driver_write(const char *file, const char *text)
@@ -32,63 +32,122 @@ static int write_block(const char *file, unsigned long block)
 	return driver_write(file, buf);
 }
 
-int driver_mark(unsigned long block) { return write_block("mark", block); }
-int driver_unmark(unsigned long block) { return write_block("unmark", block); }
-int driver_remove(unsigned long block) { return write_block("remove", block); }
+int driver_mark(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_MARK, block); }
+int driver_unmark(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_UNMARK, block); }
+int driver_remove(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_REMOVE, block); }
 
 int driver_add(unsigned long block, int nid)
 {
 	char buf[48];
 
 	snprintf(buf, sizeof(buf), "%lu %d", block, nid);
-	return driver_write("add", buf);
+	return driver_write(TEST_BOOTMEM_FILE_ADD, buf);
 }
 
 /*
- * Every key the driver prints. Those marked online-only are printed only
- * for a present block (a removed block has no node, zone or pages); every
- * other key must be in every answer, or the answer is an error: a missing
- * key never reads as zero.
+ * Where the value of one key goes, built from the driver's lists in
+ * test_bootmem_hotplug_uapi.h. A key must be in every answer, or only in
+ * those about a present block (a removed block has no node, zone or
+ * pages); a missing key makes the answer an error, never a zero.
  */
 struct info_field {
-	const char *key;
-	size_t offset;
-	char kind;	/* 'u' uint64_t, 'b' bool, 'i' int, 's' zone */
+	const char *key;	/* after the walk's prefix, for a walk */
+	size_t offset, size;	/* of the member, in its struct */
+	enum test_bootmem_kind kind;
 	bool present_only;
 };
 
-#define U(k, f) { k, offsetof(struct block_info, f), 'u', false }
-#define B(k, f) { k, offsetof(struct block_info, f), 'b', false }
-#define P(k, f) { k, offsetof(struct block_info, f), 'u', true }
+/*
+ * Does a member like @lvalue have the C type store() writes a value of
+ * @kind as? A member of a type store() never writes does not build.
+ */
+#define HOLDS_KIND(lvalue, kind) _Generic((lvalue),				\
+	uint64_t: (kind) == TEST_BOOTMEM_HEX || (kind) == TEST_BOOTMEM_DEC,	\
+	bool: (kind) == TEST_BOOTMEM_BOOL,					\
+	int: (kind) == TEST_BOOTMEM_INT,					\
+	char *: (kind) == TEST_BOOTMEM_WORD)
 
-static const struct info_field fields[] = {
-	U("phys_start", phys_start), U("phys_end", phys_end),
-	B("present", present), B("online", online), B("boot", boot),
-	B("marked", marked), B("removed_by_driver", removed_by_driver),
-	{ "nid", offsetof(struct block_info, nid), 'i', true },
-	{ "zone", offsetof(struct block_info, zone), 's', true },
-	U("linear_start", linear.start), U("linear_end", linear.end),
-	U("linear_mapped_pages", linear.mapped), U("linear_unmapped_pages", linear.unmapped),
-	U("linear_leaf_pud", linear.leaf_pud), U("linear_leaf_pmd", linear.leaf_pmd),
-	U("linear_leaf_pte", linear.leaf_pte), U("linear_leaf_cont", linear.leaf_cont),
-	U("linear_writable_exec_pages", linear.writable_exec),
-	U("linear_not_rw_nx_pages", linear.not_rw_nx),
-	U("vmemmap_start", vmemmap.start), U("vmemmap_end", vmemmap.end),
-	U("vmemmap_mapped_pages", vmemmap.mapped), U("vmemmap_unmapped_pages", vmemmap.unmapped),
-	U("vmemmap_leaf_pud", vmemmap.leaf_pud), U("vmemmap_leaf_pmd", vmemmap.leaf_pmd),
-	U("vmemmap_leaf_pte", vmemmap.leaf_pte), U("vmemmap_leaf_cont", vmemmap.leaf_cont),
-	U("vmemmap_writable_exec_pages", vmemmap.writable_exec),
-	U("vmemmap_not_rw_nx_pages", vmemmap.not_rw_nx),
-	P("pages_free", pages_free), P("pages_reserved", pages_reserved),
-	P("pages_lru", pages_lru), P("pages_other", pages_other),
-	P("pages_offline", pages_offline),
+/*
+ * offsetof(), which does not build (an array of negative size) unless the
+ * member holds @kind: the header and the structs of test_driver.h cannot
+ * disagree.
+ */
+#define OFFSET_HOLDING(type, member, kind)					\
+	(offsetof(type, member) +						\
+	 0 * sizeof(char[HOLDS_KIND(((type *)0)->member, kind) ? 1 : -1]))
+
+#define FIELD(type, name, member, value_kind, when) {				\
+	.key = (name),								\
+	.offset = OFFSET_HOLDING(type, member, value_kind),			\
+	.size = sizeof(((type *)0)->member),					\
+	.kind = (value_kind),							\
+	.present_only = (when) == TEST_BOOTMEM_IF_PRESENT,			\
+},
+
+#define TEST_BOOTMEM_KEY(key, kind, when) FIELD(struct block_info, #key, key, kind, when)
+static const struct info_field block_fields[] = TEST_BOOTMEM_INFO_BLOCK_KEYS;
+static const struct info_field census_fields[] = TEST_BOOTMEM_INFO_CENSUS_KEYS;
+#undef TEST_BOOTMEM_KEY
+
+#define TEST_BOOTMEM_WALK_KEY(suffix, member, kind) \
+	FIELD(struct map_view, suffix, member, kind, TEST_BOOTMEM_ALWAYS)
+static const struct info_field walk_fields[] = TEST_BOOTMEM_INFO_WALK_KEYS;
+#undef TEST_BOOTMEM_WALK_KEY
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The answer's groups of keys, in the driver's order. */
+static const struct info_group {
+	const char *prefix;		/* of each of its keys */
+	const struct info_field *fields;
+	size_t nr_fields;
+	size_t offset;			/* of its struct in struct block_info */
+} groups[] = {
+	{ "", block_fields, ARRAY_SIZE(block_fields), 0 },
+	{ TEST_BOOTMEM_LINEAR_PREFIX, walk_fields, ARRAY_SIZE(walk_fields),
+	  offsetof(struct block_info, linear) },
+	{ TEST_BOOTMEM_VMEMMAP_PREFIX, walk_fields, ARRAY_SIZE(walk_fields),
+	  offsetof(struct block_info, vmemmap) },
+	{ "", census_fields, ARRAY_SIZE(census_fields), 0 },
 };
 
-#define NR_FIELDS (sizeof(fields) / sizeof(fields[0]))
+#define NR_GROUPS ARRAY_SIZE(groups)
+/* driver_parse_info() notes the keys of a group it saw as bits of a uint64_t. */
+_Static_assert(ARRAY_SIZE(block_fields) <= 64 && ARRAY_SIZE(walk_fields) <= 64 &&
+	       ARRAY_SIZE(census_fields) <= 64, "a group has more keys than a uint64_t has bits");
+
+/* Is the key text[0..len) the group's prefix followed by @field's key? */
+static bool key_is(const char *text, size_t len, const struct info_group *group,
+		   const struct info_field *field)
+{
+	size_t plen = strlen(group->prefix);
+
+	return len == plen + strlen(field->key) && !strncmp(text, group->prefix, plen) &&
+	       !strncmp(text + plen, field->key, len - plen);
+}
+
+static void store(const struct info_field *field, char *dst, const char *value, size_t len)
+{
+	switch (field->kind) {
+	case TEST_BOOTMEM_HEX:
+	case TEST_BOOTMEM_DEC:
+		*(uint64_t *)dst = strtoull(value, NULL, 0);
+		break;
+	case TEST_BOOTMEM_BOOL:
+		*(bool *)dst = strtoul(value, NULL, 0) != 0;
+		break;
+	case TEST_BOOTMEM_INT:
+		*(int *)dst = (int)strtol(value, NULL, 0);
+		break;
+	case TEST_BOOTMEM_WORD:
+		snprintf(dst, field->size, "%.*s", (int)len, value);
+		break;
+	}
+}
 
 int driver_parse_info(const char *text, struct block_info *info)
 {
-	bool seen[NR_FIELDS] = { false }, seen_block = false;
+	uint64_t seen[NR_GROUPS] = { 0 };	/* bit f: the group's field f */
 
 	memset(info, 0, sizeof(*info));
 	info->nid = -1;
@@ -103,34 +162,29 @@ int driver_parse_info(const char *text, struct block_info *info)
 			continue;
 		}
 		klen = eq - text;
-		if (klen == 5 && !strncmp(text, "error", 5))
+		if (klen == strlen(TEST_BOOTMEM_INFO_ERROR) &&
+		    !strncmp(text, TEST_BOOTMEM_INFO_ERROR, klen))
 			return -EINVAL;
-		if (klen == 5 && !strncmp(text, "block", 5)) {
-			info->block = strtoul(eq + 1, NULL, 0);
-			seen_block = true;
-		}
-		for (size_t i = 0; i < NR_FIELDS; i++) {
-			char *dst = (char *)info + fields[i].offset;
+		for (size_t g = 0; g < NR_GROUPS; g++) {
+			const struct info_group *group = &groups[g];
 
-			if (strlen(fields[i].key) != klen || strncmp(fields[i].key, text, klen))
-				continue;
-			seen[i] = true;
-			switch (fields[i].kind) {
-			case 'u': *(uint64_t *)dst = strtoull(eq + 1, NULL, 0); break;
-			case 'b': *(bool *)dst = strtoul(eq + 1, NULL, 0) != 0; break;
-			case 'i': *(int *)dst = (int)strtol(eq + 1, NULL, 0); break;
-			case 's':
-				snprintf(dst, sizeof(info->zone), "%.*s", (int)(eol - eq - 1), eq + 1);
-				break;
+			for (size_t f = 0; f < group->nr_fields; f++) {
+				const struct info_field *field = &group->fields[f];
+
+				if (!key_is(text, klen, group, field))
+					continue;
+				seen[g] |= 1ULL << f;
+				store(field, (char *)info + group->offset + field->offset, eq + 1,
+				      eol - eq - 1);
 			}
 		}
 		text = *eol ? eol + 1 : eol;
 	}
-	if (!seen_block)
-		return -EINVAL;
-	for (size_t i = 0; i < NR_FIELDS; i++)
-		if (!seen[i] && (!fields[i].present_only || info->present))
-			return -EINVAL;
+	for (size_t g = 0; g < NR_GROUPS; g++)
+		for (size_t f = 0; f < groups[g].nr_fields; f++)
+			if (!(seen[g] & 1ULL << f) &&
+			    (!groups[g].fields[f].present_only || info->present))
+				return -EINVAL;
 	return 0;
 }
 
@@ -146,7 +200,7 @@ int driver_info(unsigned long block, struct block_info *info)
 	int fd, ret = 0;
 
 	snprintf(sel, sizeof(sel), "%lu", block);
-	fd = open(TEST_DRIVER_DIR "/info", O_RDWR | O_CLOEXEC);
+	fd = open(TEST_DRIVER_DIR "/" TEST_BOOTMEM_FILE_INFO, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, sel, strlen(sel)) < 0) {

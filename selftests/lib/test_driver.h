@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Control of the test driver (fixtures/test_bootmem_hotplug), which gives
- * user space mark/unmark/remove/add and a kernel-side view of a block.
+ * user space mark/unmark/remove/add and a kernel-side view of a block. Its
+ * file names and info keys are the driver's own header,
+ * test_bootmem_hotplug_uapi.h (found through the fixtures directory on the
+ * include path, see kselftest.mk).
  */
 #ifndef BOOTMEM_TEST_DRIVER_H
 #define BOOTMEM_TEST_DRIVER_H
@@ -9,8 +12,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define TEST_DRIVER_DIR "/sys/kernel/debug/test_bootmem_hotplug"
+#include "test_bootmem_hotplug_uapi.h"
 
+#define TEST_DRIVER_DIR "/sys/kernel/debug/" TEST_BOOTMEM_DIR
+
+/*
+ * The info answer. Members are named as the header's lists name them: a
+ * key, or for a walk the member of its TEST_BOOTMEM_WALK_KEY().
+ */
 struct map_view {
 	uint64_t start, end;			/* virtual range */
 	uint64_t mapped, unmapped;		/* pages */
@@ -19,7 +28,7 @@ struct map_view {
 };
 
 struct block_info {
-	unsigned long block;
+	uint64_t block, block_size;
 	uint64_t phys_start, phys_end;	/* [start, end) */
 	bool present, online, boot, marked, removed_by_driver;
 	int nid;
@@ -36,7 +45,10 @@ int driver_add(unsigned long block, int nid);
 int driver_info(unsigned long block, struct block_info *info);
 /* Parses the text of the info file; split out for the unit tests. */
 int driver_parse_info(const char *text, struct block_info *info);
-/* Writes raw text to one of the driver's files; for the garbage tests. */
+/*
+ * Writes raw text to one of the driver's files (TEST_BOOTMEM_FILE_*); for
+ * the garbage tests.
+ */
 int driver_write(const char *file, const char *text);
 
 #endif

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which blocks each cycler thread owns and which the mixer gets: the
+ * candidates are marked, rotated by the seed, interleaved by node and
+ * dealt out.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+
+#include "block_choice.h"
+#include "lib/cycle.h"
+#include "lib/test_driver.h"
+
+/*
+ * Every online movable block that can go: boot blocks once marked, and
+ * blocks already re-added by earlier tests (which are then ordinary
+ * hot-added memory).
+ */
+static int movable_removable_blocks(uint64_t seed, unsigned long *out, int max)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	int n = mem_blocks_list(all, MEM_BLOCKS_MAX), count = 0;
+
+	for (int i = 0; i < n && count < max; i++) {
+		struct block_info info;
+		char zone[32];
+		int ret;
+
+		if (mem_block_state(all[i]) != BLOCK_ONLINE ||
+		    mem_block_zone(all[i], zone, sizeof(zone)) || strcmp(zone, "Movable") ||
+		    driver_info(all[i], &info) || info.pages_reserved)
+			continue;
+		ret = info.boot ? driver_mark(all[i]) : 0;
+		if (ret && ret != -EEXIST)
+			continue;
+		out[count++] = all[i];
+	}
+	/* Seeded rotation, so runs differ in which blocks cycle together. */
+	for (int r = 0; count && r < (int)(seed % count); r++) {
+		unsigned long first = out[0];
+
+		memmove(out, out + 1, (count - 1) * sizeof(*out));
+		out[count - 1] = first;
+	}
+	/*
+	 * Interleave the nodes, so that every node's blocks come up early
+	 * even in a short run: node order 0,1,0,1,... while both have some.
+	 */
+	{
+		static unsigned long by_node[MAX_NODES][MEM_BLOCKS_MAX];
+		int nr[MAX_NODES] = { 0 }, taken[MAX_NODES] = { 0 }, k = 0;
+
+		for (int i = 0; i < count; i++) {
+			int nid = mem_block_node(out[i]);
+
+			nid = nid < 0 || nid >= MAX_NODES ? 0 : nid;
+			by_node[nid][nr[nid]++] = out[i];
+		}
+		while (k < count)
+			for (int nid = 0; nid < MAX_NODES; nid++)
+				if (taken[nid] < nr[nid])
+					out[k++] = by_node[nid][taken[nid]++];
+	}
+	return count;
+}
+
+int block_choice_deal(struct block_choice *c, uint64_t seed, unsigned int threads)
+{
+	static unsigned long cand[MEM_BLOCKS_MAX];
+	int n = movable_removable_blocks(seed, cand, MEM_BLOCKS_MAX);
+
+	c->threads = threads;
+	for (int i = 0; i < n; i++) {
+		if (i % 3 == 2 && c->mixer_nr < MEM_BLOCKS_MAX) {
+			c->mixer[c->mixer_nr++] = cand[i];
+		} else {
+			struct owned_blocks *o = &c->owned[i % threads];
+
+			o->blocks[o->nr].block = cand[i];
+			o->blocks[o->nr++].nid = mem_block_node(cand[i]);
+		}
+	}
+	return n;
+}
+
+bool block_choice_has_node(const struct block_choice *c, int nid)
+{
+	for (unsigned int t = 0; t < c->threads; t++)
+		for (int i = 0; i < c->owned[t].nr; i++)
+			if (c->owned[t].blocks[i].nid == nid)
+				return true;
+	return false;
+}
+
+void block_choice_restore(const struct block_choice *c)
+{
+	for (unsigned int t = 0; t < c->threads; t++)
+		for (int i = 0; i < c->owned[t].nr; i++)
+			cycle_block_restore(c->owned[t].blocks[i].block, c->owned[t].blocks[i].nid);
+}

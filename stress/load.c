@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The load: stress-ng bound to each node with numactl, fio on tmpfs and
+ * our verifier, sized from the pressure budget; then their output judged.
+ * The tools are judged on what they did, not their exit codes: stress-ng
+ * exits 0 having done nothing, so every stressor must report bogo-ops and
+ * no verification failure, and fio must have moved data and verified it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "load.h"
+#include "verifier.h"
+#include "lib/sysfs_io.h"
+
+/* fork+exec with stdout and stderr to @log; returns the pid. */
+static pid_t spawn(const char *log, char *const argv[])
+{
+	pid_t pid;
+
+	/* A child inherits unflushed stdio and would print it again. */
+	fflush(NULL);
+	pid = fork();
+
+	if (pid == 0) {
+		if (!freopen(log, "w", stdout) || dup2(fileno(stdout), 2) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+static pid_t stress_ng_start(int node, int nodes, uint64_t want_kb, unsigned int duration_s)
+{
+	char nodearg[32], vmw[8], vmb[32], mmb[32], tmo[32], yaml[64], log[64];
+	/* Four vm workers in all, so a NUMA guest is not twice as busy. */
+	int vm_workers = nodes >= 4 ? 1 : 4 / nodes;
+	uint64_t mmap_kb = want_kb * 15 / 100 / nodes;
+
+	snprintf(nodearg, sizeof(nodearg), "--membind=%d", node);
+	/*
+	 * vm workers with the plain write64 method, so each completes
+	 * verified passes (bogo-ops) even under TCG; mmap maps and
+	 * unmaps, so its regions stay small.
+	 */
+	snprintf(vmw, sizeof(vmw), "%d", vm_workers);
+	snprintf(vmb, sizeof(vmb), "%" PRIu64 "K", want_kb * 60 / 100 / nodes / vm_workers);
+	snprintf(mmb, sizeof(mmb), "%" PRIu64 "K", mmap_kb < (8 << 10) ? mmap_kb : (8 << 10));
+	snprintf(tmo, sizeof(tmo), "%us", duration_s);
+	snprintf(yaml, sizeof(yaml), "/tmp/stress-ng.%d.yaml", node);
+	snprintf(log, sizeof(log), "/tmp/stress-ng.%d.log", node);
+	char *const args[] = {
+		"numactl", nodearg, "stress-ng", "--vm", vmw, "--vm-bytes", vmb,
+		"--vm-keep", "--vm-method", "write64", "--verify",
+		"--mmap", "1", "--mmap-bytes", mmb, "--brk", "1",
+		"--shm", "1", "--page-in", "--timeout", tmo, "--metrics-brief",
+		"--yaml", yaml, NULL
+	};
+	return spawn(log, args);
+}
+
+static pid_t fio_start(uint64_t want_kb, unsigned int duration_s)
+{
+	char size[32], rt[32];
+
+	snprintf(size, sizeof(size), "%" PRIu64 "K", want_kb * 10 / 100 / 2);
+	snprintf(rt, sizeof(rt), "%u", duration_s);
+	mkdir("/tmp/fio", 0755);
+	char *const args[] = {
+		"fio", "--name=tmpfs-verify", "--directory=/tmp/fio", "--size", size,
+		"--numjobs=2", "--rw=randrw", "--bs=4k", "--ioengine=psync",
+		"--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--time_based",
+		"--runtime", rt, "--output-format=json", NULL
+	};
+	return spawn("/tmp/fio.json", args);
+}
+
+void load_start(struct load *l, uint64_t want_kb, int nodes, unsigned int duration_s,
+		uint64_t seed)
+{
+	/* Pressure: 60% stress-ng vm, up to 15% mmap, 10% fio files, 15% our verifier. */
+	verifier_start(want_kb * 1024 * 15 / 100, seed);
+	for (int node = 0; node < nodes; node++)
+		l->stress_ng[l->stress_ng_nr++] = stress_ng_start(node, nodes, want_kb, duration_s);
+	l->fio = fio_start(want_kb, duration_s);
+	sleep(5);	/* let the tools take their memory */
+}
+
+/* waitpid() for at most @secs seconds, then SIGKILL; returns the status. */
+static int wait_bounded(pid_t pid, int secs)
+{
+	int status = 0;
+
+	for (int i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return status;
+		usleep(100000);
+	}
+	ksft_print_msg("pid %d did not finish in %d s: killed\n", pid, secs);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+/* The first lines of a tool's log, as diagnostics. */
+static void show_log(const char *path)
+{
+	char *text = sysfs_read_all(path), *line, *save = NULL;
+	int n = 0;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && n < 12;
+	     line = strtok_r(NULL, "\n", &save), n++)
+		ksft_print_msg("%s: %s\n", path, line);
+	free(text);
+}
+
+/*
+ * stress-ng: no verification failure in its log, and every stressor did
+ * work according to its YAML metrics (bogo-ops > 0).
+ */
+static bool stress_ng_ok(int node, int status, char *why, size_t len)
+{
+	char path[64], *log, *yaml, *p;
+	int stressors = 0, idle = 0;
+
+	snprintf(path, sizeof(path), "/tmp/stress-ng.%d.log", node);
+	log = sysfs_read_all(path);
+	snprintf(path, sizeof(path), "/tmp/stress-ng.%d.yaml", node);
+	yaml = sysfs_read_all(path);
+	if (!log || !yaml) {
+		snprintf(why, len, "node %d: stress-ng left no %s", node, log ? "YAML metrics" : "log");
+		free(log);
+		free(yaml);
+		return false;
+	}
+	p = strstr(log, "fail:");
+	if (p) {
+		snprintf(why, len, "node %d: stress-ng reported %.160s", node, p);
+		free(log);
+		free(yaml);
+		return false;
+	}
+	char idle_names[128] = "";
+
+	/* "- stressor: vm" ... "bogo-ops: 1234" */
+	for (p = yaml; (p = strstr(p, "stressor: ")); p++) {
+		char name[32] = "?";
+		char *ops = strstr(p, "bogo-ops: ");
+
+		sscanf(p + 10, "%31s", name);
+		if (!ops)
+			break;
+		stressors++;
+		if (strtoull(ops + 10, NULL, 10) == 0) {
+			idle++;
+			snprintf(idle_names + strlen(idle_names), sizeof(idle_names) - strlen(idle_names),
+				 " %s", name);
+		}
+	}
+	free(log);
+	free(yaml);
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		snprintf(why, len, "node %d: stress-ng exit status %d", node, WEXITSTATUS(status));
+		snprintf(path, sizeof(path), "/tmp/stress-ng.%d.log", node);
+		show_log(path);
+		return false;
+	}
+	if (!stressors || idle) {
+		snprintf(why, len, "node %d: %d of %d stressors did no work (bogo-ops 0):%s",
+			 node, idle, stressors, idle_names);
+		return false;
+	}
+	snprintf(why, len, "%d stressors per node did work, none failed verification", stressors);
+	return true;
+}
+
+/* fio: no job errors, data moved, verification ran. */
+static bool fio_ok(const char *log, int status, char *why, size_t len)
+{
+	char *text = sysfs_read_all(log), *p;
+	unsigned long err = 0, ios = 0;
+
+	if (!text) {
+		snprintf(why, len, "no fio log");
+		return false;
+	}
+	for (p = text; (p = strstr(p, "\"error\" : ")); p++)
+		err += strtoul(p + 10, NULL, 10);
+	for (p = text; (p = strstr(p, "\"total_ios\" : ")); p++)
+		ios += strtoul(p + 14, NULL, 10);
+	free(text);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || err) {
+		snprintf(why, len, "fio exit %d, %lu job errors (verify=crc32c)", WEXITSTATUS(status), err);
+		show_log(log);
+		return false;
+	}
+	if (!ios) {
+		snprintf(why, len, "fio did no I/O");
+		return false;
+	}
+	snprintf(why, len, "fio did %lu I/Os, verified with crc32c", ios);
+	return true;
+}
+
+void load_finish(struct load *l)
+{
+	verifier_finish();
+	/*
+	 * The tools were given the same duration: let them finish and write
+	 * their own results, but never wait on one forever. After the first
+	 * stress-ng that fails, the rest are only reaped: its reason stands.
+	 */
+	l->stress_ng_good = true;
+	for (int i = 0; i < l->stress_ng_nr; i++) {
+		int status = wait_bounded(l->stress_ng[i], 120);
+
+		if (l->stress_ng_good &&
+		    !stress_ng_ok(i, status, l->stress_ng_why, sizeof(l->stress_ng_why)))
+			l->stress_ng_good = false;
+	}
+	l->fio_good = fio_ok("/tmp/fio.json", wait_bounded(l->fio, 120), l->fio_why,
+			     sizeof(l->fio_why));
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The memory pressure the blocks are cycled under: stress-ng on every
+ * node, fio on tmpfs and the address-tagged verifier, started together
+ * and judged on the work they report, not on their exit codes.
+ */
+#ifndef BOOTMEM_STRESS_LOAD_H
+#define BOOTMEM_STRESS_LOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "block_choice.h"
+
+struct load {
+	pid_t stress_ng[MAX_NODES];	/* one per node */
+	int stress_ng_nr;
+	pid_t fio;
+	/* The verdicts, once load_finish() has judged the tools' output. */
+	bool stress_ng_good, fio_good;
+	char stress_ng_why[256], fio_why[256];
+};
+
+/*
+ * Takes @want_kb more memory, for about @duration_s seconds, on @nodes
+ * nodes; returns once the tools have had time to take it.
+ */
+void load_start(struct load *l, uint64_t want_kb, int nodes, unsigned int duration_s,
+		uint64_t seed);
+/* Stops the verifier, waits (bounded) for the tools and judges them. */
+void load_finish(struct load *l);
+
+#endif

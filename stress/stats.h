@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the stress run measured: counters the threads bump, offline
+ * latency samples, the per-phase or per-minute metrics, the progress
+ * lines and the final summary.
+ */
+#ifndef BOOTMEM_STRESS_STATS_H
+#define BOOTMEM_STRESS_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/cycle.h"
+
+/* Maps the counters; -1 with errno set if it cannot. */
+int stats_init(bool soak);
+/* Starts the run's clock, which every metric's t_ms counts from. */
+uint64_t stats_start_clock(void);
+
+/*
+ * One phase of a cycle: a latency sample, a "phase" metric unless
+ * soaking, and the pages an offline migrated.
+ */
+void stats_phase(enum cycle_phase phase, const struct phase_result *r, uint64_t in_use,
+		 unsigned long block, bool boot);
+void stats_offline_busy(void);
+void stats_phase_error(void);
+void stats_cycle_done(int nid);
+void stats_mixer_cycle(void);
+unsigned long stats_node_cycles(int nid);
+
+/*
+ * The "# progress:" line and its metric ("soak_minute" when soaking),
+ * which also starts the next minute's phase averages.
+ */
+void stats_progress(bool final, unsigned long corrupted_words, unsigned long full_checks);
+
+struct stats_totals {
+	unsigned long cycles, phase_errors;
+	uint64_t in_use_sum;	/* pages in use, summed over the offlines */
+};
+/* The "summary" metric and line; the figures a verdict needs go to @totals. */
+void stats_summary(unsigned int pressure_pct, unsigned int threads,
+		   unsigned long corrupted_words, struct stats_totals *totals);
+
+/* A /proc/meminfo field ("MemTotal:"), in kB; 0 if absent. */
+uint64_t meminfo_kb(const char *key);
+
+#endif
