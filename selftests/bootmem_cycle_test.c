@@ -70,7 +70,7 @@ static void emit_phase(const char *test, int cycle, enum cycle_phase phase,
 	metric_u64(&m, "cycle", cycle);
 	metric_str(&m, "phase", cycle_phase_names[phase]);
 	metric_str(&m, "block_kind", boot ? "boot" : "hotadded");
-	metric_ms(&m, "ms", r->ns);
+	metric_ms_from_ns(&m, "ms", r->ns);
 	if (phase == PHASE_OFFLINE) {
 		metric_u64(&m, "migrated_pages", r->migrated);
 		metric_u64(&m, "tries", r->tries);

@@ -298,7 +298,7 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			metric_u64(&m, "cycle", c);
 			metric_str(&m, "phase", cycle_phase_names[p]);
 			metric_str(&m, "block_kind", boot ? "boot" : "hotadded");
-			metric_ms(&m, "ms", r.ns);
+			metric_ms_from_ns(&m, "ms", r.ns);
 			if (p == PHASE_OFFLINE) {
 				metric_u64(&m, "migrated_pages", r.migrated);
 				metric_u64(&m, "in_use_pages", info.pages_lru + info.pages_other);

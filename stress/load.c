@@ -20,7 +20,7 @@
 #include "kselftest.h"
 #include "load.h"
 #include "verifier.h"
-#include "lib/sysfs_io.h"
+#include "lib/file_io.h"
 
 /* fork+exec with stdout and stderr to @log; returns the pid. */
 static pid_t spawn(const char *log, char *const argv[])
@@ -116,7 +116,7 @@ static int wait_bounded(pid_t pid, int secs)
 /* The first lines of a tool's log, as diagnostics. */
 static void show_log(const char *path)
 {
-	char *text = sysfs_read_all(path), *line, *save = NULL;
+	char *text = file_read_all(path), *line, *save = NULL;
 	int n = 0;
 
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && n < 12;
@@ -135,9 +135,9 @@ static bool stress_ng_ok(int node, int status, char *why, size_t len)
 	int stressors = 0, idle = 0;
 
 	snprintf(path, sizeof(path), "/tmp/stress-ng.%d.log", node);
-	log = sysfs_read_all(path);
+	log = file_read_all(path);
 	snprintf(path, sizeof(path), "/tmp/stress-ng.%d.yaml", node);
-	yaml = sysfs_read_all(path);
+	yaml = file_read_all(path);
 	if (!log || !yaml) {
 		snprintf(why, len, "node %d: stress-ng left no %s", node, log ? "YAML metrics" : "log");
 		free(log);
@@ -188,7 +188,7 @@ static bool stress_ng_ok(int node, int status, char *why, size_t len)
 /* fio: no job errors, data moved, verification ran. */
 static bool fio_ok(const char *log, int status, char *why, size_t len)
 {
-	char *text = sysfs_read_all(log), *p;
+	char *text = file_read_all(log), *p;
 	unsigned long err = 0, ios = 0;
 
 	if (!text) {

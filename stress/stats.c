@@ -19,7 +19,7 @@
 #include "stats.h"
 #include "lib/accounting.h"
 #include "lib/metrics.h"
-#include "lib/sysfs_io.h"
+#include "lib/file_io.h"
 
 #define MAX_SAMPLES 65536
 
@@ -70,11 +70,11 @@ void stats_phase(enum cycle_phase p, const struct phase_result *r, uint64_t in_u
 		struct metric m;
 
 		metric_begin(&m, "stress", "phase");
-		metric_ms(&m, "t_ms", now_ns() - run_t0);
+		metric_ms_from_ns(&m, "t_ms", now_ns() - run_t0);
 		metric_u64(&m, "block", block);
 		metric_str(&m, "phase", cycle_phase_names[p]);
 		metric_str(&m, "block_kind", boot ? "boot" : "hotadded");
-		metric_ms(&m, "ms", r->ns);
+		metric_ms_from_ns(&m, "ms", r->ns);
 		metric_i64(&m, "err", r->err);
 		if (p == PHASE_OFFLINE) {
 			metric_u64(&m, "in_use_pages", in_use);
@@ -116,7 +116,7 @@ unsigned long stats_node_cycles(int nid)
 
 uint64_t meminfo_kb(const char *key)
 {
-	char *text = sysfs_read_all("/proc/meminfo"), *p;
+	char *text = file_read_all("/proc/meminfo"), *p;
 	uint64_t v = 0;
 
 	if (text && (p = strstr(text, key)))
@@ -138,7 +138,7 @@ void stats_progress(bool final, unsigned long corrupted_words, unsigned long ful
 		       atomic_load(&st->mixer_cycles), atomic_load(&st->migrated),
 		       corrupted_words, full_checks, final ? " (final)" : "");
 	metric_begin(&m, "stress", soak ? "soak_minute" : "progress");
-	metric_ms(&m, "t_ms", now_ns() - run_t0);
+	metric_ms_from_ns(&m, "t_ms", now_ns() - run_t0);
 	metric_u64(&m, "cycles", cycles);
 	metric_u64(&m, "errors", atomic_load(&st->phase_errors));
 	metric_u64(&m, "offline_busy", atomic_load(&st->offline_busy));
@@ -164,7 +164,7 @@ void stats_progress(bool final, unsigned long corrupted_words, unsigned long ful
 		char key[32];
 
 		snprintf(key, sizeof(key), "%s_ms_avg", cycle_phase_names[p]);
-		metric_ms(&m, key, st->minute_n[p] ?
+		metric_ms_from_ns(&m, key, st->minute_n[p] ?
 			  (uint64_t)(st->minute_ms_sum[p] * 1e6 / st->minute_n[p]) : 0);
 		st->minute_ms_sum[p] = 0;
 		st->minute_n[p] = 0;
@@ -204,9 +204,9 @@ void stats_summary(unsigned int pressure_pct, unsigned int threads,
 	metric_u64(&m, "threads", threads);
 	metric_u64(&m, "cycles", cycles);
 	metric_u64(&m, "cycles_per_min_x100", (uint64_t)(minutes > 0 ? cycles / minutes * 100 : 0));
-	metric_ms(&m, "offline_p50_ms", (uint64_t)(pct(ms, nr, 0.50) * 1e6));
-	metric_ms(&m, "offline_p95_ms", (uint64_t)(pct(ms, nr, 0.95) * 1e6));
-	metric_ms(&m, "offline_p99_ms", (uint64_t)(pct(ms, nr, 0.99) * 1e6));
+	metric_ms_from_ns(&m, "offline_p50_ms", (uint64_t)(pct(ms, nr, 0.50) * 1e6));
+	metric_ms_from_ns(&m, "offline_p95_ms", (uint64_t)(pct(ms, nr, 0.95) * 1e6));
+	metric_ms_from_ns(&m, "offline_p99_ms", (uint64_t)(pct(ms, nr, 0.99) * 1e6));
 	metric_u64(&m, "offline_in_use_pages_avg", nr ? in_use_sum / nr : 0);
 	metric_u64(&m, "offline_busy", busy);
 	metric_u64(&m, "offline_attempts", nr + busy);

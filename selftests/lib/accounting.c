@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "accounting.h"
-#include "sysfs_io.h"
+#include "file_io.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -147,7 +147,7 @@ int acct_parse_iomem(const char *text, struct acct_snapshot *s)
 static int parse_file(const char *path, int (*parse)(const char *, struct acct_snapshot *),
 		      struct acct_snapshot *s)
 {
-	char *text = sysfs_read_all(path);
+	char *text = file_read_all(path);
 	int ret;
 
 	if (!text)
@@ -173,7 +173,7 @@ int acct_take(struct acct_snapshot *s)
 		char path[64], *text;
 
 		snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo", nid);
-		text = sysfs_read_all(path);
+		text = file_read_all(path);
 		if (!text)
 			continue;	/* no such node */
 		ret = acct_parse_node_meminfo(text, nid, s);

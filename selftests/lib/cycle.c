@@ -4,7 +4,7 @@
 #include "accounting.h"
 #include "mem_blocks.h"
 #include "metrics.h"
-#include "sysfs_io.h"
+#include "file_io.h"
 #include "test_driver.h"
 #include "verdict.h"
 
@@ -24,7 +24,7 @@ const char *const cycle_phase_names[PHASE_COUNT] = { "offline", "remove", "add",
 static uint64_t migrated_pages(void)
 {
 	struct acct_snapshot s;
-	char *text = sysfs_read_all("/proc/vmstat");
+	char *text = file_read_all("/proc/vmstat");
 
 	memset(&s, 0, sizeof(s));
 	if (!text)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "fault_inject.h"
-#include "sysfs_io.h"
+#include "file_io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@ int fault_notifier_set(const char *action, int err)
 
 	snprintf(path, sizeof(path), "%s/%s/error", NOTIFIER_INJECT_DIR, action);
 	snprintf(val, sizeof(val), "%d", err ? -err : 0);
-	return sysfs_write(path, val);
+	return file_write_once(path, val);
 }
 
 bool fault_slab_available(void)
@@ -31,7 +31,7 @@ static int knob(const char *name, const char *val)
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", FAILSLAB_DIR, name);
-	return sysfs_write(path, val);
+	return file_write_once(path, val);
 }
 
 int fault_slab_arm(unsigned long space)
@@ -48,7 +48,7 @@ int fault_slab_arm(unsigned long space)
 	ret = ret ?: knob("space", buf);
 	ret = ret ?: knob("times", "1");
 	ret = ret ?: knob("probability", "100");
-	ret = ret ?: sysfs_write("/proc/self/make-it-fail", "1");
+	ret = ret ?: file_write_once("/proc/self/make-it-fail", "1");
 	return ret;
 }
 
@@ -61,7 +61,7 @@ int fault_slab_disarm(void)
 	 * write that disarms it may be the allocation it fails: retry.
 	 */
 	for (int i = 0; i < 3 && ret == -ENOMEM; i++)
-		ret = sysfs_write("/proc/self/make-it-fail", "0");
+		ret = file_write_once("/proc/self/make-it-fail", "0");
 	knob("probability", "0");
 	knob("times", "0");
 	return ret;

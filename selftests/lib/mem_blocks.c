@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "mem_blocks.h"
-#include "sysfs_io.h"
+#include "file_io.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +17,7 @@ uint64_t mem_block_size(void)
 	char path[256], buf[64];
 
 	snprintf(path, sizeof(path), "%s/block_size_bytes", mem_blocks_sysfs_root);
-	if (sysfs_read(path, buf, sizeof(buf)) < 0)
+	if (file_read(path, buf, sizeof(buf)) < 0)
 		return 0;
 	/* The kernel prints it in hex without a 0x prefix. */
 	return strtoull(buf, NULL, 16);
@@ -70,7 +70,7 @@ enum block_state mem_block_state(unsigned long block)
 	char path[256], buf[64];
 
 	snprintf(path, sizeof(path), "%s/memory%lu/state", mem_blocks_sysfs_root, block);
-	if (sysfs_read(path, buf, sizeof(buf)) < 0)
+	if (file_read(path, buf, sizeof(buf)) < 0)
 		return BLOCK_ABSENT;
 	return mem_block_parse_state(buf);
 }
@@ -91,7 +91,7 @@ int mem_block_zone(unsigned long block, char *zone, int len)
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/memory%lu/valid_zones", mem_blocks_sysfs_root, block);
-	ret = sysfs_read(path, buf, sizeof(buf));
+	ret = file_read(path, buf, sizeof(buf));
 	if (ret < 0)
 		return ret;
 	buf[strcspn(buf, " \n")] = '\0';
@@ -122,7 +122,7 @@ int mem_block_set_state(unsigned long block, const char *how)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/memory%lu/state", mem_blocks_sysfs_root, block);
-	return sysfs_write(path, how);
+	return file_write_once(path, how);
 }
 
 int mem_block_offline_retry(unsigned long block, int tries, int *used)

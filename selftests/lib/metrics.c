@@ -36,7 +36,7 @@ void metric_i64(struct metric *m, const char *key, int64_t val)
 	ADD(m, ",\"%s\":%" PRId64, key, val);
 }
 
-void metric_ms(struct metric *m, const char *key, uint64_t ns)
+void metric_ms_from_ns(struct metric *m, const char *key, uint64_t ns)
 {
 	ADD(m, ",\"%s\":%.3f", key, ns / 1e6);
 }

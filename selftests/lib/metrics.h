@@ -18,7 +18,7 @@ uint64_t now_ns(void);
 void metric_begin(struct metric *m, const char *test, const char *kind);
 void metric_u64(struct metric *m, const char *key, uint64_t val);
 void metric_i64(struct metric *m, const char *key, int64_t val);
-void metric_ms(struct metric *m, const char *key, uint64_t ns);
+void metric_ms_from_ns(struct metric *m, const char *key, uint64_t ns);
 void metric_str(struct metric *m, const char *key, const char *val);
 void metric_emit(struct metric *m);
 

@@ -2,7 +2,7 @@
 #define _GNU_SOURCE
 #include "needs.h"
 #include "ptdump.h"
-#include "sysfs_io.h"
+#include "file_io.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ int needs_kconfig_present(const char *kconfig)
 			continue;
 		if (!probes[i].contains)
 			return access(probes[i].path, F_OK) == 0;
-		text = sysfs_read_all(probes[i].path);
+		text = file_read_all(probes[i].path);
 		found = text && strstr(text, probes[i].contains);
 		free(text);
 		return found;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "ptdump.h"
-#include "sysfs_io.h"
+#include "file_io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -85,7 +85,7 @@ int ptdump_parse(const char *text, struct ptdump *pt)
 
 int ptdump_read(struct ptdump *pt)
 {
-	char *text = sysfs_read_all(PTDUMP_PATH);
+	char *text = file_read_all(PTDUMP_PATH);
 	int ret;
 
 	if (!text)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "test_driver.h"
-#include "sysfs_io.h"
+#include "file_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +21,7 @@ int driver_write(const char *file, const char *text)
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", TEST_DRIVER_DIR, file);
-	return sysfs_write(path, text);
+	return file_write_once(path, text);
 }
 
 static int write_block(const char *file, unsigned long block)

@@ -19,7 +19,7 @@
 #include "lib/mem_blocks.h"
 #include "lib/pattern.h"
 #include "lib/ptdump.h"
-#include "lib/sysfs_io.h"
+#include "lib/file_io.h"
 #include "lib/test_driver.h"
 
 #define GIB (1ULL << 30)
@@ -36,7 +36,7 @@ static char *fixture(const char *name)
 	char *text;
 
 	snprintf(path, sizeof(path), "%s/%s.txt", getenv("FIXTURES") ?: "../fixtures/guest-snapshots", name);
-	text = sysfs_read_all(path);
+	text = file_read_all(path);
 	if (!text) {
 		fprintf(stderr, "missing fixture %s\n", path);
 		exit(1);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
-#include "sysfs_io.h"
+#include "file_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int sysfs_read(const char *path, char *buf, size_t len)
+int file_read(const char *path, char *buf, size_t len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -26,7 +26,7 @@ int sysfs_read(const char *path, char *buf, size_t len)
 	return n;
 }
 
-char *sysfs_read_all(const char *path)
+char *file_read_all(const char *path)
 {
 	size_t cap = 65536, len = 0;
 	char *buf = malloc(cap);
@@ -59,7 +59,7 @@ char *sysfs_read_all(const char *path)
 	return buf;
 }
 
-int sysfs_write(const char *path, const char *text)
+int file_write_once(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
