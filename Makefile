@@ -7,7 +7,8 @@
 #   make mutants       inject each bug in fixtures/mutants and show the
 #                      suite catches it
 #   make run_tests     the kselftests on this machine (an arm64 board)
-.PHONY: check check-series mutants run_tests
+#   make lava          the generated QEMU LAVA job, end to end under lava-run
+.PHONY: check check-series mutants run_tests lava
 
 check:
 	@ci/check.sh
@@ -20,3 +21,6 @@ mutants:
 
 run_tests:
 	@$(MAKE) -C selftests run_tests
+
+lava:
+	@ci/lava/run-qemu.sh

@@ -65,7 +65,7 @@ qemu-images/install-deps.sh || { echo "make check: installing host packages fail
 ksrc=$(qemu-images/pristine-source.sh) || exit 2
 mkdir -p results
 log=results/check-logs
-rm -rf "$log" results/check-patched results/check-rodata-off results/check-stock
+rm -rf "$log" results/check-patched results/check-rodata-off results/check-stock results/check-lava
 mkdir -p "$log"
 
 step "check: host unit tests of the suite's library"
@@ -118,6 +118,9 @@ else
 	pass "actionlint rejects a broken workflow: $(head -1 "$log/actionlint-broken.log" | cut -c1-100)"
 fi
 
+step "check: every generated LAVA job passes LAVA's schema and lava-run --validate; broken templates fail"
+run_tap lava-jobs ci/lava/check-jobs.sh
+
 step "check: QEMU run on the patched kernel, quick plan (must pass)"
 ./run.sh --quick --results results/check-patched
 rc=$?
@@ -140,6 +143,13 @@ if [ "$rc" = 0 ] && grep -q '"test": "refusal.block_mapped_linear_map_is_refused
 	pass "rodata=off: block-mapped blocks refused with EOPNOTSUPP (run.sh exit 0)"
 else
 	fail "rodata=off: run.sh exit $rc ($(verdict_of results/check-rodata-off))"
+fi
+
+step "check: the QEMU job end to end under lava-run (make lava), judged by its test cases"
+if ci/lava/run-qemu.sh --results results/check-lava > "$log/lava.log" 2>&1; then
+	pass "lava-run: $(grep -m1 '^  LAVA:' "$log/lava.log" | sed 's/^  //')"
+else
+	tail -15 "$log/lava.log"; fail "lava-run of the QEMU job: $(grep -m1 'lava verdict' "$log/lava.log")"
 fi
 
 step "check: QEMU run on Debian's stock kernel (must report the refusal, never pass)"

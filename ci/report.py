@@ -328,7 +328,7 @@ def junit(tests, splats):
 def running_test(parsed):
     """The test (or program) that was running when output stopped."""
     for t in reversed(parsed["tests"]):
-        if t["reason"].startswith("no result"):
+        if t["name"] != t["program"] and t["reason"].startswith("no result"):
             return t["name"]
     for p in reversed(parsed["programs"]):
         if p["runner"] is None:

@@ -43,11 +43,12 @@ for m in "${mutants[@]}"; do
 	# Stress only where the header asks for it: it costs minutes per mutant.
 	stress=$(sed -n 's/^Stress: //p' "$m" | head -1)
 	# Tests: names programs or tests; run.sh --tests takes the programs,
-	# found from the source that defines each test (TEST_F(fixture, name)).
+	# found from the source that defines each test: fixture[.variant].name
+	# is TEST_F(fixture, name).
 	progs=$(for t in ${tests//,/ }; do
 		case $t in
 		bootmem_stress.*) ;;	# the stress driver: its Stress: header runs it
-		*.*) grep -l -E "^TEST_F(_TIMEOUT)?\(${t%%.*}, ${t#*.}\b" selftests/*.c |
+		*.*) grep -l -E "^TEST_F(_TIMEOUT)?\(${t%%.*}, ${t##*.}\b" selftests/*.c |
 			xargs -r -n1 basename | sed 's/\.c$//' ;;
 		*) echo "$t" ;;
 		esac
@@ -81,8 +82,13 @@ except OSError:
 print(",".join(dict.fromkeys(failed)))
 PY
 )
-	first=$(grep -h -m1 -E 'Expected|corrupted|still|kernel splat|died|hung|runner says' \
-		"$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -1 | sed 's/^[# ]*//' | cut -c1-160)
+	# The first failure line; after an "Expected" line, the TH_LOG line of the
+	# same check, which says in words what differed.
+	first=$(grep -h -A1 -m1 -E 'Expected|corrupted|still|kernel splat|died|hung|runner says' \
+		"$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -2 |
+		awk 'NR == 1 { first = $0; split($0, a, ":"); key = a[1] ":" a[2] }
+		     NR == 2 && first ~ /Expected/ && index($0, key) == 1 { first = $0 }
+		     END { print first }' | sed 's/^[# ]*//' | cut -c1-200)
 	if grep -q '^Traceback' "$out/$name.log" || [ "$rc" = 2 ] || [ ! -s "$out/$name/verdict.json" ]; then
 		errors=$((errors + 1)); verdict="ERROR (run.sh exit $rc: could not test, see $out/$name.log)"
 	elif [ "$rc" = 1 ] && [ -n "$failed_named" ]; then

@@ -40,6 +40,10 @@ cp -a "$stage"/. "$root"/
 # Without /dev/console the kernel gives /init no stdout at all.
 mknod "$root/dev/console" c 5 1 || die "mknod /dev/console failed (run as root)"
 install -m 0755 "$REPO_ROOT/qemu-images/guest-init.sh" "$root/init"
+# The plan runner, shared by /init and a lab's test definition, and the
+# KTAP-to-LAVA reporter that definition pipes it through.
+install -m 0755 "$REPO_ROOT/qemu-images/run-plan.sh" "$REPO_ROOT/qemu-images/ktap-to-lava.sh" \
+	"$root/kselftest/"
 cp "$ksrc/tools/testing/selftests/kselftest/runner.sh" "$root/kselftest/kselftest/"
 # The program list comes from the Makefile (lib.mk's emit_tests), in order.
 progs=$(make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" emit_tests | sed -n 's/^[^:]*://p')

@@ -9,10 +9,13 @@
 #   bh_stress  seconds of stress/bootmem_stress after the selftests, or
 #              soak:HOURS for a soak; bh_pressure is its % of MemTotal
 #   bh_timeout the kselftest runner's limit for each program, in seconds
+#   bh_mode    "shell" for a lab's runner (LAVA): set up, then give the
+#              console a shell; the lab's test definition runs the plan
 # run.sh always passes every value (from ci/plans.json): no default here.
 # Everything is printed on the console, which is the only channel to the
 # host: KTAP from the kernel's kselftest runner, "# METRIC {json}" lines,
-# and markers the host uses to know how far the guest got.
+# and markers the host uses to know how far the guest got. The plan itself
+# runs in /kselftest/run-plan.sh, shared with the lab path.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
@@ -57,59 +60,15 @@ no-tool:*) echo "BOOTMEM-HOTPLUG: removing ${bh_inject#no-tool:} from the image"
 	rm -f "$(command -v "${bh_inject#no-tool:}")" ;;
 esac
 
-BASE_DIR=/kselftest
-. /kselftest/kselftest/runner.sh
-export BOOTMEM_CYCLES=${bh_cycles:?the plan sets bh_cycles}
-export BOOTMEM_SEED=${bh_seed:-0}
-tests=
-if [ -z "$bh_tests" ] || [ "$bh_tests" = all ]; then
-	tests=$(cat /kselftest/bootmem_hotplug/TESTS)
-else
-	tests=$(echo "$bh_tests" | tr ',' ' ')
+if [ "${bh_mode:-}" = shell ]; then
+	echo "BOOTMEM-HOTPLUG: shell for the lab's test runner"
+	export PS1='bootmem-hotplug# '
+	# cttyhack gives the shell the console as its controlling terminal.
+	exec setsid cttyhack sh -i
 fi
 
-# Per-program time limits from the plan (bh_timeout): the kernel runner reads
-# them from each directory's settings file. A soak's stress runs for hours.
-if [ -n "${bh_timeout:-}" ]; then
-	echo "timeout=$bh_timeout" > /kselftest/bootmem_hotplug/settings
-fi
-# A stress run that was asked for is counted in the plan even when its
-# program is missing, so the runner's "not ok" for it fails the run.
-stress_prog=
-if [ -n "${bh_stress:-}" ]; then
-	case $bh_stress in
-	soak:*) args="--soak-hours ${bh_stress#soak:} --pressure ${bh_pressure:?}"
-		limit=$(awk -v h="${bh_stress#soak:}" 'BEGIN { printf "%d", h * 3600 + 1200 }') ;;
-	*) args="--duration $bh_stress --pressure ${bh_pressure:?}"
-		limit=$(( bh_stress + 900 )) ;;
-	esac
-	[ "$BOOTMEM_SEED" != 0 ] && args="$args --seed $BOOTMEM_SEED"
-	export KSELFTEST_BOOTMEM_STRESS_ARGS="$args"
-	echo "timeout=$limit" > /stress/settings
-	stress_prog=bootmem_stress
-fi
-[ "$tests" = none ] && tests=
-
-# One KTAP document for the whole run: one plan line counting every program,
-# the stress driver included, then the kernel runner's run_one for each,
-# numbered in one sequence (run_one prints $test_num).
-set -- $tests $stress_prog
 echo "BOOTMEM-HOTPLUG: BEGIN KTAP"
-echo "TAP version 13"
-echo "1..$#"
-test_num=0
-for prog in $tests; do
-	test_num=$(( test_num + 1 ))
-	cd /kselftest/bootmem_hotplug
-	BASE_DIR=/kselftest
-	run_one bootmem_hotplug "./$prog" "$test_num"
-done
-if [ -n "$stress_prog" ]; then
-	test_num=$(( test_num + 1 ))
-	cd /stress
-	BASE_DIR=/
-	run_one stress ./bootmem_stress "$test_num"
-fi
+/kselftest/run-plan.sh
 echo "BOOTMEM-HOTPLUG: END KTAP"
 
 echo "BOOTMEM-HOTPLUG: DONE"

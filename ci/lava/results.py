@@ -1,0 +1,109 @@
+#!/usr/bin/python3
+"""Judge a lava-run of the suite by its test cases, never by "job: pass".
+
+    results.py RESULTS_DIR --lava-run-exit N [--plan NAME[,NAME...]]
+
+Reads RESULTS_DIR/lava-run.log (lava-run's JSON-lines log) and writes
+RESULTS_DIR/console.log (the guest's console as LAVA logged it) and
+RESULTS_DIR/lava-cases.txt (one line per test case). Then:
+  - any test case "fail" fails the run, though LAVA says job: pass;
+  - the console goes through ci/report.py with the plan, as a QEMU run's
+    does (expected skips, short plans, splats);
+  - the cases LAVA recorded must be the results the report read, with the
+    same outcome each: a case lost on the serial line is a failure;
+  - a job LAVA could not run (Infrastructure, Configuration) is exit 2.
+Exit 0 pass, 1 fail, 2 the job could not run.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+
+
+def read_log(path):
+    target, cases, job = [], [], {}
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            # lava-run writes some values as YAML (`"endtc": ! "239"`).
+            try:
+                rec = yaml.safe_load(line)
+            except yaml.YAMLError:
+                continue
+            if not isinstance(rec, dict):
+                continue
+        msg = rec.get("msg")
+        if rec.get("lvl") == "target" and isinstance(msg, str):
+            target.append(msg)
+        elif rec.get("lvl") == "results" and isinstance(msg, dict):
+            if msg.get("definition") == "lava":
+                if msg.get("case") == "job":
+                    job = msg
+            else:
+                cases.append(msg)
+    return target, cases, job
+
+
+def main():
+    args = sys.argv[1:]
+    if not args or "--lava-run-exit" not in args:
+        print(__doc__, file=sys.stderr)
+        return 2
+    rdir = Path(args[0])
+    rc = int(args[args.index("--lava-run-exit") + 1])
+    plans = args[args.index("--plan") + 1] if "--plan" in args else "quick"
+    log = rdir / "lava-run.log"
+    if not log.is_file():
+        print(f"results.py: {log}: no lava-run log", file=sys.stderr)
+        return 2
+    target, cases, job = read_log(log)
+    # LAVA's own signal lines are not the guest's output.
+    (rdir / "console.log").write_text(
+        "\n".join(l for l in target if not l.startswith("<LAVA_SIGNAL")) + "\n")
+    with open(rdir / "lava-cases.txt", "w") as f:
+        for c in cases:
+            f.write(f"{c['result']:5s} {c['definition']}/{c['case']}\n")
+
+    problems = []
+    failed = [c["case"] for c in cases if c["result"] == "fail"]
+    if failed:
+        problems.append(f"{len(failed)} LAVA test case(s) failed: " + ", ".join(failed[:6]))
+    if job.get("result") != "pass":
+        kind = job.get("error_type", "?")
+        problems.append(f"LAVA job {job.get('result', 'missing')} ({kind}): "
+                        f"{job.get('error_msg', '').strip()}")
+        if kind in ("Infrastructure", "Configuration", "Bug") or rc == 2:
+            print("LAVA could not run the job: " + problems[-1])
+            return 2
+    rep = subprocess.run([sys.executable, str(HERE.parent / "report.py"), str(rdir),
+                          "--plan", plans], capture_output=True, text=True)
+    print(rep.stdout, end="")
+    if rep.returncode != 0:
+        problems.append(f"ci/report.py on the console LAVA logged: exit {rep.returncode}")
+    # The cases LAVA recorded are the results the report read.
+    verdict = json.loads((rdir / "verdict.json").read_text()) if (rdir / "verdict.json").is_file() else {}
+    want = {}
+    for line in (rdir / "metrics.jsonl").read_text().splitlines() if (rdir / "metrics.jsonl").is_file() else []:
+        r = json.loads(line)
+        if r.get("kind") == "result" and r["test"] != r["program"]:
+            want[r["test"]] = r["status"]
+    got = {c["case"]: c["result"] for c in cases}
+    for name, status in want.items():
+        if got.get(name) != status:
+            problems.append(f"{name}: the console says {status}, LAVA recorded {got.get(name, 'nothing')}")
+    print(f"  LAVA: {len(cases)} test cases, {sum(c['result'] == 'pass' for c in cases)} pass, "
+          f"{len(failed)} fail, {sum(c['result'] == 'skip' for c in cases)} skip; job "
+          f"{job.get('result', 'missing')}; report verdict: {verdict.get('verdict', '?')}")
+    for p in problems:
+        print(f"  problem: {p}")
+    print(f"  lava verdict: {'FAIL' if problems else 'PASS'}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

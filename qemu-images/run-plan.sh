@@ -1,0 +1,63 @@
+#!/bin/busybox sh
+# Run the test plan in the guest: one KTAP document on stdout, every
+# program counted in one plan line, the stress driver included. Called by
+# /init (QEMU runs) and by the LAVA test definition (ci/lava), so a lab
+# runs exactly what run.sh runs.
+#
+# The plan comes from the environment, as /init receives it from the
+# kernel command line (bh_tests, bh_cycles, bh_seed, bh_stress,
+# bh_pressure, bh_timeout; see /init). Nothing here has a default: the
+# plans (ci/plans.json) set every value.
+BASE_DIR=/kselftest
+. /kselftest/kselftest/runner.sh
+export BOOTMEM_CYCLES=${bh_cycles:?the plan sets bh_cycles}
+export BOOTMEM_SEED=${bh_seed:-0}
+tests=
+if [ -z "$bh_tests" ] || [ "$bh_tests" = all ]; then
+	tests=$(cat /kselftest/bootmem_hotplug/TESTS)
+else
+	tests=$(echo "$bh_tests" | tr ',' ' ')
+fi
+
+# Per-program time limits from the plan (bh_timeout): the kernel runner reads
+# them from each directory's settings file. A soak's stress runs for hours.
+if [ -n "${bh_timeout:-}" ]; then
+	echo "timeout=$bh_timeout" > /kselftest/bootmem_hotplug/settings
+fi
+# A stress run that was asked for is counted in the plan even when its
+# program is missing, so the runner's "not ok" for it fails the run.
+stress_prog=
+if [ -n "${bh_stress:-}" ]; then
+	case $bh_stress in
+	soak:*) args="--soak-hours ${bh_stress#soak:} --pressure ${bh_pressure:?}"
+		limit=$(awk -v h="${bh_stress#soak:}" 'BEGIN { printf "%d", h * 3600 + 1200 }') ;;
+	*) args="--duration $bh_stress --pressure ${bh_pressure:?}"
+		limit=$(( bh_stress + 900 )) ;;
+	esac
+	[ "$BOOTMEM_SEED" != 0 ] && args="$args --seed $BOOTMEM_SEED"
+	export KSELFTEST_BOOTMEM_STRESS_ARGS="$args"
+	echo "timeout=$limit" > /stress/settings
+	stress_prog=bootmem_stress
+fi
+[ "$tests" = none ] && tests=
+
+# One KTAP document for the whole run: one plan line counting every program,
+# the stress driver included, then the kernel runner's run_one for each,
+# numbered in one sequence (run_one prints $test_num).
+set -- $tests $stress_prog
+echo "TAP version 13"
+echo "1..$#"
+test_num=0
+for prog in $tests; do
+	test_num=$(( test_num + 1 ))
+	cd /kselftest/bootmem_hotplug
+	BASE_DIR=/kselftest
+	run_one bootmem_hotplug "./$prog" "$test_num"
+done
+if [ -n "$stress_prog" ]; then
+	test_num=$(( test_num + 1 ))
+	cd /stress
+	BASE_DIR=/
+	run_one stress ./bootmem_stress "$test_num"
+fi
+
