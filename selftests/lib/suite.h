@@ -43,14 +43,17 @@ struct suite_env {
 									\
 	(env)->ready = false;						\
 	(env)->nr = 0;							\
-	if (!needs_met(needs, why_, sizeof(why_)))			\
-		SKIP(return, "%s", why_);				\
+	/* The refusal first: it is the verdict on a kernel without the */ \
+	/* series, whatever else that kernel lacks (a stock kernel has no */ \
+	/* ptdump either). */						\
 	if ((needs)->driver) {						\
 		state_ = suite_availability(why_, sizeof(why_));	\
 		if (state_ == SUITE_REFUSED)				\
 			SKIP(return, "%s", why_);			\
 		ASSERT_EQ(SUITE_READY, state_) TH_LOG("%s", why_);	\
 	}								\
+	if (!needs_met(needs, why_, sizeof(why_)))			\
+		SKIP(return, "%s", why_);				\
 	kmsg_watch_start(&(env)->kmsg);					\
 } while (0)
 
