@@ -83,11 +83,11 @@ print(",".join(dict.fromkeys(failed)))
 PY
 )
 	# The first failure line; after an "Expected" line, the TH_LOG line of the
-	# same check, which says in words what differed.
+	# same test that follows it, which says in words what differed.
 	first=$(grep -h -A1 -m1 -E 'Expected|corrupted|still|kernel splat|died|hung|runner says' \
 		"$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -2 |
-		awk 'NR == 1 { first = $0; split($0, a, ":"); key = a[1] ":" a[2] }
-		     NR == 2 && first ~ /Expected/ && index($0, key) == 1 { first = $0 }
+		awk -F: 'NR == 1 { first = $0; file = $1; test = $3 }
+		     NR == 2 && first ~ /Expected/ && $1 == file && $3 == test { first = $0 }
 		     END { print first }' | sed 's/^[# ]*//' | cut -c1-200)
 	if grep -q '^Traceback' "$out/$name.log" || [ "$rc" = 2 ] || [ ! -s "$out/$name/verdict.json" ]; then
 		errors=$((errors + 1)); verdict="ERROR (run.sh exit $rc: could not test, see $out/$name.log)"

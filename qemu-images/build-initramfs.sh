@@ -25,7 +25,10 @@ step "image: guest packages (arm64 .debs via apt-get download, cached)"
 	die "could not stage the guest packages"
 
 step "image: cross-building the suite (static aarch64)"
-suite_out="$BOOTMEM_CACHE/suite-aarch64"
+# One build directory per clone and kernel source: make only compares
+# mtimes, so a directory shared with another clone (older sources, newer
+# binaries) would hand this image that clone's programs.
+suite_out="$BOOTMEM_CACHE/suite-aarch64/$(content_hash "$REPO_ROOT" "$ksrc")"
 make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" OUTPUT="$suite_out/selftests" \
 	CROSS_COMPILE="$CROSS" >/dev/null || die "cross build of selftests/ failed"
 if [ -f "$REPO_ROOT/stress/Makefile" ]; then
