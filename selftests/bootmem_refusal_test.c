@@ -13,6 +13,9 @@
  *   garbage written to any driver file        EINVAL
  *   marking a block whose linear map is a     EOPNOTSUPP (rodata=off)
  *   block that reaches beyond it
+ *   offline of a marked block onlined into    EPERM ("not in ZONE_MOVABLE")
+ *   ZONE_NORMAL
+ *   a failed mark of a marked offline block   error, the first mark kept
  *
  * Needs, guards and restores: declared in `needs` below.
  */
@@ -33,7 +36,8 @@ static const struct suite_needs needs = {
 	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_DEBUG_FS=y",
 					   "CONFIG_PTDUMP_DEBUGFS=y", NULL },
 	.guards = "0003 (leaf-split refusal), 0004 (marking API and its refusals)",
-	.restores = "marks it made; the block it removed, added and onlined again",
+	.restores = "marks it made; the block it removed, added and onlined again; "
+		    "not the block a plain online put in ZONE_NORMAL, which must stay there",
 };
 
 FIXTURE(refusal) {
@@ -136,6 +140,96 @@ TEST_F(refusal, marking_reserved_block_is_ebusy)
 		return;
 	}
 	SKIP(return, "no movable boot block");
+}
+
+/*
+ * The lowest online movable boot block that can be marked, or -1. Offlined,
+ * it leaves ZONE_MOVABLE's span, so a plain "online" puts it back in a
+ * kernel zone (default_zone_for_pfn()).
+ */
+static long lowest_markable_movable_block(void)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	int n = mem_blocks_list(all, MEM_BLOCKS_MAX);
+
+	for (int i = 0; i < n; i++) {
+		struct block_info info;
+		char z[32];
+
+		if (mem_block_state(all[i]) != BLOCK_ONLINE ||
+		    mem_block_zone(all[i], z, sizeof(z)) || strcmp(z, "Movable"))
+			continue;
+		if (driver_info(all[i], &info) || !info.boot || info.marked || info.pages_reserved)
+			continue;
+		return all[i];
+	}
+	return -1;
+}
+
+/*
+ * "ZONE_MOVABLE only" holds at offline, not only at mark time. A mark
+ * survives offline; a plain "online" can then put the block in ZONE_NORMAL,
+ * where unmovable allocations land, and such a block must never go. Guards
+ * the zone check of the series' offline notifier.
+ */
+TEST_F(refusal, marked_block_onlined_outside_movable_cannot_go_offline)
+{
+	char zone[32];
+	bool logged = false;
+	long block;
+	int ret;
+
+	REQUIRE_SETUP();
+	block = lowest_markable_movable_block();
+	ASSERT_LE(0, block) TH_LOG("no markable movable boot block");
+	ret = driver_mark(block);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "memory%ld is refused with EOPNOTSUPP: its linear map is a block "
+		     "mapping beyond it", block);
+	ASSERT_EQ(0, ret);
+	suite_track(&self->env, block, mem_block_node(block));
+	ASSERT_EQ(0, mem_block_set_state(block, "offline"));
+	ASSERT_EQ(0, mem_block_set_state(block, "online"));
+	ASSERT_EQ(0, mem_block_zone(block, zone, sizeof(zone)));
+	ASSERT_STRNE("Movable", zone) TH_LOG("plain online kept memory%ld in ZONE_MOVABLE", block);
+	ret = mem_block_set_state(block, "offline");
+	EXPECT_EQ(-EPERM, ret) {
+		TH_LOG("memory%ld, marked but onlined into %s, went offline: %s", block, zone,
+		       ret ? strerror(-ret) : "no error");
+	}
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(block));
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, "not in ZONE_MOVABLE", &logged);
+	EXPECT_TRUE(logged) TH_LOG("no log line saying why memory%ld was refused", block);
+	/*
+	 * The block stays in ZONE_NORMAL for the rest of the run: that is the
+	 * point. Were the offline allowed, put it back in ZONE_MOVABLE.
+	 */
+	if (!ret)
+		mem_block_set_state(block, "online_movable");
+}
+
+/*
+ * A failed mark leaves an existing mark alone: marking a marked block
+ * that is offline fails (EBUSY), and must not unmark it on the way out,
+ * which would leave an offline boot block that unmark refuses to create.
+ */
+TEST_F(refusal, failed_mark_keeps_the_existing_mark)
+{
+	struct block_info info;
+	unsigned long block;
+	int nid, ret;
+
+	REQUIRE_SETUP();
+	SUITE_PICK_BLOCK(&self->env, cycle_seed(), &block, &nid);
+	ASSERT_EQ(0, mem_block_set_state(block, "offline"));
+	ret = driver_mark(block);
+	EXPECT_NE(0, ret) TH_LOG("marking offline memory%lu again succeeded", block);
+	ASSERT_EQ(0, driver_info(block, &info));
+	EXPECT_TRUE(info.marked) TH_LOG("the failed mark (%s) removed memory%lu's mark",
+					 strerror(-ret), block);
+	ASSERT_EQ(0, mem_block_set_state(block, "online_movable"));
+	ASSERT_EQ(0, driver_info(block, &info));
+	EXPECT_TRUE(info.marked);
 }
 
 TEST_F(refusal, double_mark_is_eexist_and_unmark_restores)
