@@ -74,6 +74,22 @@ run_tap unit make -s -C selftests/unit KSRC="$ksrc" run
 step "check: the report writer on consoles recorded from real guests"
 run_tap report /usr/bin/python3 ci/test_report.py
 
+step "check: run.sh refuses bad usage with exit 2, before it builds or boots anything"
+usage_case() { # expected-text args...
+	local want=$1 rc; shift
+	./run.sh "$@" > "$log/usage.out" 2>&1
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "$want" "$log/usage.out"; then
+		pass "run.sh $*: exit 2, '$want'"
+	else
+		cat "$log/usage.out"; fail "run.sh $*: exit $rc (want 2 and '$want')"
+	fi
+}
+usage_case "must be at least 1G and below --mem" --mem 6G --movable 6G
+usage_case "runs nothing without --stress" --tests none --stress 0
+usage_case "no program 'bootmem_nosuch_test'" --tests bootmem_nosuch_test
+usage_case "unknown option" --frobnicate
+
 step "check: native build of the selftests and stress (-Wall -Wextra -Werror)"
 # A fresh directory: a build output that make thinks is up to date proves
 # nothing about this clone's sources.

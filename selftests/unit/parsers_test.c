@@ -17,6 +17,7 @@
 #include "lib/acct_model.h"
 #include "lib/kmsg.h"
 #include "lib/mem_blocks.h"
+#include "lib/needs.h"
 #include "lib/pattern.h"
 #include "lib/ptdump.h"
 #include "lib/file_io.h"
@@ -406,6 +407,24 @@ TEST(unreadable_kmsg_fails_the_splat_check)
 
 	EXPECT_GT(0, kmsg_watch_scan(&w, why, sizeof(why), NULL, NULL));
 	EXPECT_NE(NULL, strstr(why, "cannot read /dev/kmsg"));
+}
+
+/* An unmet need is a skip that names it; a need no probe can verify too. */
+TEST(needs_name_what_is_missing)
+{
+	static const char *const tools[] = { "sh", "no-such-tool-bootmem", NULL };
+	static const char *const options[] = { "CONFIG_NO_SUCH_OPTION=y", NULL };
+	const struct suite_needs missing_tool = { .commands = tools };
+	const struct suite_needs unprobed = { .kconfigs = options };
+	const struct suite_needs nothing = { 0 };
+	char why[128] = "";
+
+	EXPECT_FALSE(needs_met(&missing_tool, why, sizeof(why)));
+	EXPECT_STREQ("needs no-such-tool-bootmem: not found in PATH", why);
+	EXPECT_FALSE(needs_met(&unprobed, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "no run-time probe for CONFIG_NO_SUCH_OPTION=y"));
+	EXPECT_TRUE(needs_met(&nothing, why, sizeof(why)));
+	EXPECT_EQ(-1, needs_kconfig_present("CONFIG_NO_SUCH_OPTION=y"));
 }
 
 TEST_HARNESS_MAIN
