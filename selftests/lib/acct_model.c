@@ -80,7 +80,15 @@ static void expect_u64(struct mismatches *m, const char *what, uint64_t want, ui
 
 static void expect_true(struct mismatches *m, const char *what, bool ok)
 {
-	expect_u64(m, what, 1, ok);
+	int w;
+
+	if (ok)
+		return;
+	if (m->n++ < 4 && m->used < m->len) {
+		w = snprintf(m->why + m->used, m->len - m->used, "not so: %s; ", what);
+		if (w > 0)
+			m->used += (size_t)w;
+	}
 }
 
 int acct_model_check(enum cycle_phase phase, const struct acct_block *b,
