@@ -52,6 +52,9 @@ CASES = [
     ("output-lost.log", 0, "quick", 1, ["no per-test results on the console (output lost)"]),
     ("panic.log", 1, "quick", 1, ["Kernel panic"]),
     ("hang.log", 124, "quick", 1, ["guest hung: watchdog: console silent for 30s, guest killed"]),
+    ("hang-during-test.log", 124, "quick", 1,
+     ["guest hung: watchdog: console silent for 120s, guest killed during "
+      "bootmem.first_cycle_returns_boot_memmap_and_tables"]),
     ("rodata-off-mixed.log", 0, "quick", 1, ["2 failed, 3 skipped (0 expected, 3 unexpected)"]),
 ]
 
