@@ -376,6 +376,10 @@ def verdict_of(parsed, boot_status, plan_names):
     if passed == 0 and refused and len(refused) == skipped and no_driver:
         return ("REFUSED: boot-memory offline refused (EPERM): this kernel cannot remove "
                 "boot memory, so nothing was tested"), 3, passed, failed, skipped, unexpected
+    if passed == 0:
+        # Every skip was declared, yet nothing was tested: never a pass.
+        return (f"FAIL: nothing passed: all {skipped} test(s) skipped, though each skip was "
+                "declared"), 1, passed, failed, skipped, unexpected
     if skipped:
         return (f"PASS with {skipped} expected skip(s), each declared by the plan",
                 0, passed, failed, skipped, unexpected)

@@ -47,6 +47,8 @@ CASES = [
      ["2 KTAP documents on the console; a run prints one"]),
     ("rodata-off.log", 0, "quick,rodata-off", 0,
      ["PASS  refusal.block_mapped_linear_map_is_refused", "verdict: PASS with 2 expected skip"]),
+    ("only-expected-skips.log", 0, "quick", 1,
+     ["FAIL: nothing passed: all 1 test(s) skipped, though each skip was declared"]),
     ("rodata-off.log", 0, "quick", 1,
      ["2 unexpected skip(s)"]),
     ("output-lost.log", 0, "quick", 1, ["no per-test results on the console (output lost)"]),
