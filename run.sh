@@ -34,6 +34,12 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --numa               two NUMA nodes, each with movable boot memory
                        (default then --mem 8G --movable 5G)
   --append ARGS        extra kernel command line (e.g. rodata=off)
+  --spare-ram SIZE     give the guest SIZE more RAM than --mem and hide it from
+                       the kernel with mem=, for the tests that hot-add RAM the
+                       way a DIMM arrives (adds the "spare-ram" plan)
+  --initrd-high        load the initramfs inside ZONE_MOVABLE (QEMU loader and
+                       initrd=) instead of low RAM, so that a movable boot block
+                       holds the freed initrd's iomem child (adds "initrd-high")
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus fixtures/patches (fragments still applied)
   --stock              boot Debian's stock linux-image-arm64 as the control;
@@ -45,7 +51,8 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --help               this text
 
 Plans (ci/plans.json) set the defaults above, the console watchdog and the
-skips a run may have; rodata=off in --append adds the "rodata-off" plan.
+skips a run may have; rodata=off in --append adds the "rodata-off" plan,
+--spare-ram and --initrd-high their own.
 
 Exit: 0 every selected test passed, and every skip was one the plan
 expects; 1 a test failed or crashed, a skip was unexpected, the kernel
@@ -68,7 +75,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 	echo "$v"
 }
 
-tests=all cycles= seed=0 duration= soak= stress= pressure= mem=6G movable= smp=2 numa= append=
+tests=all cycles= seed=0 duration= soak= stress= pressure= mem=6G movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=base results= keep= extra=() mem_given=false base_plan=default
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -100,6 +107,9 @@ while [ $# -gt 0 ]; do
 	       [ "$smp" -ge 1 ] && [ "$smp" -le 8 ] || bad "--smp must be 1..8" ;;
 	--numa) numa=1; shift ;;
 	--append) need_arg "$@"; append=$2; shift 2 ;;
+	--spare-ram) need_arg "$@"; spare=$(size_gb "$2") && [ "$spare" -ge 1 ] ||
+			bad "--spare-ram takes a size of at least 1G, like 1G"; shift 2 ;;
+	--initrd-high) initrd_high=1; shift ;;
 	--kernel-tree) need_arg "$@"; tree=$2; shift 2
 		       [ -d "$tree" ] || bad "--kernel-tree $tree is not a directory" ;;
 	--stock) stock=1; shift ;;
@@ -127,6 +137,7 @@ fi
 [ -n "$stock" ] && [ ${#extra[@]} -gt 0 ] && bad "--extra-patch patches the built kernel, not --stock"
 [ -n "$stock" ] && [ "$variant" != base ] && bad "--variant builds a kernel, not --stock"
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
+[ -n "$numa" ] && [ -n "$spare$initrd_high" ] && bad "--spare-ram and --initrd-high are for one node, not --numa"
 # Two nodes split the RAM, and ZONE_MOVABLE comes only from above 4 GiB, so
 # node 0 needs more than 3 GiB (8G in all). movablecore= spreads kernelcore
 # over the nodes, and its second pass hands node 0 whatever kernelcore is
@@ -164,6 +175,8 @@ command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64
 # The plan: a base plan and the modifiers that apply, from ci/plans.json.
 plans=$base_plan
 case " $append " in *" rodata=off "*) plans="$plans,rodata-off" ;; esac
+[ -n "$spare" ] && plans="$plans,spare-ram"
+[ -n "$initrd_high" ] && plans="$plans,initrd-high"
 plan_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/plan.py" "$plans") || exit 2
 eval "$plan_vars"
 cycles=${cycles:-$plan_cycles}
@@ -191,6 +204,23 @@ elif [ "$stress" != 0 ]; then
 	plan="$plan bh_stress=$stress"
 fi
 cmdline="console=ttyAMA0 loglevel=5 movablecore=$movable oops=panic panic=-1 panic_on_warn=0 $plan $append"
+# The guest's RAM as QEMU gives it, and where the initramfs goes.
+qemu_mem=$mem initrd_addr=
+if [ -n "$spare" ]; then
+	qemu_mem="$(( memg + spare ))G"
+	cmdline="$cmdline mem=${memg}G"
+fi
+if [ -n "$initrd_high" ]; then
+	# The start of the top GiB the kernel uses, which --movable (at
+	# least 1G) puts in ZONE_MOVABLE.
+	initrd_addr=$(printf '0x%x' $(( QEMU_VIRT_RAM_BASE + (memg - 1) * 1024 * 1024 * 1024 )))
+	# Whole pages (64K covers every page size): the kernel frees only the
+	# whole pages of the initrd, and a partial last page would stay
+	# reserved and keep the block from going offline at all. The unpacker
+	# skips the zeros.
+	truncate -s %65536 "$image"
+	cmdline="$cmdline initrd=$initrd_addr,$(stat -c %s "$image")"
+fi
 if [ -z "$duration" ]; then
 	duration=$(( 900 + cycles * 60 + stress ))
 	[ -n "$soak" ] && duration=$(awk -v h="${soak%h}" 'BEGIN { printf "%d", h * 3600 + 1200 }')
@@ -198,13 +228,13 @@ fi
 {
 	echo "kernel: $kdir"
 	echo "cmdline: $cmdline"
-	echo "qemu: -m $mem -smp $smp${numa:+ -numa x2}"
+	echo "qemu: -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr}"
 	echo "plan: $plans"
 } > "$results/run.txt"
 silence=${SILENCE_S:-$plan_silence_s}
-step "boot: qemu-system-aarch64 -m $mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
-SILENCE_S=$silence "$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/Image" "$image" "$results/console.log" \
-	"$duration" "$mem" "$smp" "$cmdline" "$numa"
+step "boot: qemu-system-aarch64 -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
+SILENCE_S=$silence INITRD_ADDR=$initrd_addr "$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/Image" "$image" \
+	"$results/console.log" "$duration" "$qemu_mem" "$smp" "$cmdline" "$numa"
 boot_status=$?
 [ -n "$keep" ] || rm -f "$image"
 # 2 is boot-guest.sh's own setup error (QEMU would not start): no verdict.

@@ -23,10 +23,10 @@ kmake -s allnoconfig
 kmake -s olddefconfig
 
 passed=0 failed=0
-for p in "$REPO_ROOT"/fixtures/patches/*.patch; do
+for p in $(series_patches); do
 	name=$(basename "$p")
 	patch -d "$src" -p1 -s --forward < "$p" || { echo "FAIL  $name: does not apply"; failed=$((failed + 1)); break; }
-	if (cd "$src" && scripts/checkpatch.pl --strict -q "$p") > "$work/$name.checkpatch" 2>&1; then
+	if (cd "$src" && scripts/checkpatch.pl "${CHECKPATCH_SERIES[@]}" -q "$p") > "$work/$name.checkpatch" 2>&1; then
 		echo "PASS  $name: checkpatch --strict"; passed=$((passed + 1))
 	else
 		echo "FAIL  $name: checkpatch --strict"; cat "$work/$name.checkpatch"; failed=$((failed + 1))

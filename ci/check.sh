@@ -59,13 +59,15 @@ for line in open(sys.argv[1]):
 PY
 	count_tap "$log/$name.results" "$name"
 }
+# Did test $2 pass in run $1? (A skip is no pass, expected or not.)
+passed_in() { grep -q "\"test\": \"$2\", \"status\": \"pass\"" "$1/metrics.jsonl" 2>/dev/null; }
 verdict_of() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verdict"])' "$1/verdict.json" 2>/dev/null; }
 
 qemu-images/install-deps.sh || { echo "make check: installing host packages failed"; exit 2; }
 ksrc=$(qemu-images/pristine-source.sh) || exit 2
 mkdir -p results
 log=results/check-logs
-rm -rf "$log" results/check-patched results/check-rodata-off results/check-stock results/check-lava
+rm -rf "$log" results/check-patched results/check-rodata-off results/check-initrd-high results/check-stock results/check-lava
 mkdir -p "$log"
 
 step "check: host unit tests of the suite's library"
@@ -110,7 +112,7 @@ fi
 step "check: checkpatch --strict on the series and the test driver"
 # From inside the kernel tree: run from our git checkout, checkpatch takes
 # a tracked .patch for a source file and checks the diff's own lines.
-if (cd "$ksrc" && scripts/checkpatch.pl --strict -q "$REPO_ROOT"/fixtures/patches/*.patch &&
+if (cd "$ksrc" && scripts/checkpatch.pl "${CHECKPATCH_SERIES[@]}" -q $(series_patches) &&
     scripts/checkpatch.pl --strict -q --no-tree -f \
 	"$REPO_ROOT"/fixtures/test_bootmem_hotplug/*.[ch]) > "$log/checkpatch.log" 2>&1; then
 	pass "checkpatch --strict: series and driver clean"
@@ -152,15 +154,27 @@ else
 	cat "$log/kunit-parse.log"; fail "kunit.py parse disagrees with the run's programs"
 fi
 
-step "check: a short rodata=off boot, so the EOPNOTSUPP refusal really runs"
-./run.sh --quick --tests bootmem_refusal_test --stress 0 --append rodata=off --results results/check-rodata-off
+step "check: a short rodata=off boot with a spare GiB: block-mapped boot memory refused, hot-added memory not"
+./run.sh --quick --tests bootmem_refusal_test --stress 0 --append rodata=off --spare-ram 1G \
+	--results results/check-rodata-off
 rc=$?
 count_run results/check-rodata-off rodata-off
-if [ "$rc" = 0 ] && grep -q '"test": "refusal.block_mapped_linear_map_is_refused", "status": "pass"' \
-	results/check-rodata-off/metrics.jsonl; then
-	pass "rodata=off: block-mapped blocks refused with EOPNOTSUPP (run.sh exit 0)"
+if [ "$rc" = 0 ] && passed_in results/check-rodata-off refusal.block_mapped_linear_map_is_refused &&
+   passed_in results/check-rodata-off refusal.hot_added_gigabyte_goes_offline_block_by_block; then
+	pass "rodata=off: block-mapped boot blocks refused with EOPNOTSUPP; a block of a hot-added GiB goes offline (run.sh exit 0)"
 else
 	fail "rodata=off: run.sh exit $rc ($(verdict_of results/check-rodata-off))"
+fi
+
+step "check: a short boot with the initrd in ZONE_MOVABLE: mark and remove agree on its freed block"
+./run.sh --quick --tests bootmem_refusal_test --stress 0 --initrd-high --results results/check-initrd-high
+rc=$?
+count_run results/check-initrd-high initrd-high
+if [ "$rc" = 0 ] && passed_in results/check-initrd-high \
+	refusal.block_with_stale_iomem_reservation_is_refused_or_cycles; then
+	pass "initrd-high: the block of the freed initrd is refused at mark time or cycles (run.sh exit 0)"
+else
+	fail "initrd-high: run.sh exit $rc ($(verdict_of results/check-initrd-high))"
 fi
 
 step "check: the QEMU job end to end under lava-run (make lava), judged by its test cases"

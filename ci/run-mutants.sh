@@ -3,7 +3,8 @@
 # fixtures/mutants/*.patch injects one bug on top of the series; its header
 # names the tests that must catch it ("Tests:", program names or test names
 # such as bootmem.first_cycle_returns_boot_memmap_and_tables), extra kernel
-# command line if any ("Append:") and seconds of stress if any ("Stress:").
+# command line if any ("Append:"), seconds of stress if any ("Stress:") and
+# other run.sh options the tests need if any ("Options:", e.g. --initrd-high).
 #
 # A mutant is CAUGHT only when the run failed (run.sh exit 1) and a test
 # its Tests: header names is "not ok" in that run's results: failing for
@@ -42,6 +43,7 @@ for m in "${mutants[@]}"; do
 	append=$(sed -n 's/^Append: //p' "$m" | head -1)
 	# Stress only where the header asks for it: it costs minutes per mutant.
 	stress=$(sed -n 's/^Stress: //p' "$m" | head -1)
+	read -r -a options <<< "$(sed -n 's/^Options: //p' "$m" | head -1)"
 	# Tests: names programs or tests; run.sh --tests takes the programs,
 	# found from the source that defines each test: fixture[.variant].name
 	# is TEST_F(fixture, name).
@@ -53,7 +55,7 @@ for m in "${mutants[@]}"; do
 		*) echo "$t" ;;
 		esac
 	done | sort -u | paste -sd, -)
-	step "mutant $name: must fail ${tests}${append:+, append $append}"
+	step "mutant $name: must fail ${tests}${append:+, append $append}${options[*]:+, ${options[*]}}"
 	# A broken kernel may hang silently: a tight watchdog keeps that short.
 	args=(--quick --extra-patch "$m" --results "$out/$name" --seed 1 --stress "${stress:-0}"
 	      --duration $(( 300 + ${stress:-0} )))
@@ -63,6 +65,7 @@ for m in "${mutants[@]}"; do
 		args+=(--tests none)
 	fi
 	[ -n "$append" ] && args+=(--append "$append")
+	args+=(${options[@]+"${options[@]}"})
 	SILENCE_S=120 ./run.sh "${args[@]}" > "$out/$name.log" 2>&1
 	rc=$?
 	failed_named=$(/usr/bin/python3 - "$out/$name/metrics.jsonl" "$tests" <<'PY'

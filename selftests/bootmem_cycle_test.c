@@ -30,8 +30,8 @@ static const struct suite_needs needs = {
 					   "CONFIG_MODULES=y",
 					   "CONFIG_SPARSEMEM_VMEMMAP=y", "CONFIG_MIGRATION=y",
 					   "CONFIG_DEBUG_FS=y", "CONFIG_PTDUMP_DEBUGFS=y", NULL },
-	.guards = "0001 (iomem split and re-add), 0002 (boot memmap and tables freed), "
-		  "0003 (no leaf split), 0004 (marking)",
+	.guards = "0001 (iomem split and re-add), 0003 (boot memmap and tables freed), "
+		  "0005 (marking, no leaf split)",
 	.restores = "every block it touched back online in ZONE_MOVABLE, boot blocks unmarked",
 };
 

@@ -33,7 +33,7 @@ static const struct suite_needs needs = {
 					   "CONFIG_MEMORY_NOTIFIER_ERROR_INJECT=m",
 					   "CONFIG_FAILSLAB=y", "CONFIG_FAULT_INJECTION_DEBUG_FS=y",
 					   NULL },
-	.guards = "0001 (iomem split undone on failure), 0004 (marked blocks through failed phases)",
+	.guards = "0001 (iomem split undone on failure), 0005 (marked blocks through failed phases)",
 	.restores = "the notifier and failslab injectors disarmed; the block back online",
 };
 

@@ -40,7 +40,7 @@ static const struct suite_needs needs = {
 	.driver = true,
 	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_MIGRATION=y",
 					   "CONFIG_TRANSPARENT_HUGEPAGE=y", NULL },
-	.guards = "0002 and 0004 (boot blocks that hold live data go and come back intact)",
+	.guards = "0003 and 0005 (boot blocks that hold live data go and come back intact)",
 	.restores = "the workers killed; every block it cycled back online in ZONE_MOVABLE",
 };
 

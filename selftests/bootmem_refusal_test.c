@@ -16,6 +16,11 @@
  *   offline of a marked block onlined into    EPERM ("not in ZONE_MOVABLE")
  *   ZONE_NORMAL
  *   a failed mark of a marked offline block   error, the first mark kept
+ *   marking a block that holds an iomem       EBUSY, or the block cycles
+ *   child (a freed initrd's "reserved")       cleanly: mark and remove agree
+ *
+ * and what must not be refused: one block of a GiB hot-added as a unit
+ * goes offline, even where that GiB is one PUD block mapping (rodata=off).
  *
  * Needs, guards and restores: declared in `needs` below.
  */
@@ -23,11 +28,15 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "lib/harness_extra.h"
+#include "lib/accounting.h"
+#include "lib/file_io.h"
+#include "lib/phys_ram.h"
 #include "lib/suite.h"
 
 static const struct suite_needs needs = {
@@ -35,9 +44,10 @@ static const struct suite_needs needs = {
 	.driver = true,
 	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_DEBUG_FS=y",
 					   "CONFIG_PTDUMP_DEBUGFS=y", NULL },
-	.guards = "0003 (leaf-split refusal), 0004 (marking API and its refusals)",
-	.restores = "marks it made; the block it removed, added and onlined again; "
-		    "not the block a plain online put in ZONE_NORMAL, which must stay there",
+	.guards = "0002 (iomem check), 0005 (marking API, its refusals, leaf-split refusal for boot memory only)",
+	.restores = "marks it made; the block it removed, added and onlined again; the RAM "
+		    "it hot-added, removed again; not the block a plain online put in "
+		    "ZONE_NORMAL, which must stay there",
 };
 
 FIXTURE(refusal) {
@@ -269,7 +279,8 @@ TEST_F(refusal, garbage_writes_are_einval)
 {
 	static const char *const files[] = {
 		TEST_BOOTMEM_FILE_MARK, TEST_BOOTMEM_FILE_UNMARK, TEST_BOOTMEM_FILE_REMOVE,
-		TEST_BOOTMEM_FILE_ADD, TEST_BOOTMEM_FILE_INFO,
+		TEST_BOOTMEM_FILE_ADD, TEST_BOOTMEM_FILE_PLUG, TEST_BOOTMEM_FILE_UNPLUG,
+		TEST_BOOTMEM_FILE_INFO,
 	};
 	static const char *const garbage[] = {
 		"", "x", "-1", "12abc", "0x", "99999999999999999999", "1 2 3",
@@ -325,6 +336,129 @@ TEST_F(refusal, block_mapped_linear_map_is_refused)
 		return;
 	}
 	SKIP(return, "no movable boot block without reservations");
+}
+
+/*
+ * Memory hot-added in a unit larger than a block (an ACPI DIMM, dax/kmem,
+ * virtio-mem's big blocks) is mapped over exactly that unit; with
+ * rodata=off a GiB of it is one PUD block mapping. Its owner removes it in
+ * the unit it added, so offlining one block of it is no removal, worked
+ * before the series, and must not be refused for a block mapping that
+ * only a removal could split. Needs RAM the kernel does not use (run.sh
+ * --spare-ram gives the guest a GiB beyond mem=).
+ */
+TEST_F(refusal, hot_added_gigabyte_goes_offline_block_by_block)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	struct phys_range fw[PHYS_RAM_MAX];
+	const uint64_t gib = 1ULL << 30;
+	uint64_t bs = mem_block_size(), start;
+	unsigned long first, count, mid;
+	struct block_info info;
+	char *iomem;
+	int nr_fw, nid, ret;
+
+	REQUIRE_SETUP();
+	nr_fw = phys_ram_firmware("/proc/device-tree", fw, PHYS_RAM_MAX);
+	if (nr_fw <= 0)
+		SKIP(return, "no spare RAM: no device tree memory nodes");
+	iomem = file_read_all("/proc/iomem");
+	ASSERT_NE(NULL, iomem);
+	ret = phys_ram_find_spare(fw, nr_fw, iomem, gib, gib, &start);
+	free(iomem);
+	if (ret)
+		SKIP(return, "no spare RAM: no aligned GiB that the firmware describes and the "
+		     "kernel does not use (run.sh --spare-ram 1G)");
+	ASSERT_LE(bs * 2, gib) TH_LOG("memory blocks of %" PRIu64 " bytes: a GiB is not two", bs);
+	first = start / bs;
+	count = gib / bs;
+	mid = first + count / 2;
+	nid = mem_block_node(all[mem_blocks_list(all, MEM_BLOCKS_MAX) - 1]);
+	ASSERT_EQ(0, driver_plug(first, count, nid < 0 ? 0 : nid))
+		TH_LOG("hot-adding [%#" PRIx64 ", +1GiB) as one unit", start);
+	for (unsigned long b = first; b < first + count; b++)
+		if (mem_block_state(b) == BLOCK_OFFLINE)
+			ASSERT_EQ(0, mem_block_set_state(b, "online_movable"));
+	ASSERT_EQ(0, driver_info(mid, &info));
+	ksft_print_msg("memory%lu of the GiB hot-added at %#" PRIx64 ": linear map %" PRIu64
+		       " PUD, %" PRIu64 " PMD, %" PRIu64 " contiguous, %" PRIu64 " page leaves\n",
+		       mid, start, info.linear.leaf_pud, info.linear.leaf_pmd,
+		       info.linear.leaf_cont, info.linear.leaf_pte);
+	ret = mem_block_set_state(mid, "offline");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("offlining memory%lu, one block of a GiB hot-added as one unit "
+		       "(%" PRIu64 " PUD leaves): %s", mid, info.linear.leaf_pud, strerror(-ret));
+	}
+	if (!ret)
+		EXPECT_EQ(0, mem_block_set_state(mid, "online_movable"));
+	EXPECT_EQ(0, driver_unplug(first, count)) TH_LOG("removing the GiB in the unit it was added in");
+	for (unsigned long b = first; b < first + count; b++) {
+		EXPECT_EQ((int)BLOCK_ABSENT, (int)mem_block_state(b)) {
+			TH_LOG("memory%lu is still there", b);
+		}
+	}
+}
+
+/*
+ * The "reserved" children of System RAM in /proc/iomem are recorded once
+ * at boot and outlive the memblock reservations they describe: a freed
+ * initrd keeps its child. Marking that trusts memblock alone accepts such
+ * a block; removal then cannot release its iomem range, remove still
+ * returns 0, and the re-add fails with EEXIST: the block is lost. Mark and
+ * remove must agree: the mark is refused, or the block cycles cleanly.
+ * Needs such a block (run.sh --initrd-high puts the initrd in ZONE_MOVABLE).
+ */
+TEST_F(refusal, block_with_stale_iomem_reservation_is_refused_or_cycles)
+{
+	static unsigned long cand[MEM_BLOCKS_MAX];
+	struct acct_snapshot after;
+	struct block_info info;
+	struct phys_range child;
+	char name[64], *iomem;
+	bool logged = false;
+	long block = -1;
+	int n, ret;
+
+	REQUIRE_SETUP();
+	iomem = file_read_all("/proc/iomem");
+	ASSERT_NE(NULL, iomem);
+	n = cycle_movable_boot_blocks(1, cand, MEM_BLOCKS_MAX);
+	for (int i = 0; i < n && block < 0; i++) {
+		ASSERT_EQ(0, driver_info(cand[i], &info));
+		if (info.pages_reserved || info.marked)
+			continue;
+		if (phys_ram_iomem_children(iomem, info.phys_start, info.phys_end, name,
+					    sizeof(name), &child))
+			block = (long)cand[i];
+	}
+	free(iomem);
+	if (block < 0)
+		SKIP(return, "no movable boot block without reserved pages holds an iomem child "
+		     "(run.sh --initrd-high)");
+	ksft_print_msg("memory%ld [%#" PRIx64 "-%#" PRIx64 ") holds iomem child \"%s\" "
+		       "[%#" PRIx64 "-%#" PRIx64 ") and no reserved pages\n", block,
+		       info.phys_start, info.phys_end, name, child.start, child.end);
+	ret = driver_mark(block);
+	if (ret) {
+		EXPECT_EQ(-EBUSY, ret) TH_LOG("mark refused with %s", strerror(-ret));
+		kmsg_watch_scan(&self->env.kmsg, NULL, 0, "removal could not release", &logged);
+		EXPECT_TRUE(logged) TH_LOG("no log line saying why memory%ld was refused", block);
+		return;
+	}
+	/* Marked: then it must cycle cleanly. */
+	suite_track(&self->env, block, mem_block_node(block));
+	ASSERT_EQ(0, mem_block_set_state(block, "offline"));
+	ASSERT_EQ(0, driver_remove(block));
+	ASSERT_EQ(0, acct_take(&after));
+	EXPECT_FALSE(acct_ram_overlaps(&after, info.phys_start, info.phys_end - 1)) {
+		TH_LOG("remove of memory%ld returned 0 but /proc/iomem still holds "
+		       "[%#" PRIx64 "-%#" PRIx64 "]", block, info.phys_start, info.phys_end - 1);
+	}
+	ret = driver_add(block, info.nid);
+	EXPECT_EQ(0, ret) {
+		TH_LOG("re-add of memory%ld: %s; %" PRIu64 " MiB lost until reboot", block,
+		       strerror(-ret), (info.phys_end - info.phys_start) >> 20);
+	}
 }
 
 TEST_HARNESS_MAIN

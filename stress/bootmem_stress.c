@@ -53,7 +53,7 @@ static const struct suite_needs needs = {
 	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_MIGRATION=y",
 					   "CONFIG_NUMA=y", NULL },
 	.commands = (const char *const[]){ "stress-ng", "fio", "numactl", NULL },
-	.guards = "the whole series under memory pressure: 0002 and 0004 above all",
+	.guards = "the whole series under memory pressure: 0003 and 0005 above all",
 	.restores = "every block it cycled or mixed back online in ZONE_MOVABLE",
 };
 

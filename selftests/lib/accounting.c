@@ -10,22 +10,6 @@
 #include <string.h>
 
 /* Calls @fn on each line of @text, with the line terminated. */
-static void for_each_line(const char *text, void (*fn)(const char *, void *), void *arg)
-{
-	char line[512];
-
-	while (*text) {
-		size_t n = strcspn(text, "\n");
-		size_t c = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
-
-		memcpy(line, text, c);
-		line[c] = '\0';
-		fn(line, arg);
-		text += n;
-		if (*text)
-			text++;
-	}
-}
 
 static bool field(const char *line, const char *key, uint64_t *val)
 {
@@ -68,7 +52,7 @@ static void zoneinfo_line(const char *line, void *arg)
 int acct_parse_zoneinfo(const char *text, struct acct_snapshot *s)
 {
 	s->nr_zones = 0;
-	for_each_line(text, zoneinfo_line, s);
+	text_for_each_line(text, zoneinfo_line, s);
 	return s->nr_zones ? 0 : -EINVAL;
 }
 
@@ -83,7 +67,7 @@ static void meminfo_line(const char *line, void *arg)
 int acct_parse_meminfo(const char *text, struct acct_snapshot *s)
 {
 	s->mem_total_kb = 0;
-	for_each_line(text, meminfo_line, s);
+	text_for_each_line(text, meminfo_line, s);
 	return s->mem_total_kb ? 0 : -EINVAL;
 }
 
@@ -115,7 +99,7 @@ static void vmstat_line(const char *line, void *arg)
 
 int acct_parse_vmstat(const char *text, struct acct_snapshot *s)
 {
-	for_each_line(text, vmstat_line, s);
+	text_for_each_line(text, vmstat_line, s);
 	return 0;
 }
 
@@ -140,7 +124,7 @@ static void iomem_line(const char *line, void *arg)
 int acct_parse_iomem(const char *text, struct acct_snapshot *s)
 {
 	s->nr_ram = 0;
-	for_each_line(text, iomem_line, s);
+	text_for_each_line(text, iomem_line, s);
 	return s->nr_ram ? 0 : -EINVAL;
 }
 

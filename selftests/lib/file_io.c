@@ -73,3 +73,20 @@ int file_write_once(const char *path, const char *text)
 	close(fd);
 	return err;
 }
+
+void text_for_each_line(const char *text, void (*fn)(const char *, void *), void *arg)
+{
+	char line[512];
+
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		size_t c = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
+
+		memcpy(line, text, c);
+		line[c] = '\0';
+		fn(line, arg);
+		text += n;
+		if (*text)
+			text++;
+	}
+}

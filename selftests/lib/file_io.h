@@ -16,4 +16,7 @@ char *file_read_all(const char *path);
 /* One write() of @text; returns 0 or the -errno the kernel answered. */
 int file_write_once(const char *path, const char *text);
 
+/* Calls @fn on each line of @text, without its newline, cut at 511 bytes. */
+void text_for_each_line(const char *text, void (*fn)(const char *, void *), void *arg);
+
 #endif

@@ -51,6 +51,13 @@ static void exit_skip_when_all_skipped(void)
 
 static void __attribute__((constructor)) register_skip_exit(void)
 {
+	/*
+	 * Each test runs in a child that ends with _exit(), which drops what
+	 * stdout still buffers: a test's ksft_print_msg() lines would be lost
+	 * whenever stdout is a pipe (the kselftest runner's). Line buffering
+	 * keeps them, and in order with the harness's stderr lines.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	harness_parent = getpid();
 	atexit(exit_skip_when_all_skipped);
 }

@@ -44,6 +44,22 @@ int driver_add(unsigned long block, int nid)
 	return driver_write(TEST_BOOTMEM_FILE_ADD, buf);
 }
 
+int driver_plug(unsigned long block, unsigned long count, int nid)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%lu %lu %d", block, count, nid);
+	return driver_write(TEST_BOOTMEM_FILE_PLUG, buf);
+}
+
+int driver_unplug(unsigned long block, unsigned long count)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "%lu %lu", block, count);
+	return driver_write(TEST_BOOTMEM_FILE_UNPLUG, buf);
+}
+
 /*
  * Where the value of one key goes, built from the driver's lists in
  * test_bootmem_hotplug_uapi.h. A key must be in every answer, or only in

@@ -42,6 +42,12 @@ int driver_mark(unsigned long block);
 int driver_unmark(unsigned long block);
 int driver_remove(unsigned long block);
 int driver_add(unsigned long block, int nid);
+/*
+ * Adds @count blocks from @block as one unit, of RAM the firmware
+ * describes and the kernel does not use (mem=); unplug removes that unit.
+ */
+int driver_plug(unsigned long block, unsigned long count, int nid);
+int driver_unplug(unsigned long block, unsigned long count);
 int driver_info(unsigned long block, struct block_info *info);
 /* Parses the text of the info file; split out for the unit tests. */
 int driver_parse_info(const char *text, struct block_info *info);

@@ -16,6 +16,6 @@
 #define VERDICT_REFUSED "REFUSED-BOOTMEM-OFFLINE"
 
 /* What the series adds to debugfs: its presence means "this kernel has it". */
-#define SERIES_DEBUGFS_FILE "/sys/kernel/debug/bootmem_hotremovable"
+#define SERIES_DEBUGFS_FILE "/sys/kernel/debug/arm64/bootmem_hotremovable"
 
 #endif

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "phys_ram.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "file_io.h"
+
+/* A device-tree property: big-endian 32-bit cells. */
+static int dt_read(const char *path, uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len);
+	close(fd);
+	return n < 0 ? -EIO : (int)n;
+}
+
+static uint64_t dt_cells(const uint8_t *p, int cells)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < cells * 4; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int dt_cell_count(const char *dt_root, const char *prop, int fallback)
+{
+	char path[256];
+	uint8_t buf[4];
+
+	snprintf(path, sizeof(path), "%s/%s", dt_root, prop);
+	if (dt_read(path, buf, sizeof(buf)) != 4)
+		return fallback;
+	return (int)dt_cells(buf, 1);
+}
+
+int phys_ram_firmware(const char *dt_root, struct phys_range *r, int max)
+{
+	int ac = dt_cell_count(dt_root, "#address-cells", 2);
+	int sc = dt_cell_count(dt_root, "#size-cells", 1);
+	DIR *d = opendir(dt_root);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -ENOENT;
+	if (ac < 1 || ac > 2 || sc < 1 || sc > 2) {
+		closedir(d);
+		return -EINVAL;
+	}
+	while ((e = readdir(d))) {
+		char path[512], type[16] = "";
+		uint8_t reg[256];
+		int len;
+
+		snprintf(path, sizeof(path), "%s/%s/device_type", dt_root, e->d_name);
+		if (dt_read(path, (uint8_t *)type, sizeof(type) - 1) <= 0 || strcmp(type, "memory"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/reg", dt_root, e->d_name);
+		len = dt_read(path, reg, sizeof(reg));
+		for (int off = 0; len > 0 && off + (ac + sc) * 4 <= len && n < max;
+		     off += (ac + sc) * 4) {
+			r[n].start = dt_cells(reg + off, ac);
+			r[n].end = r[n].start + dt_cells(reg + off + ac * 4, sc);
+			n++;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+struct iomem_walk {
+	uint64_t start, end;		/* [start, end) asked about */
+	bool in_ram;			/* the last top-level entry is System RAM */
+	int overlaps;			/* top-level entries, or children */
+	bool children;			/* count children, not top-level entries */
+	char *name;
+	size_t len;
+	struct phys_range *first;
+};
+
+static void iomem_line(const char *line, void *arg)
+{
+	struct iomem_walk *w = arg;
+	unsigned long long s, e;
+	int depth = 0, used = 0;
+
+	while (line[depth] == ' ')
+		depth++;
+	if (sscanf(line + depth, "%llx-%llx : %n", &s, &e, &used) != 2 || !used)
+		return;
+	if (depth == 0)
+		w->in_ram = !strcmp(line + used, "System RAM");
+	if (s >= w->end || e < w->start)
+		return;
+	if (w->children ? depth == 2 && w->in_ram : depth == 0) {
+		if (!w->overlaps++ && w->name) {
+			snprintf(w->name, w->len, "%s", line + depth + used);
+			w->first->start = s;
+			w->first->end = e + 1;
+		}
+	}
+}
+
+int phys_ram_find_spare(const struct phys_range *fw, int nr_fw, const char *iomem,
+			uint64_t align, uint64_t size, uint64_t *start)
+{
+	for (int i = 0; i < nr_fw; i++) {
+		uint64_t s = (fw[i].start + align - 1) / align * align;
+
+		for (; s + size <= fw[i].end; s += align) {
+			struct iomem_walk w = { .start = s, .end = s + size };
+
+			text_for_each_line(iomem, iomem_line, &w);
+			if (!w.overlaps) {
+				*start = s;
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int phys_ram_iomem_children(const char *iomem, uint64_t start, uint64_t end,
+			    char *name, size_t len, struct phys_range *first)
+{
+	struct iomem_walk w = {
+		.start = start, .end = end, .children = true,
+		.name = name, .len = len, .first = first,
+	};
+
+	text_for_each_line(iomem, iomem_line, &w);
+	return w.overlaps;
+}

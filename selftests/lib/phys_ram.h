@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Physical RAM as two parties see it: the firmware (the device tree's
+ * memory nodes) and the kernel (/proc/iomem). RAM the firmware describes
+ * and the kernel does not use (cut off with mem=) is where a test can
+ * hot-add memory the way a DIMM arrives; children of System RAM in
+ * /proc/iomem are what a removal has to get past.
+ */
+#ifndef BOOTMEM_PHYS_RAM_H
+#define BOOTMEM_PHYS_RAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PHYS_RAM_MAX 32
+
+struct phys_range {
+	uint64_t start, end;	/* [start, end) */
+};
+
+/*
+ * The reg entries of every memory node under @dt_root (normally
+ * /proc/device-tree), with the root's #address-cells and #size-cells.
+ * Returns how many, or -errno (-ENOENT: no device tree, e.g. ACPI).
+ */
+int phys_ram_firmware(const char *dt_root, struct phys_range *r, int max);
+
+/*
+ * The first @size bytes aligned to @align that the firmware describes and
+ * no top-level /proc/iomem entry (@iomem, its text) overlaps.
+ * Returns 0, or -ENOENT when there is none.
+ */
+int phys_ram_find_spare(const struct phys_range *fw, int nr_fw, const char *iomem,
+			uint64_t align, uint64_t size, uint64_t *start);
+
+/*
+ * The children of System RAM in /proc/iomem (@iomem, its text) that
+ * overlap [start, end): how many, with the name and range of the first in
+ * @name and @first.
+ */
+int phys_ram_iomem_children(const char *iomem, uint64_t start, uint64_t end,
+			    char *name, size_t len, struct phys_range *first);
+
+#endif
