@@ -3,15 +3,19 @@
 #                      style, workflow lint, the QEMU run on the patched
 #                      kernel (must pass) and on Debian's stock kernel (must
 #                      be reported as refusing boot-memory offline)
+#   make series        the series as posted, in results/series/
 #   make check-series  every patch of the series builds on its own
 #   make mutants       inject each bug in fixtures/mutants and show the
 #                      suite catches it
 #   make run_tests     the kselftests on this machine (an arm64 board)
 #   make lava          the generated QEMU LAVA job, end to end under lava-run
-.PHONY: check check-series mutants run_tests lava
+.PHONY: check series check-series mutants run_tests lava
 
 check:
 	@ci/check.sh
+
+series:
+	@ci/series.sh results/series
 
 check-series:
 	@ci/check-series.sh

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# make check-series: every patch of fixtures/patches builds on its own, and
-# each passes checkpatch --strict. Applies the series one patch at a time in
-# a work tree of its own (so the cached builds are untouched) and builds
-# Image and modules after each; ccache keeps this to minutes.
+# make check-series: every patch of the series as posted (ci/series.sh:
+# fixtures/patches, then the test module made from
+# fixtures/test_bootmem_hotplug) builds on its own, and each passes
+# checkpatch --strict. Applies the series one patch at a time in a work
+# tree of its own (so the cached builds are untouched) and builds Image and
+# modules after each; a Kconfig option a patch adds is switched on (as a
+# module where it can be) so that its code is built too. ccache keeps this
+# to minutes.
 # Parsed whole before it runs, so editing this file during a long run
 # cannot change what the run executes.
 {
@@ -14,18 +18,38 @@ pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2
 work="$BOOTMEM_CACHE/work/series-check"
 src="$work/linux-source-6.1"
 out="$work/build"
-rm -rf "$src"
+# A fresh tree and build directory each time: the pristine copy keeps its
+# old mtimes, so objects left from the last patch of an earlier run would
+# look newer than the sources and be linked into the first patch's build.
+# ccache keeps the full rebuild short.
+rm -rf "$src" "$out"
 mkdir -p "$work" "$out"
 cp -a "$pristine" "$src"
 kmake() { make -C "$src" O="$out" ARCH=arm64 CROSS_COMPILE="ccache $CROSS" "$@"; }
 kmake -s allnoconfig
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$REPO_ROOT/fixtures/configs/base.config" >/dev/null
+# The menu the kernel's test modules (lib/test_*) live under, so that an
+# option the series adds there can be switched on.
+"$src/scripts/config" --file "$out/.config" --enable RUNTIME_TESTING_MENU
 kmake -s olddefconfig
 
+mapfile -t posted < <("$REPO_ROOT/ci/series.sh" "$work/series") && [ "${#posted[@]}" -gt 0 ] || exit 2
 passed=0 failed=0
-for p in $(series_patches); do
+for p in "${posted[@]}"; do
 	name=$(basename "$p")
 	patch -d "$src" -p1 -s --forward < "$p" || { echo "FAIL  $name: does not apply"; failed=$((failed + 1)); break; }
+	options=$(sed -n 's/^+config //p' "$p")
+	for o in $options; do
+		"$src/scripts/config" --file "$out/.config" --module "$o"
+	done
+	[ -z "$options" ] || kmake -s olddefconfig
+	for o in $options; do
+		if grep -q "^CONFIG_$o=[my]" "$out/.config"; then
+			echo "PASS  $name: adds CONFIG_$o, which builds ($(grep "^CONFIG_$o=" "$out/.config"))"; passed=$((passed + 1))
+		else
+			echo "FAIL  $name: adds CONFIG_$o, which this configuration cannot select"; failed=$((failed + 1))
+		fi
+	done
 	if (cd "$src" && scripts/checkpatch.pl "${CHECKPATCH_SERIES[@]}" -q "$p") > "$work/$name.checkpatch" 2>&1; then
 		echo "PASS  $name: checkpatch --strict"; passed=$((passed + 1))
 	else
@@ -35,6 +59,14 @@ for p in $(series_patches); do
 	if kmake -j"$(nproc)" Image modules > "$work/$name.build.log" 2>&1 &&
 	   ! grep -E '(warning|error):' "$work/$name.build.log" | grep -v 'override: ARM64_VA_BITS' > "$work/$name.warnings"; then
 		echo "PASS  $name: builds on its own, no warnings ($(( $(date +%s) - t0 )) s)"; passed=$((passed + 1))
+		# A C file the patch adds must have been compiled, not skipped.
+		for c in $(awk '/^new file mode/ { new = 1; next } new && /^\+\+\+ b\/.*\.c$/ { print substr($2, 3); new = 0 }' "$p"); do
+			if [ -f "$out/${c%.c}.o" ]; then
+				echo "PASS  $name: its new $c is compiled"; passed=$((passed + 1))
+			else
+				echo "FAIL  $name: its new $c was not compiled"; failed=$((failed + 1))
+			fi
+		done
 	else
 		echo "FAIL  $name: build (log $work/$name.build.log)"
 		head -20 "$work/$name.warnings" 2>/dev/null; tail -20 "$work/$name.build.log"
