@@ -30,7 +30,8 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --soak DURATION      soak for this many hours (e.g. 0.5h, 2h) instead
   --mem SIZE           guest RAM, e.g. 6G (default 6G)
   --movable SIZE       movablecore= for the guest (default: a third of --mem)
-  --smp N              guest CPUs (default 2)
+  --smp N              guest CPUs (default 2; make check also runs the cycle
+                       tests with 4, for the probe of other CPUs' translations)
   --numa               two NUMA nodes, each with movable boot memory
                        (default then --mem 8G --movable 5G)
   --append ARGS        extra kernel command line (e.g. rodata=off)

@@ -67,7 +67,7 @@ qemu-images/install-deps.sh || { echo "make check: installing host packages fail
 ksrc=$(qemu-images/pristine-source.sh) || exit 2
 mkdir -p results
 log=results/check-logs
-rm -rf "$log" results/check-patched results/check-rodata-off results/check-initrd-high results/check-stock results/check-lava
+rm -rf "$log" results/check-patched results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-lava
 mkdir -p "$log"
 
 step "check: host unit tests of the suite's library"
@@ -163,6 +163,17 @@ if [ "$rc" = 0 ] && passed_in results/check-rodata-off refusal.block_mapped_line
 	pass "rodata=off: block-mapped boot blocks refused with EOPNOTSUPP; a block of a hot-added GiB goes offline (run.sh exit 0)"
 else
 	fail "rodata=off: run.sh exit $rc ($(verdict_of results/check-rodata-off))"
+fi
+
+step "check: the cycle tests on 4 CPUs: a removed block is unreachable from every other CPU"
+./run.sh --quick --tests bootmem_cycle_test --stress 0 --smp 4 --results results/check-smp4
+rc=$?
+count_run results/check-smp4 smp4
+if [ "$rc" = 0 ] && passed_in results/check-smp4 bootmem.removed_block_is_unreachable_from_every_cpu &&
+   grep -q 'probing memory[0-9]* from 4 CPUs' results/check-smp4/console.log; then
+	pass "4 CPUs: the removed block's linear map and vmemmap fault on every CPU, and read back after add (run.sh exit 0)"
+else
+	fail "4 CPUs: run.sh exit $rc ($(verdict_of results/check-smp4))"
 fi
 
 step "check: a short boot with the initrd in ZONE_MOVABLE: mark and remove agree on its freed block"

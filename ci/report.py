@@ -298,6 +298,34 @@ def latency_table(metrics):
     return rows
 
 
+def figures(metrics, rows):
+    """Each speed beside its baseline from the same run: offline migration
+    against the guest's memcpy of the same size (stress/baseline.c), and
+    each phase of a boot block against the same phase of a re-added one."""
+    out = []
+    base = next((m for m in metrics if m.get("kind") == "baseline"), None)
+    offl = [m for m in metrics if m.get("kind") == "phase" and m.get("test") == "stress"
+            and m.get("phase") == "offline" and m.get("err", 0) == 0
+            and m.get("in_use_pages", 0) > 0 and m.get("ms", 0) > 0]
+    if base and base.get("memcpy_mib_s") and offl:
+        # What offlining had to move: the pages in use in the block when it
+        # began (the driver's census), over the time the offline took.
+        rates = [m["in_use_pages"] * base["page_size"] / 2**20 / (m["ms"] / 1000) for m in offl]
+        p50 = statistics.median(rates)
+        out.append({"kind": "figure", "figure": "offline_vs_memcpy",
+                    "offline_mib_s_p50": round(p50, 1), "offlines": len(rates),
+                    "memcpy_mib_s": base["memcpy_mib_s"], "memcpy_bytes": base["memcpy_bytes"],
+                    "ratio": round(p50 / base["memcpy_mib_s"], 4)})
+    by = {(load, phase, kind): p50 for load, phase, kind, _n, p50, _p95 in rows}
+    for (load, phase, kind), p50 in by.items():
+        hot = by.get((load, phase, "hotadded"))
+        if kind == "boot" and hot:
+            out.append({"kind": "figure", "figure": "boot_vs_hotadded", "load": load,
+                        "phase": phase, "boot_p50_ms": round(p50, 3),
+                        "hotadded_p50_ms": round(hot, 3), "ratio": round(p50 / hot, 2)})
+    return out
+
+
 def junit(tests, splats):
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     failing = [t for t in tests if t["status"] == "fail" or
@@ -410,9 +438,11 @@ def main():
     verdict, code, passed, failed, skipped, unexpected = verdict_of(parsed, boot_status, plan_names)
     tests, metrics, splats, markers = parsed["tests"], parsed["metrics"], parsed["splats"], parsed["markers"]
 
+    rows = latency_table(metrics)
+    derived = figures(metrics, rows)
     (rdir / "results.ktap").write_text("\n".join(parsed["ktap"]) + "\n")
     with open(rdir / "metrics.jsonl", "w") as f:
-        for m in metrics:
+        for m in metrics + derived:
             f.write(json.dumps(m) + "\n")
         for t in tests:
             f.write(json.dumps({"kind": "result", "program": t["program"], "test": t["name"],
@@ -441,12 +471,14 @@ def main():
         out.append("")
         out.append(f"  kernel splat during {s['during']}:")
         out.extend("    " + l for l in s["excerpt"].splitlines()[:8])
-    rows = latency_table(metrics)
     if rows:
+        ratio = {(f["load"], f["phase"]): f["ratio"] for f in derived
+                 if f["figure"] == "boot_vs_hotadded"}
         out.append("")
-        out.append("  per-phase latency (ms)             n     p50     p95")
+        out.append("  per-phase latency (ms)             n     p50     p95  boot/re-added p50")
         for load, phase, kind, n, p50, p95 in rows:
-            out.append(f"  {load:8s} {phase:8s} {kind:9s} {n:6d} {p50:7.1f} {p95:7.1f}")
+            r = f"  {ratio[(load, phase)]:8.2f}x" if kind == "boot" and (load, phase) in ratio else ""
+            out.append(f"  {load:8s} {phase:8s} {kind:9s} {n:6d} {p50:7.1f} {p95:7.1f}{r}")
     summary = next((m for m in metrics if m.get("kind") == "summary"), None)
     if summary:
         out.append("")
@@ -456,6 +488,12 @@ def main():
                    f"{summary['offline_p99_ms']:.0f} ms; EBUSY {summary['offline_busy']} of "
                    f"{summary['offline_attempts']}; {summary['migrated_pages']} pages migrated; "
                    f"{summary['corrupted_words']} corrupted words")
+    for f in derived:
+        if f["figure"] == "offline_vs_memcpy":
+            out.append(f"  offline moved {f['offline_mib_s_p50']:.0f} MiB/s (p50 of {f['offlines']} "
+                       f"offlines: pages in use at offline / offline time) vs memcpy of "
+                       f"{f['memcpy_bytes'] >> 20} MiB in this guest {f['memcpy_mib_s']} MiB/s: "
+                       f"{100 * f['ratio']:.1f}%")
     expected_n = skipped - len(unexpected)
     out.append("")
     out.append(f"  {passed} passed, {failed} failed, {skipped} skipped "

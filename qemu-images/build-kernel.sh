@@ -43,6 +43,16 @@ if [ "$variant" != base ]; then
 fi
 mapfile -t patches < <(series_patches)
 patches+=(${extra[@]+"${extra[@]}"})
+# A patch to the test driver's own source (a driver mutant) applies to the
+# module's copy; every other patch to the kernel tree.
+kernel_patches=() module_patches=()
+for p in ${patches[@]+"${patches[@]}"}; do
+	if grep -q '^+++ b/fixtures/test_bootmem_hotplug/' "$p"; then
+		module_patches+=("$p")
+	else
+		kernel_patches+=("$p")
+	fi
+done
 module_src="$REPO_ROOT/fixtures/test_bootmem_hotplug"
 toolchain=$(${CROSS}gcc --version | head -1)
 
@@ -77,19 +87,19 @@ else
 	# Bring the work tree to pristine + patches, touching only files whose
 	# content changes: patch a scratch copy of every file the old or the
 	# new series touches, then copy in what differs.
-	step "kernel source: applying ${#patches[@]} patches"
+	step "kernel source: applying ${#kernel_patches[@]} patches"
 	scratch="$work/scratch"
 	rm -rf "$scratch"
 	mkdir -p "$scratch"
 	touched=$( { cat "$work/touched" 2>/dev/null || true
-		     for p in ${patches[@]+"${patches[@]}"}; do
+		     for p in ${kernel_patches[@]+"${kernel_patches[@]}"}; do
 			     sed -n 's|^+++ b/||p; s|^--- a/||p' "$p"
 		     done; } | grep -v '^/dev/null' | sort -u)
 	for f in $touched; do
 		mkdir -p "$scratch/$(dirname "$f")"
 		[ -f "$pristine/$f" ] && cp -p "$pristine/$f" "$scratch/$f"
 	done
-	for p in ${patches[@]+"${patches[@]}"}; do
+	for p in ${kernel_patches[@]+"${kernel_patches[@]}"}; do
 		patch -d "$scratch" -p1 -s --forward < "$p" >/dev/null ||
 			die "patch $(basename "$p") does not apply to linux-source-6.1 $srcver"
 	done
@@ -135,6 +145,10 @@ step "kernel: built in $(( $(date +%s) - t0 )) s"
 mbuild="$work/module"
 rm -rf "$mbuild"
 cp -r "$module_src" "$mbuild"
+for p in ${module_patches[@]+"${module_patches[@]}"}; do
+	patch -d "$mbuild" -p3 -s --forward < "$p" >/dev/null ||
+		die "patch $(basename "$p") does not apply to the test driver"
+done
 rm -f "$kdir/test_bootmem_hotplug.ko"
 # Whether the kernel has the series is read from what it exports, not
 # guessed from a failed module build: a kernel with the marking API whose

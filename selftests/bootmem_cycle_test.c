@@ -214,18 +214,36 @@ TEST_F_TIMEOUT(bootmem, later_cycles_have_zero_drift, 1800)
 	EXPECT_EQ(acct_total_managed(&snap[1][PHASE_OFFLINE]), acct_total_managed(&snap[1][PHASE_REMOVE]));
 }
 
+static void check_walk(struct __test_metadata *_metadata, const char *what, unsigned long block,
+		       const struct map_view *was, const struct map_view *now)
+{
+	EXPECT_EQ(was->mapped, now->mapped) TH_LOG("memory%lu %s: mapped pages changed", block, what);
+	EXPECT_EQ(was->unmapped, now->unmapped) TH_LOG("memory%lu %s: unmapped pages changed", block, what);
+	EXPECT_EQ(was->leaf_pud, now->leaf_pud) TH_LOG("memory%lu %s: PUD leaves changed", block, what);
+	EXPECT_EQ(was->leaf_pmd, now->leaf_pmd) TH_LOG("memory%lu %s: PMD leaves changed", block, what);
+	EXPECT_EQ(was->leaf_pte, now->leaf_pte) TH_LOG("memory%lu %s: PTE leaves changed", block, what);
+	EXPECT_EQ(was->leaf_cont, now->leaf_cont) TH_LOG("memory%lu %s: contiguous leaves changed", block, what);
+	EXPECT_EQ(was->not_rw_nx, now->not_rw_nx) TH_LOG("memory%lu %s: permissions changed", block, what);
+	EXPECT_EQ(was->writable_exec, now->writable_exec) TH_LOG("memory%lu %s: W+X changed", block, what);
+}
+
+/*
+ * A neighbour of a removed or added block keeps its state, its zone, its
+ * mark and both of its mappings exactly.
+ */
 static void check_neighbour(struct __test_metadata *_metadata, const struct block_info *was,
 			    unsigned long block)
 {
 	struct block_info now;
 
-	if (!was->present || !was->online)
-		return;
 	ASSERT_EQ(0, driver_info(block, &now));
-	EXPECT_EQ(was->linear.mapped, now.linear.mapped) TH_LOG("memory%lu linear map changed", block);
-	EXPECT_EQ(was->linear.leaf_pte, now.linear.leaf_pte);
-	EXPECT_EQ(was->linear.not_rw_nx, now.linear.not_rw_nx);
-	EXPECT_EQ(was->vmemmap.mapped, now.vmemmap.mapped) TH_LOG("memory%lu vmemmap changed", block);
+	EXPECT_EQ(was->present, now.present) TH_LOG("memory%lu appeared or went", block);
+	EXPECT_EQ(was->online, now.online) TH_LOG("memory%lu changed online state", block);
+	EXPECT_EQ(was->marked, now.marked) TH_LOG("memory%lu changed its mark", block);
+	if (was->present && now.present)
+		EXPECT_STREQ(was->zone, now.zone) TH_LOG("memory%lu changed zone", block);
+	check_walk(_metadata, "linear map", block, &was->linear, &now.linear);
+	check_walk(_metadata, "vmemmap", block, &was->vmemmap, &now.vmemmap);
 }
 
 /*
@@ -247,8 +265,8 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 	REQUIRE_SETUP();
 	ASSERT_EQ(0, driver_info(self->block, &info));
 	ASSERT_EQ(pages, info.linear.mapped);
-	driver_info(self->block - 1, &below);
-	driver_info(self->block + 1, &above);
+	ASSERT_EQ(0, driver_info(self->block - 1, &below));
+	ASSERT_EQ(0, driver_info(self->block + 1, &above));
 
 	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
 	ASSERT_EQ(0, cycle_phase_run(PHASE_REMOVE, self->block, self->nid, &r));
@@ -286,6 +304,47 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 	ptdump_free(&pt);
 	check_neighbour(_metadata, &below, self->block - 1);
 	check_neighbour(_metadata, &above, self->block + 1);
+}
+
+/*
+ * Removed means unreachable on every CPU, not only absent from the tables:
+ * a translation a CPU still caches after remove would let it read memory
+ * that now belongs to someone else. The driver reads the block's linear
+ * map and vmemmap on each online CPU (which also puts the translations in
+ * each CPU's TLB), then again after remove, where every read must fault,
+ * and after add and online, where every read must work.
+ */
+TEST_F_TIMEOUT(bootmem, removed_block_is_unreachable_from_every_cpu, 600)
+{
+	struct block_info info;
+	struct phase_result r;
+
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, driver_info(self->block, &info));
+	if (info.online_cpus < 2)
+		SKIP(return, "one online CPU: no other CPU to hold a stale translation (run.sh --smp 4)");
+	ksft_print_msg("probing memory%lu from %" PRIu64 " CPUs\n", self->block, info.online_cpus);
+	EXPECT_EQ(info.online_cpus, info.linear.readable_cpus) TH_LOG("online block's linear map");
+	EXPECT_EQ(info.online_cpus, info.vmemmap.readable_cpus) TH_LOG("online block's vmemmap");
+
+	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
+	ASSERT_EQ(0, cycle_phase_run(PHASE_REMOVE, self->block, self->nid, &r));
+	ASSERT_EQ(0, driver_info(self->block, &info));
+	EXPECT_EQ(0, info.linear.mapped) TH_LOG("the tables still map the removed block");
+	EXPECT_EQ(0, info.linear.reachable_cpus) {
+		TH_LOG("memory%lu removed, yet %" PRIu64 " of %" PRIu64 " CPUs still read its linear map",
+		       self->block, info.linear.reachable_cpus, info.online_cpus);
+	}
+	EXPECT_EQ(0, info.vmemmap.reachable_cpus) {
+		TH_LOG("memory%lu removed, yet %" PRIu64 " of %" PRIu64 " CPUs still read its vmemmap",
+		       self->block, info.vmemmap.reachable_cpus, info.online_cpus);
+	}
+
+	ASSERT_EQ(0, cycle_phase_run(PHASE_ADD, self->block, self->nid, &r));
+	ASSERT_EQ(0, cycle_phase_run(PHASE_ONLINE, self->block, self->nid, &r));
+	ASSERT_EQ(0, driver_info(self->block, &info));
+	EXPECT_EQ(info.online_cpus, info.linear.readable_cpus) TH_LOG("re-added block's linear map");
+	EXPECT_EQ(info.online_cpus, info.vmemmap.readable_cpus) TH_LOG("re-added block's vmemmap");
 }
 
 FIXTURE(every_block) {

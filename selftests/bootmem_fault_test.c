@@ -20,6 +20,7 @@
 #include "lib/harness_extra.h"
 #include "lib/accounting.h"
 #include "lib/fault_inject.h"
+#include "lib/file_io.h"
 #include "lib/metrics.h"
 #include "lib/pattern.h"
 #include "lib/suite.h"
@@ -131,7 +132,10 @@ TEST_F(fault, failed_going_online_leaves_block_offline_and_counters_exact)
  * Fail one slab allocation at increasing depths of add_memory(): each
  * failed add must leave the block absent with the counters and iomem
  * exactly as before; an add the fault did not stop must be a normal,
- * offline block. At least one depth must really fail.
+ * offline block. At least one depth must really fail. The fault is armed
+ * after the driver's file is open, so it lands in what the write does and
+ * not in open(); each failure must be the driver's own report that
+ * add_memory() failed, with the errno the write returned.
  */
 TEST_F(fault, failed_slab_allocation_during_add_leaves_nothing_behind)
 {
@@ -139,6 +143,7 @@ TEST_F(fault, failed_slab_allocation_during_add_leaves_nothing_behind)
 	struct acct_snapshot before;
 	struct phase_result r;
 	int failures = 0;
+	long first_success = -1;
 
 	REQUIRE_SETUP();
 	if (!fault_slab_available())
@@ -150,9 +155,28 @@ TEST_F(fault, failed_slab_allocation_during_add_leaves_nothing_behind)
 		int ret;
 		struct metric m;
 
+		char cmd[48], logged_line[96];
+		bool logged = false;
+		int fd = driver_open(TEST_BOOTMEM_FILE_ADD);
+
+		ASSERT_LE(0, fd) TH_LOG("opening the driver's add file: %s", strerror(-fd));
+		driver_add_command(self->block, self->nid, cmd, sizeof(cmd));
 		ASSERT_EQ(0, fault_slab_arm(depths[i]));
-		ret = driver_add(self->block, self->nid);
+		ret = fd_write_once(fd, cmd);
 		ASSERT_EQ(0, fault_slab_disarm());
+		close(fd);
+		if (ret) {
+			snprintf(logged_line, sizeof(logged_line),
+				 "add block %lu: error %d (add_memory() failed)", self->block, ret);
+			kmsg_watch_scan(&self->env.kmsg, NULL, 0, logged_line, &logged);
+			EXPECT_TRUE(logged) {
+				TH_LOG("failslab space %lu: the add failed (%s) but the driver did not "
+				       "log \"%s\": the fault did not land in add_memory()",
+				       depths[i], strerror(-ret), logged_line);
+			}
+		} else if (first_success < 0) {
+			first_success = (long)depths[i];
+		}
 		metric_begin(&m, "fault", "failslab_add");
 		metric_u64(&m, "space", depths[i]);
 		metric_i64(&m, "err", ret);
@@ -169,6 +193,11 @@ TEST_F(fault, failed_slab_allocation_during_add_leaves_nothing_behind)
 		expect_unchanged(_metadata, &before, "an add and a remove");
 	}
 	EXPECT_LT(0, failures) TH_LOG("no injected slab failure stopped an add");
+	if (first_success >= 0)
+		ksft_print_msg("add first succeeds at failslab space %ld\n", first_success);
+	else
+		ksft_print_msg("add failed at every failslab space up to %lu\n",
+			       depths[sizeof(depths) / sizeof(depths[0]) - 1]);
 	ASSERT_EQ(0, cycle_phase_run(PHASE_ADD, self->block, self->nid, &r));
 	ASSERT_EQ(0, cycle_phase_run(PHASE_ONLINE, self->block, self->nid, &r));
 }

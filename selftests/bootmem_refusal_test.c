@@ -16,6 +16,8 @@
  *   offline of a marked block onlined into    EPERM ("not in ZONE_MOVABLE")
  *   ZONE_NORMAL
  *   a failed mark of a marked offline block   error, the first mark kept
+ *   a mark, unmark or refused mark            changes the kernel's list of
+ *                                             marked ranges by its block only
  *   marking a block that holds an iomem       EBUSY, or the block cycles
  *   child (a freed initrd's "reserved")       cleanly: mark and remove agree
  *
@@ -36,6 +38,7 @@
 #include "lib/harness_extra.h"
 #include "lib/accounting.h"
 #include "lib/file_io.h"
+#include "lib/marked.h"
 #include "lib/phys_ram.h"
 #include "lib/suite.h"
 
@@ -216,6 +219,67 @@ TEST_F(refusal, marked_block_onlined_outside_movable_cannot_go_offline)
 	 */
 	if (!ret)
 		mem_block_set_state(block, "online_movable");
+}
+
+/* Neighbour @block's "marked" must be what the kernel's list said before. */
+static void expect_neighbour_mark(struct __test_metadata *_metadata, unsigned long block,
+				  const struct marked_list *list, const char *when)
+{
+	struct block_info n;
+
+	if (driver_info(block, &n) || !n.present)
+		return;
+	EXPECT_EQ(marked_covers(list, n.phys_start, n.phys_end), n.marked) {
+		TH_LOG("%s: neighbour memory%lu is %smarked", when, block, n.marked ? "" : "not ");
+	}
+}
+
+/*
+ * Marking block N marks N's sections and nothing else: the kernel's own
+ * list of marked ranges (read apart from the driver) gains exactly N's
+ * range, a neighbour keeps its state, unmarking restores the list as it
+ * was, and a refused mark leaves it alone.
+ */
+TEST_F(refusal, marking_changes_only_its_own_block)
+{
+	struct marked_list before, after, want;
+	struct block_info info;
+	char got_s[512], want_s[512];
+	unsigned long block;
+	int nid;
+
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, marked_read(&before));
+	SUITE_PICK_BLOCK(&self->env, cycle_seed(), &block, &nid);
+	ASSERT_EQ(0, driver_info(block, &info));
+	ASSERT_EQ(0, marked_read(&after));
+	want = before;
+	marked_add(&want, info.phys_start, info.phys_end);
+	EXPECT_TRUE(marked_equal(&want, &after)) {
+		TH_LOG("after marking memory%lu the kernel lists %s, expected %s", block,
+		       marked_str(&after, got_s, sizeof(got_s)), marked_str(&want, want_s, sizeof(want_s)));
+	}
+	if (block > 0)
+		expect_neighbour_mark(_metadata, block - 1, &before, "after mark");
+	expect_neighbour_mark(_metadata, block + 1, &before, "after mark");
+
+	EXPECT_EQ(-EEXIST, driver_mark(block));
+	ASSERT_EQ(0, marked_read(&want));
+	EXPECT_TRUE(marked_equal(&after, &want)) {
+		TH_LOG("a refused second mark of memory%lu changed the list to %s", block,
+		       marked_str(&want, got_s, sizeof(got_s)));
+	}
+
+	ASSERT_EQ(0, driver_unmark(block));
+	ASSERT_EQ(0, marked_read(&want));
+	EXPECT_TRUE(marked_equal(&before, &want)) {
+		TH_LOG("after unmarking memory%lu the kernel lists %s, expected %s as before", block,
+		       marked_str(&want, got_s, sizeof(got_s)), marked_str(&before, want_s, sizeof(want_s)));
+	}
+	if (block > 0)
+		expect_neighbour_mark(_metadata, block - 1, &before, "after unmark");
+	expect_neighbour_mark(_metadata, block + 1, &before, "after unmark");
+	ASSERT_EQ(0, driver_mark(block));
 }
 
 /*

@@ -37,6 +37,7 @@
 
 #include "kselftest.h"
 #include "plan_defaults.h"
+#include "baseline.h"
 #include "block_choice.h"
 #include "cyclers.h"
 #include "load.h"
@@ -221,6 +222,9 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 
 	dealt = block_choice_deal(&choice, opt.seed, opt.threads);
+	/* Before the pressure: the rate the offline figures are reported beside. */
+	ksft_print_msg("baseline: memcpy of one memory block, %.0f MiB/s\n",
+		       baseline_memcpy(mem_block_size(), 5));
 	total_kb = meminfo_kb("MemTotal:");
 	used_kb = total_kb - meminfo_kb("MemAvailable:");
 	want_kb = total_kb * opt.pressure_pct / 100;

@@ -59,17 +59,19 @@ char *file_read_all(const char *path)
 	return buf;
 }
 
+int fd_write_once(int fd, const char *text)
+{
+	return write(fd, text, strlen(text)) < 0 ? -errno : 0;
+}
+
 int file_write_once(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int err = 0;
+	int err;
 
 	if (fd < 0)
 		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0)
-		err = -errno;
+	err = fd_write_once(fd, text);
 	close(fd);
 	return err;
 }

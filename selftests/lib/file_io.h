@@ -15,6 +15,8 @@ int file_read(const char *path, char *buf, size_t len);
 char *file_read_all(const char *path);
 /* One write() of @text; returns 0 or the -errno the kernel answered. */
 int file_write_once(const char *path, const char *text);
+/* The same on a descriptor already open: one write(), 0 or -errno. */
+int fd_write_once(int fd, const char *text);
 
 /* Calls @fn on each line of @text, without its newline, cut at 511 bytes. */
 void text_for_each_line(const char *text, void (*fn)(const char *, void *), void *arg);

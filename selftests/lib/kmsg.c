@@ -26,6 +26,8 @@ void kmsg_watch_start(struct kmsg_watch *w)
 {
 	w->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	w->err = w->fd < 0 ? errno : 0;
+	w->splats = 0;
+	w->first_splat[0] = '\0';
 	if (w->fd >= 0)
 		lseek(w->fd, 0, SEEK_END);
 }
@@ -33,7 +35,6 @@ void kmsg_watch_start(struct kmsg_watch *w)
 int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found)
 {
 	char rec[2048];
-	int n = 0;
 
 	if (found)
 		*found = false;
@@ -56,12 +57,15 @@ int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *w
 		msg = strchr(rec, ';');
 		msg = msg ? msg + 1 : rec;
 		msg[strcspn(msg, "\n")] = '\0';
-		if (kmsg_is_splat(msg) && n++ == 0 && len)
-			snprintf(splat, len, "%s", msg);
+		if (kmsg_is_splat(msg) && w->splats++ == 0)
+			snprintf(w->first_splat, sizeof(w->first_splat), "%.*s",
+				 (int)sizeof(w->first_splat) - 1, msg);
 		if (want && found && strstr(msg, want))
 			*found = true;
 	}
-	return n;
+	if (w->splats && len)
+		snprintf(splat, len, "%s", w->first_splat);
+	return w->splats;
 }
 
 void kmsg_watch_stop(struct kmsg_watch *w)

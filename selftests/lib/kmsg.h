@@ -13,14 +13,22 @@
 struct kmsg_watch {
 	int fd;
 	int err;	/* errno of a failed open of /dev/kmsg */
+	/*
+	 * Splats seen since the start, by every scan: a scan in the middle of
+	 * a test that looks for one line must not swallow a splat that the
+	 * teardown's scan would then never see.
+	 */
+	int splats;
+	char first_splat[256];
 };
 
 /* Starts watching from now on; fd < 0 when /dev/kmsg cannot be read. */
 void kmsg_watch_start(struct kmsg_watch *w);
 /*
  * Reads what was logged since the last call. Returns the number of splat
- * lines (the patterns of splats.def); the first goes to @splat. Lines
- * containing @want (if not NULL) set *found. Returns -1, with the reason
+ * lines (the patterns of splats.def) since the watch started, whichever
+ * call read them; the first goes to @splat. Lines read by this call that
+ * contain @want (if not NULL) set *found. Returns -1, with the reason
  * in @splat, when /dev/kmsg could not be opened: no log is not no splat.
  */
 int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found);

@@ -24,6 +24,21 @@ int driver_write(const char *file, const char *text)
 	return file_write_once(path, text);
 }
 
+int driver_open(const char *file)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DRIVER_DIR, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+void driver_add_command(unsigned long block, int nid, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lu %d", block, nid);
+}
+
 static int write_block(const char *file, unsigned long block)
 {
 	char buf[32];
@@ -40,7 +55,7 @@ int driver_add(unsigned long block, int nid)
 {
 	char buf[48];
 
-	snprintf(buf, sizeof(buf), "%lu %d", block, nid);
+	driver_add_command(block, nid, buf, sizeof(buf));
 	return driver_write(TEST_BOOTMEM_FILE_ADD, buf);
 }
 

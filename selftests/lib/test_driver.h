@@ -10,6 +10,7 @@
 #define BOOTMEM_TEST_DRIVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "test_bootmem_hotplug_uapi.h"
@@ -25,12 +26,14 @@ struct map_view {
 	uint64_t mapped, unmapped;		/* pages */
 	uint64_t leaf_pud, leaf_pmd, leaf_pte, leaf_cont;
 	uint64_t writable_exec, not_rw_nx;	/* pages */
+	uint64_t readable_cpus, reachable_cpus;	/* CPUs that read every / any probed word */
 };
 
 struct block_info {
 	uint64_t block, block_size;
 	uint64_t phys_start, phys_end;	/* [start, end) */
 	bool present, online, boot, marked, removed_by_driver;
+	uint64_t online_cpus;
 	int nid;
 	char zone[16];
 	struct map_view linear, vmemmap;
@@ -56,5 +59,12 @@ int driver_parse_info(const char *text, struct block_info *info);
  * the garbage tests.
  */
 int driver_write(const char *file, const char *text);
+/*
+ * Opens one of the driver's files for writing (the fd, or -errno), so that
+ * a fault armed after the open hits what the write does and not the open.
+ */
+int driver_open(const char *file);
+/* What driver_add() writes to the add file. */
+void driver_add_command(unsigned long block, int nid, char *buf, size_t len);
 
 #endif

@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "lib/accounting.h"
 #include "lib/acct_model.h"
 #include "lib/kmsg.h"
+#include "lib/marked.h"
 #include "lib/mem_blocks.h"
 #include "lib/needs.h"
 #include "lib/pattern.h"
@@ -407,6 +410,45 @@ TEST(unreadable_kmsg_fails_the_splat_check)
 
 	EXPECT_GT(0, kmsg_watch_scan(&w, why, sizeof(why), NULL, NULL));
 	EXPECT_NE(NULL, strstr(why, "cannot read /dev/kmsg"));
+}
+
+/*
+ * A scan in the middle of a test, looking for one line, reads the splats
+ * too: the teardown's scan must still report them.
+ */
+TEST(a_splat_read_by_a_mid_test_scan_is_still_reported)
+{
+	static const char rec[] = "4,10,100,-;WARNING: CPU: 0 PID: 1 at mm/x.c:1 f+0x0/0x4\n";
+	struct kmsg_watch w = { 0 };
+	char splat[128] = "";
+	bool found = true;
+	int p[2];
+
+	ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
+	w.fd = p[0];
+	ASSERT_EQ((ssize_t)strlen(rec), write(p[1], rec, strlen(rec)));
+	EXPECT_EQ(1, kmsg_watch_scan(&w, NULL, 0, "offlining attempted", &found));
+	EXPECT_FALSE(found);
+	EXPECT_EQ(1, kmsg_watch_scan(&w, splat, sizeof(splat), NULL, NULL));
+	EXPECT_NE(NULL, strstr(splat, "WARNING: CPU: 0"));
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The series' list of marked ranges, as debugfs prints it (END inclusive). */
+TEST(marked_ranges_parse_and_merge)
+{
+	struct marked_list l, want = { .n = 1, .r = { { 0x140000000, 0x158000000 } } };
+
+	ASSERT_EQ(0, marked_parse("0x140000000-0x147ffffff\n0x150000000-0x157ffffff\n", &l));
+	ASSERT_EQ(2, l.n);
+	EXPECT_TRUE(marked_covers(&l, 0x140000000, 0x148000000));
+	EXPECT_FALSE(marked_covers(&l, 0x140000000, 0x150000000));
+	marked_add(&l, 0x148000000, 0x150000000);
+	EXPECT_TRUE(marked_equal(&want, &l));
+	EXPECT_EQ(-EINVAL, marked_parse("0x140000000-0x147ffffff\nbogus\n", &l));
+	EXPECT_EQ(0, marked_parse("", &l));
+	EXPECT_EQ(0, l.n);
 }
 
 /* An unmet need is a skip that names it; a need no probe can verify too. */
