@@ -47,6 +47,12 @@ static void zoneinfo_line(const char *line, void *arg)
 	    field(line, "present", &z->present) || field(line, "managed", &z->managed) ||
 	    field(line, "start_pfn", &z->start_pfn))
 		return;
+	{
+		unsigned long long count;
+
+		if (sscanf(line, " count: %llu", &count) == 1)
+			z->pcp += count;
+	}
 }
 
 int acct_parse_zoneinfo(const char *text, struct acct_snapshot *s)
@@ -172,6 +178,15 @@ const struct acct_zone *acct_zone(const struct acct_snapshot *s, int node, const
 		if (s->zones[i].node == node && !strcmp(s->zones[i].name, name))
 			return &s->zones[i];
 	return NULL;
+}
+
+uint64_t acct_total_free_with_pcp(const struct acct_snapshot *s)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < s->nr_zones; i++)
+		sum += s->zones[i].free + s->zones[i].pcp;
+	return sum;
 }
 
 uint64_t acct_total_managed(const struct acct_snapshot *s)

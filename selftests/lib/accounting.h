@@ -22,6 +22,7 @@ struct acct_zone {
 	int node;
 	char name[16];
 	uint64_t free, spanned, present, managed, start_pfn;
+	uint64_t pcp;	/* free pages on the per-CPU lists ("count:" of each pageset) */
 };
 
 struct acct_range {
@@ -52,6 +53,8 @@ int acct_take(struct acct_snapshot *s);
 const struct acct_zone *acct_zone(const struct acct_snapshot *s, int node,
 				  const char *name);
 uint64_t acct_total_managed(const struct acct_snapshot *s);
+/* Every free page: the zones' free counts plus their per-CPU lists. */
+uint64_t acct_total_free_with_pcp(const struct acct_snapshot *s);
 /* Does one System RAM range contain [start, end]? */
 bool acct_ram_covers(const struct acct_snapshot *s, uint64_t start, uint64_t end);
 /* Does any System RAM range overlap [start, end]? */

@@ -451,6 +451,22 @@ TEST(marked_ranges_parse_and_merge)
 	EXPECT_EQ(0, l.n);
 }
 
+/* The per-CPU lists hold free pages too: each pageset's count adds up. */
+TEST(zoneinfo_counts_free_pages_on_per_cpu_lists)
+{
+	struct acct_snapshot s = { 0 };
+	char *text = fixture("zoneinfo.before");
+	const struct acct_zone *z;
+
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, acct_parse_zoneinfo(text, &s));
+	free(text);
+	z = acct_zone(&s, 0, "DMA");
+	ASSERT_NE(NULL, z);
+	EXPECT_EQ(255 + 144, z->pcp);
+	EXPECT_LT(acct_total_managed(&s) / 2, acct_total_free_with_pcp(&s));
+}
+
 /* An unmet need is a skip that names it; a need no probe can verify too. */
 TEST(needs_name_what_is_missing)
 {
