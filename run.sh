@@ -29,7 +29,7 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        default: the plan)
   --soak DURATION      soak for this many hours (e.g. 0.5h, 2h) instead
   --mem SIZE           guest RAM, e.g. 6G (default 6G)
-  --movable SIZE       movablecore= for the guest (default: a third of --mem)
+  --movable SIZE       movablecore= for the guest (default: half of --mem)
   --smp N              guest CPUs (default 2; make check also runs the cycle
                        tests with 4, for the probe of other CPUs' translations)
   --numa               two NUMA nodes, each with movable boot memory
@@ -147,7 +147,7 @@ if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --
 if [ -n "$numa" ] && ! $mem_given; then mem=8G; fi
 memg=$(size_gb "$mem")
 if [ -z "$movable" ]; then
-	if [ -n "$numa" ]; then movable="$(( memg - 3 ))G"; else movable="$(( memg / 3 ))G"; fi
+	if [ -n "$numa" ]; then movable="$(( memg - 3 ))G"; else movable="$(( memg / 2 ))G"; fi
 fi
 movg=$(size_gb "$movable")
 [ "$movg" -ge 1 ] && [ "$movg" -lt "$memg" ] || bad "--movable ($movable) must be at least 1G and below --mem ($mem)"
@@ -199,6 +199,7 @@ image="$results/initramfs.cpio.gz"
 "$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$image" || exit 2
 
 plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure bh_timeout=$plan_program_timeout_s"
+plan="$plan bh_stress_boot_blocks=$plan_stress_boot_blocks"
 if [ -n "$soak" ]; then
 	plan="$plan bh_stress=soak:${soak%h}"
 elif [ "$stress" != 0 ]; then

@@ -5,7 +5,7 @@
     plan.py --c-header             the C programs' defaults (plan_defaults.h)
 
 run.sh evaluates the output, so the defaults live in plans.json alone:
-  plan_cycles plan_stress_s plan_pressure_pct plan_silence_s
+  plan_cycles plan_stress_s plan_pressure_pct plan_stress_boot_blocks plan_silence_s
   plan_program_timeout_s plan_append
 A modifier's settings override the base plan's; appends add up.
 Exit 2 names an unknown plan.
@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-KEYS = ["cycles", "stress_s", "pressure_pct", "silence_s", "program_timeout_s"]
+KEYS = ["cycles", "stress_s", "pressure_pct", "stress_boot_blocks", "silence_s", "program_timeout_s"]
 
 
 def c_header(plans):
@@ -28,6 +28,7 @@ def c_header(plans):
     print(f"#define PLAN_STRESS_S {int(d['stress_s'])}")
     print(f"#define PLAN_PRESSURE_PCT {int(d['pressure_pct'])}")
     print(f"#define PLAN_SOAK_PRESSURE_PCT {int(soak['pressure_pct'])}")
+    print(f"#define PLAN_STRESS_BOOT_BLOCKS {int(d['stress_boot_blocks'])}")
     print("#endif")
     return 0
 

@@ -482,7 +482,12 @@ def main():
     summary = next((m for m in metrics if m.get("kind") == "summary"), None)
     if summary:
         out.append("")
-        out.append(f"  under {summary['pressure_pct']}% pressure: {summary['cycles']} cycles, "
+        reached = (f" (reached {summary['pressure_reached_pct']}% on average, "
+                   f"{summary['pressure_peak_pct']}% at peak)"
+                   if "pressure_reached_pct" in summary else "")
+        boot = (f"; {summary['boot_removes']} first removals of boot blocks"
+                if "boot_removes" in summary else "")
+        out.append(f"  under {summary['pressure_pct']}% pressure{reached}{boot}: {summary['cycles']} cycles, "
                    f"{summary['cycles_per_min_x100'] / 100:.1f}/min; offline p50/p95/p99 "
                    f"{summary['offline_p50_ms']:.0f}/{summary['offline_p95_ms']:.0f}/"
                    f"{summary['offline_p99_ms']:.0f} ms; EBUSY {summary['offline_busy']} of "

@@ -12,6 +12,9 @@ BASE_DIR=/kselftest
 . /kselftest/kselftest/runner.sh
 export BOOTMEM_CYCLES=${bh_cycles:?the plan sets bh_cycles}
 export BOOTMEM_SEED=${bh_seed:-0}
+# Boot blocks the selftests leave to the stress run (empty: the programs'
+# own default, the default plan's).
+export BOOTMEM_STRESS_BOOT_BLOCKS=${bh_stress_boot_blocks:-}
 tests=
 if [ -z "$bh_tests" ] || [ "$bh_tests" = all ]; then
 	tests=$(cat /kselftest/bootmem_hotplug/TESTS)

@@ -72,12 +72,19 @@ int block_choice_deal(struct block_choice *c, uint64_t seed, unsigned int thread
 
 	c->threads = threads;
 	for (int i = 0; i < n; i++) {
-		if (i % 3 == 2 && c->mixer_nr < MEM_BLOCKS_MAX) {
+		struct block_info info;
+		/* Boot blocks go to the cyclers: the mixer never removes. */
+		bool boot = !driver_info(cand[i], &info) && info.boot;
+
+		if (i % 3 == 2 && !boot && c->mixer_nr < MEM_BLOCKS_MAX) {
 			c->mixer[c->mixer_nr++] = cand[i];
 		} else {
 			struct owned_blocks *o = &c->owned[i % threads];
 
+			struct block_info info;
+
 			o->blocks[o->nr].block = cand[i];
+			o->blocks[o->nr].boot = !driver_info(cand[i], &info) && info.boot;
 			o->blocks[o->nr++].nid = mem_block_node(cand[i]);
 		}
 	}
@@ -93,9 +100,34 @@ bool block_choice_has_node(const struct block_choice *c, int nid)
 	return false;
 }
 
-void block_choice_restore(const struct block_choice *c)
+int block_choice_restore(const struct block_choice *c, unsigned long *first_failed)
 {
+	int failed = 0;
+
+	for (unsigned int t = 0; t < c->threads; t++)
+		for (int i = 0; i < c->owned[t].nr; i++) {
+			unsigned long block = c->owned[t].blocks[i].block;
+
+			if (cycle_block_restore(block, c->owned[t].blocks[i].nid) ||
+			    mem_block_state(block) != BLOCK_ONLINE) {
+				if (!failed++)
+					*first_failed = block;
+			}
+		}
+	for (int i = 0; i < c->mixer_nr; i++) {
+		if (mem_block_state(c->mixer[i]) != BLOCK_ONLINE &&
+		    mem_block_set_state(c->mixer[i], "online_movable") && !failed++)
+			*first_failed = c->mixer[i];
+	}
+	return failed;
+}
+
+int block_choice_boot_blocks(const struct block_choice *c)
+{
+	int n = 0;
+
 	for (unsigned int t = 0; t < c->threads; t++)
 		for (int i = 0; i < c->owned[t].nr; i++)
-			cycle_block_restore(c->owned[t].blocks[i].block, c->owned[t].blocks[i].nid);
+			n += c->owned[t].blocks[i].boot;
+	return n;
 }

@@ -19,6 +19,7 @@
 struct owned_block {
 	unsigned long block;
 	int nid;
+	bool boot;	/* boot memory when dealt: its first removal is under pressure */
 };
 
 /* The blocks one cycler thread owns; no other thread touches them. */
@@ -42,7 +43,13 @@ struct block_choice {
 int block_choice_deal(struct block_choice *c, uint64_t seed, unsigned int threads);
 /* Does any cycler own a block on node @nid? */
 bool block_choice_has_node(const struct block_choice *c, int nid);
-/* Puts every owned block back online in ZONE_MOVABLE, on its node. */
-void block_choice_restore(const struct block_choice *c);
+/*
+ * Puts every owned block back online in ZONE_MOVABLE, on its node, and
+ * every mixer block online. Returns how many could not be, the first in
+ * @first_failed.
+ */
+int block_choice_restore(const struct block_choice *c, unsigned long *first_failed);
+/* How many of the owned blocks were boot memory when dealt. */
+int block_choice_boot_blocks(const struct block_choice *c);
 
 #endif

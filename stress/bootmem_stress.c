@@ -170,7 +170,8 @@ static void report_cycles_on_every_node(const struct block_choice *choice, int n
 	for (int node = 0; node < nodes && node < MAX_NODES; node++) {
 		bool has_blocks = block_choice_has_node(choice, node);
 
-		every &= !has_blocks || stats_node_cycles(node) > 0;
+		/* A node with no blocks to cycle was not exercised: no pass for it. */
+		every &= has_blocks && stats_node_cycles(node) > 0;
 		snprintf(per_node + strlen(per_node), sizeof(per_node) - strlen(per_node),
 			 " node%d=%lu%s", node, stats_node_cycles(node),
 			 has_blocks ? "" : "(no movable blocks)");
@@ -215,7 +216,7 @@ int main(int argc, char **argv)
 		exit(KSFT_SKIP);
 	}
 	/* On a NUMA guest, one more result: cycles_on_every_node. */
-	ksft_set_plan(nodes > 1 ? 6 : 5);
+	ksft_set_plan(nodes > 1 ? 8 : 7);
 	if (!opt.seed)
 		opt.seed = cycle_seed();
 	if (stats_init(opt.soak) || verifier_init())
@@ -242,6 +243,7 @@ int main(int argc, char **argv)
 	cyclers_start(&choice);
 	while (now_ns() - t0 < (uint64_t)opt.duration_s * 1000000000ULL) {
 		sleep(1);
+		stats_pressure_sample();
 		if (now_ns() >= next_progress) {
 			progress(false);
 			next_progress += NS_PER_MIN;
@@ -263,13 +265,33 @@ int main(int argc, char **argv)
 		ksft_print_msg("first corrupted word at %#lx: expected %#" PRIx64 ", found %#" PRIx64 "\n",
 			       (unsigned long)vc.addr, vc.expected, vc.actual);
 	stats_summary(opt.pressure_pct, opt.threads, vc.bad_words, &totals);
-	ksft_test_result(totals.cycles > 0 && !totals.phase_errors && totals.in_use_sum > 0,
+	ksft_test_result(totals.cycles > 0 && !totals.phase_errors && totals.in_use_sum > 0 &&
+			 (!choice.mixer_nr || stats_mixer_cycles() > 0),
 			 "cycles_under_pressure: %lu cycles, %lu phase errors, %" PRIu64
-			 " pages in use at offline\n", totals.cycles, totals.phase_errors,
-			 totals.in_use_sum);
+			 " pages in use at offline; the mixer offlined and onlined %lu of %d blocks\n",
+			 totals.cycles, totals.phase_errors, totals.in_use_sum, stats_mixer_cycles(),
+			 choice.mixer_nr);
+	/*
+	 * The first, boot-specific removal of a block must happen under
+	 * pressure too: the selftests leave the stress run boot blocks of its
+	 * own (BOOTMEM_STRESS_BOOT_BLOCKS).
+	 */
+	ksft_test_result(stats_boot_removes() > 0,
+			 "boot_blocks_removed_under_pressure: %lu first removals of boot memory, "
+			 "%d boot blocks dealt\n", stats_boot_removes(), block_choice_boot_blocks(&choice));
 	if (nodes > 1)
 		report_cycles_on_every_node(&choice, nodes);
-	block_choice_restore(&choice);
+	{
+		unsigned long first = 0;
+		int failed = block_choice_restore(&choice, &first);
+
+		char which[48] = "";
+
+		if (failed)
+			snprintf(which, sizeof(which), ", first memory%lu", first);
+		ksft_test_result(!failed, "blocks_restored: %d block(s) not back online%s\n",
+				 failed, which);
+	}
 	splats = kmsg_watch_scan(&kmsg, splat, sizeof(splat), NULL, NULL);
 	ksft_test_result(!splats, "no_kernel_splat%s%s\n", splats ? ": " : "", splat);
 	ksft_finished();

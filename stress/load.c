@@ -55,7 +55,13 @@ static pid_t stress_ng_start(int node, int nodes, uint64_t want_kb, unsigned int
 	 * unmaps, so its regions stay small.
 	 */
 	snprintf(vmw, sizeof(vmw), "%d", vm_workers);
-	snprintf(vmb, sizeof(vmb), "%" PRIu64 "K", want_kb * 60 / 100 / nodes / vm_workers);
+	/*
+	 * stress-ng shares --vm-bytes among the vm workers of one run
+	 * (stress-vm.c divides it by the number of instances), so this is the
+	 * node's whole share, not one worker's: passing a worker's share held
+	 * a quarter of the pressure asked (the reached pressure showed it).
+	 */
+	snprintf(vmb, sizeof(vmb), "%" PRIu64 "K", want_kb * 60 / 100 / nodes);
 	snprintf(mmb, sizeof(mmb), "%" PRIu64 "K", mmap_kb < (8 << 10) ? mmap_kb : (8 << 10));
 	snprintf(tmo, sizeof(tmo), "%us", duration_s);
 	snprintf(yaml, sizeof(yaml), "/tmp/stress-ng.%d.yaml", node);

@@ -24,7 +24,9 @@
 #define MAX_SAMPLES 65536
 
 struct stats {
-	atomic_ulong cycles, phase_errors, offline_busy, mixer_cycles, migrated;
+	atomic_ulong cycles, phase_errors, offline_busy, mixer_cycles, migrated, boot_removes;
+	/* Memory in use (MemTotal - MemAvailable), % of MemTotal, sampled each second. */
+	unsigned long pressure_sum, pressure_samples, pressure_peak;
 	atomic_ulong node_cycles[MAX_NODES];
 	pthread_mutex_t lock;
 	double offline_ms[MAX_SAMPLES];
@@ -85,6 +87,29 @@ void stats_phase(enum cycle_phase p, const struct phase_result *r, uint64_t in_u
 	}
 	if (p == PHASE_OFFLINE)
 		atomic_fetch_add(&st->migrated, r->migrated);
+	if (p == PHASE_REMOVE && !r->err && boot)
+		atomic_fetch_add(&st->boot_removes, 1);
+}
+
+unsigned long stats_boot_removes(void)
+{
+	return atomic_load(&st->boot_removes);
+}
+
+unsigned long stats_mixer_cycles(void)
+{
+	return atomic_load(&st->mixer_cycles);
+}
+
+void stats_pressure_sample(void)
+{
+	uint64_t total = meminfo_kb("MemTotal:"), avail = meminfo_kb("MemAvailable:");
+	unsigned long used = total && avail <= total ? (total - avail) * 100 / total : 0;
+
+	st->pressure_sum += used;
+	st->pressure_samples++;
+	if (used > st->pressure_peak)
+		st->pressure_peak = used;
 }
 
 void stats_offline_busy(void)
@@ -201,6 +226,10 @@ void stats_summary(unsigned int pressure_pct, unsigned int threads,
 	qsort(ms, nr, sizeof(*ms), cmp_double);
 	metric_begin(&m, "stress", "summary");
 	metric_u64(&m, "pressure_pct", pressure_pct);
+	metric_u64(&m, "pressure_reached_pct",
+		   st->pressure_samples ? st->pressure_sum / st->pressure_samples : 0);
+	metric_u64(&m, "pressure_peak_pct", st->pressure_peak);
+	metric_u64(&m, "boot_removes", atomic_load(&st->boot_removes));
 	metric_u64(&m, "threads", threads);
 	metric_u64(&m, "cycles", cycles);
 	metric_u64(&m, "cycles_per_min_x100", (uint64_t)(minutes > 0 ? cycles / minutes * 100 : 0));
@@ -213,6 +242,10 @@ void stats_summary(unsigned int pressure_pct, unsigned int threads,
 	metric_u64(&m, "migrated_pages", atomic_load(&st->migrated));
 	metric_u64(&m, "corrupted_words", corrupted_words);
 	metric_emit(&m);
+	ksft_print_msg("pressure asked %u%% of MemTotal, reached %lu%% on average, %lu%% at peak "
+		       "(MemTotal - MemAvailable, sampled each second)\n", pressure_pct,
+		       st->pressure_samples ? st->pressure_sum / st->pressure_samples : 0,
+		       st->pressure_peak);
 	ksft_print_msg("%lu cycles in %.1f min (%.1f/min) at %u%% pressure; offline p50 %.0f ms "
 		       "p95 %.0f ms p99 %.0f ms over %" PRIu64 " pages in use on average; "
 		       "EBUSY %lu of %u offlines\n", cycles, minutes,

@@ -28,6 +28,11 @@ void stats_phase_error(void);
 void stats_cycle_done(int nid);
 void stats_mixer_cycle(void);
 unsigned long stats_node_cycles(int nid);
+/* Boot blocks removed (their first removal) under pressure. */
+unsigned long stats_boot_removes(void);
+unsigned long stats_mixer_cycles(void);
+/* Samples the pressure reached: memory in use, % of MemTotal. */
+void stats_pressure_sample(void);
 
 /*
  * The "# progress:" line and its metric ("soak_minute" when soaking),

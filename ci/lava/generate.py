@@ -31,7 +31,8 @@ def plan_settings(plan, soak_hours):
     plans = json.loads(PLANS.read_text())["plans"]
     p = plans[plan]
     settings = {"tests": "all", "cycles": p["cycles"], "pressure_pct": p["pressure_pct"],
-                "program_timeout_s": p["program_timeout_s"], "stress": ""}
+                "program_timeout_s": p["program_timeout_s"], "stress": "",
+                "stress_boot_blocks": p["stress_boot_blocks"]}
     if plan == "soak":
         settings["tests"] = "none"
         settings["stress"] = f"soak:{soak_hours}"
@@ -51,7 +52,7 @@ def main():
     ap.add_argument("--kernel", default="6.1")
     ap.add_argument("--variant", default="base")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--movable", default="2G", help="movablecore= for the target")
+    ap.add_argument("--movable", default="3G", help="movablecore= for the target (run.sh: half of its 6G)")
     ap.add_argument("--kernel-url", required=True)
     ap.add_argument("--initrd-url")
     ap.add_argument("--nfsrootfs-url")

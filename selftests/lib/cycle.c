@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "cycle.h"
+#include "plan_defaults.h"
 #include "accounting.h"
 #include "mem_blocks.h"
 #include "metrics.h"
@@ -103,6 +104,40 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
+/*
+ * The movable boot blocks the stress run keeps for itself: the @n highest
+ * that are online, boot memory and free of reserved pages. Decided from
+ * the blocks as they are, so every program that runs before the stress
+ * run (and leaves these alone) finds the same ones.
+ */
+bool cycle_kept_for_stress(unsigned long block)
+{
+	static unsigned long kept[MEM_BLOCKS_MAX];
+	static int nr_kept = -1;
+
+	if (nr_kept < 0) {
+		static unsigned long all[MEM_BLOCKS_MAX];
+		int want = (int)env_u64("BOOTMEM_STRESS_BOOT_BLOCKS", PLAN_STRESS_BOOT_BLOCKS);
+		int n = mem_blocks_list(all, MEM_BLOCKS_MAX);
+
+		nr_kept = 0;
+		for (int i = n - 1; i >= 0 && nr_kept < want && driver_loaded(); i--) {
+			struct block_info info;
+			char zone[32];
+
+			if (mem_block_state(all[i]) != BLOCK_ONLINE ||
+			    mem_block_zone(all[i], zone, sizeof(zone)) || strcmp(zone, "Movable") ||
+			    driver_info(all[i], &info) || !info.boot || info.pages_reserved)
+				continue;
+			kept[nr_kept++] = all[i];
+		}
+	}
+	for (int i = 0; i < nr_kept; i++)
+		if (kept[i] == block)
+			return true;
+	return false;
+}
+
 int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max)
 {
 	static unsigned long all[MEM_BLOCKS_MAX];
@@ -118,6 +153,8 @@ int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max)
 		if (mem_block_zone(all[i], zone, sizeof(zone)) || strcmp(zone, "Movable"))
 			continue;
 		if (driver_loaded() && (driver_info(all[i], &info) || !info.boot))
+			continue;
+		if (cycle_kept_for_stress(all[i]))
 			continue;
 		out[count++] = all[i];
 	}

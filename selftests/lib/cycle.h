@@ -37,6 +37,13 @@ uint64_t env_u64(const char *name, uint64_t fallback);
  */
 int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max);
 /*
+ * Is @block one of the movable boot blocks kept for the stress run
+ * (BOOTMEM_STRESS_BOOT_BLOCKS of them, default the plan's), so that its
+ * first removal happens under pressure? The selftests leave these alone;
+ * cycle_movable_boot_blocks() does not offer them.
+ */
+bool cycle_kept_for_stress(unsigned long block);
+/*
  * Picks and marks one block from the candidates; -errno if none took, with
  * the reason in @why. -EOPNOTSUPP means every candidate was refused as
  * block-mapped (rodata=off), the one outcome a test may skip for; any other
