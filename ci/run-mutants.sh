@@ -87,7 +87,7 @@ PY
 )
 	# The first failure line; after an "Expected" line, the TH_LOG line of the
 	# same test that follows it, which says in words what differed.
-	first=$(grep -h -A1 -m1 -E 'Expected|corrupted|still|kernel splat|died|hung|runner says' \
+	first=$(grep -h -A1 -m1 -E 'Expected|corrupted words|still|kernel splat|died|hung|runner says|not ok [0-9]+ [a-z_]+: ' \
 		"$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -2 |
 		awk -F: 'NR == 1 { first = $0; file = $1; test = $3 }
 		     NR == 2 && first ~ /Expected/ && $1 == file && $3 == test { first = $0 }

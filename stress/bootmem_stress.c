@@ -40,6 +40,7 @@
 #include "baseline.h"
 #include "block_choice.h"
 #include "cyclers.h"
+#include "drift.h"
 #include "load.h"
 #include "stats.h"
 #include "verifier.h"
@@ -183,6 +184,7 @@ int main(int argc, char **argv)
 {
 	static struct block_choice choice;
 	static struct load load;
+	static struct drift drift;
 	char why[256], splat[512] = "";
 	int nodes, dealt, splats;
 	uint64_t total_kb, used_kb, want_kb, t0, next_progress;
@@ -216,13 +218,15 @@ int main(int argc, char **argv)
 		exit(KSFT_SKIP);
 	}
 	/* On a NUMA guest, one more result: cycles_on_every_node. */
-	ksft_set_plan(nodes > 1 ? 8 : 7);
+	ksft_set_plan(nodes > 1 ? 9 : 8);
 	if (!opt.seed)
 		opt.seed = cycle_seed();
 	if (stats_init(opt.soak) || verifier_init())
 		ksft_exit_fail_msg("mmap: %s\n", strerror(errno));
 
 	dealt = block_choice_deal(&choice, opt.seed, opt.threads);
+	if (drift_begin(&drift, &choice))
+		ksft_exit_fail_msg("accounting before the run: %s\n", strerror(errno));
 	/* Before the pressure: the rate the offline figures are reported beside. */
 	ksft_print_msg("baseline: memcpy of one memory block, %.0f MiB/s\n",
 		       baseline_memcpy(mem_block_size(), 5));
@@ -291,6 +295,12 @@ int main(int argc, char **argv)
 			snprintf(which, sizeof(which), ", first memory%lu", first);
 		ksft_test_result(!failed, "blocks_restored: %d block(s) not back online%s\n",
 				 failed, which);
+	}
+	{
+		char why_drift[512];
+		bool exact = drift_end(&drift, why_drift, sizeof(why_drift));
+
+		ksft_test_result(exact, "no_drift_after_the_run: %s\n", why_drift);
 	}
 	splats = kmsg_watch_scan(&kmsg, splat, sizeof(splat), NULL, NULL);
 	ksft_test_result(!splats, "no_kernel_splat%s%s\n", splats ? ": " : "", splat);
