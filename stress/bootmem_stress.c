@@ -272,7 +272,7 @@ int main(int argc, char **argv)
 	ksft_test_result(totals.cycles > 0 && !totals.phase_errors && totals.in_use_sum > 0 &&
 			 (!choice.mixer_nr || stats_mixer_cycles() > 0),
 			 "cycles_under_pressure: %lu cycles, %lu phase errors, %" PRIu64
-			 " pages in use at offline; the mixer offlined and onlined %lu of %d blocks\n",
+			 " pages in use at offline; the mixer made %lu offline/online cycles over %d blocks\n",
 			 totals.cycles, totals.phase_errors, totals.in_use_sum, stats_mixer_cycles(),
 			 choice.mixer_nr);
 	/*

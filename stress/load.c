@@ -78,15 +78,28 @@ static pid_t stress_ng_start(int node, int nodes, uint64_t want_kb, unsigned int
 
 static pid_t fio_start(uint64_t want_kb, unsigned int duration_s)
 {
-	char size[32], rt[32];
+	char size[32], rt[32], backlog[48];
+	uint64_t job_kb = want_kb * 10 / 100 / 2;
 
-	snprintf(size, sizeof(size), "%" PRIu64 "K", want_kb * 10 / 100 / 2);
+	snprintf(size, sizeof(size), "%" PRIu64 "K", job_kb);
+	/*
+	 * A block is read back once as many blocks as the file holds were
+	 * written after it: seconds later, so that the cycled blocks'
+	 * migrations happen between a write and its check.
+	 */
+	snprintf(backlog, sizeof(backlog), "--verify_backlog=%" PRIu64, job_kb / 4 ? job_kb / 4 : 1);
 	snprintf(rt, sizeof(rt), "%u", duration_s);
 	mkdir("/tmp/fio", 0755);
 	char *const args[] = {
 		"fio", "--name=tmpfs-verify", "--directory=/tmp/fio", "--size", size,
-		"--numjobs=2", "--rw=randrw", "--bs=4k", "--ioengine=psync",
-		"--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--time_based",
+		/*
+		 * Writes only, each block read back and checked later
+		 * (verify_backlog): with time_based, a verify phase after the
+		 * writes would never come. Every read is then a verifying read,
+		 * so the job's read bytes are the bytes verified.
+		 */
+		"--numjobs=2", "--rw=randwrite", "--bs=4k", "--ioengine=psync",
+		"--verify=crc32c", backlog, "--verify_fatal=1", "--time_based",
 		"--runtime", rt, "--output-format=json", NULL
 	};
 	return spawn("/tmp/fio.json", args);
@@ -191,11 +204,29 @@ static bool stress_ng_ok(int node, int status, char *why, size_t len)
 	return true;
 }
 
-/* fio: no job errors, data moved, verification ran. */
+/* The io_bytes of every job's @dir ("read", "write") section, summed. */
+static uint64_t fio_bytes(const char *text, const char *dir)
+{
+	char key[32];
+	uint64_t sum = 0;
+	const char *p;
+
+	snprintf(key, sizeof(key), "\"%s\" : {", dir);
+	for (p = text; (p = strstr(p, key)); p++) {
+		const char *b = strstr(p, "\"io_bytes\" : ");
+
+		if (b)
+			sum += strtoull(b + 13, NULL, 10);
+	}
+	return sum;
+}
+
+/* fio: no job errors, data written, and read back and verified. */
 static bool fio_ok(const char *log, int status, char *why, size_t len)
 {
 	char *text = file_read_all(log), *p;
 	unsigned long err = 0, ios = 0;
+	uint64_t written, verified;
 
 	if (!text) {
 		snprintf(why, len, "no fio log");
@@ -205,17 +236,24 @@ static bool fio_ok(const char *log, int status, char *why, size_t len)
 		err += strtoul(p + 10, NULL, 10);
 	for (p = text; (p = strstr(p, "\"total_ios\" : ")); p++)
 		ios += strtoul(p + 14, NULL, 10);
+	written = fio_bytes(text, "write");
+	verified = fio_bytes(text, "read");
 	free(text);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) || err) {
 		snprintf(why, len, "fio exit %d, %lu job errors (verify=crc32c)", WEXITSTATUS(status), err);
 		show_log(log);
 		return false;
 	}
-	if (!ios) {
+	if (!ios || !written) {
 		snprintf(why, len, "fio did no I/O");
 		return false;
 	}
-	snprintf(why, len, "fio did %lu I/Os, verified with crc32c", ios);
+	if (!verified) {
+		snprintf(why, len, "fio wrote %" PRIu64 " MiB and verified none of it", written >> 20);
+		return false;
+	}
+	snprintf(why, len, "fio wrote %" PRIu64 " MiB and read back and verified %" PRIu64
+		 " MiB (crc32c)", written >> 20, verified >> 20);
 	return true;
 }
 
