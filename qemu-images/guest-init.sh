@@ -52,12 +52,18 @@ done
 # Fault drills for the harness itself (run.sh --append bh_inject=...):
 # panic: PID 1 exits, so the kernel panics ("Attempted to kill init");
 # hang: the guest stops printing and never finishes;
-# no-tool:NAME: the image loses a tool, to show the skip that names it.
+# no-tool:NAME: the image loses a tool, to show the skip that names it;
+# kill:NAME: a load tool is killed mid-run, to show the run ends at once.
 case ${bh_inject:-} in
 panic) echo "BOOTMEM-HOTPLUG: injecting a panic"; exit 1 ;;
 hang) echo "BOOTMEM-HOTPLUG: injecting a hang"; while :; do sleep 3600; done ;;
 no-tool:*) echo "BOOTMEM-HOTPLUG: removing ${bh_inject#no-tool:} from the image"
 	rm -f "$(command -v "${bh_inject#no-tool:}")" ;;
+kill:*) echo "BOOTMEM-HOTPLUG: killing ${bh_inject#kill:} 20 s after the stress load starts"
+	# Watch for the tool, then kill it mid-run: the stress run must end at
+	# once with a failure naming it, not wait for the watchdog.
+	( while ! pidof "${bh_inject#kill:}" >/dev/null; do sleep 1; done
+	  sleep 20; killall -9 "${bh_inject#kill:}" ) & ;;
 esac
 
 if [ "${bh_mode:-}" = shell ]; then

@@ -88,6 +88,25 @@ int block_choice_deal(struct block_choice *c, uint64_t seed, unsigned int thread
 			o->blocks[o->nr++].nid = mem_block_node(cand[i]);
 		}
 	}
+	/*
+	 * Each cycler starts with its boot blocks: their first removal is the
+	 * one that must happen under pressure, however few cycles a slow
+	 * guest gets through.
+	 */
+	for (unsigned int t = 0; t < threads; t++) {
+		struct owned_blocks *o = &c->owned[t];
+		int front = 0;
+
+		for (int i = 0; i < o->nr; i++) {
+			if (o->blocks[i].boot) {
+				struct owned_block b = o->blocks[i];
+
+				memmove(&o->blocks[front + 1], &o->blocks[front],
+					(i - front) * sizeof(b));
+				o->blocks[front++] = b;
+			}
+		}
+	}
 	return n;
 }
 

@@ -185,6 +185,7 @@ int main(int argc, char **argv)
 	static struct block_choice choice;
 	static struct load load;
 	static struct drift drift;
+	char died[256] = "";
 	char why[256], splat[512] = "";
 	int nodes, dealt, splats;
 	uint64_t total_kb, used_kb, want_kb, t0, next_progress;
@@ -239,15 +240,19 @@ int main(int argc, char **argv)
 		       opt.seed, dealt - choice.mixer_nr, opt.threads, choice.mixer_nr, nodes,
 		       opt.pressure_pct, total_kb >> 10, want_kb >> 10, opt.duration_s,
 		       opt.soak ? " soak" : "");
-	load_start(&load, want_kb, nodes, opt.duration_s, opt.seed);
+	if (load_start(&load, want_kb, nodes, opt.duration_s, opt.seed))
+		snprintf(died, sizeof(died), "the verifier did not start");
 
 	kmsg_watch_start(&kmsg);
 	t0 = stats_start_clock();
 	next_progress = t0 + NS_PER_MIN;
 	cyclers_start(&choice);
-	while (now_ns() - t0 < (uint64_t)opt.duration_s * 1000000000ULL) {
+	while (!died[0] && now_ns() - t0 < (uint64_t)opt.duration_s * 1000000000ULL) {
 		sleep(1);
 		stats_pressure_sample();
+		/* A tool that died ends the run now, not at the watchdog. */
+		if (!load_alive(&load, died, sizeof(died)))
+			ksft_print_msg("ending the run at once: %s\n", died);
 		if (now_ns() >= next_progress) {
 			progress(false);
 			next_progress += NS_PER_MIN;
@@ -255,6 +260,8 @@ int main(int argc, char **argv)
 	}
 	cyclers_stop();
 	progress(true);
+	if (died[0])
+		load_abort(&load);
 
 	load_finish(&load);
 	ksft_test_result(load.fio_good, "fio_tmpfs_verified: %s\n", load.fio_why);
@@ -269,12 +276,12 @@ int main(int argc, char **argv)
 		ksft_print_msg("first corrupted word at %#lx: expected %#" PRIx64 ", found %#" PRIx64 "\n",
 			       (unsigned long)vc.addr, vc.expected, vc.actual);
 	stats_summary(opt.pressure_pct, opt.threads, vc.bad_words, &totals);
-	ksft_test_result(totals.cycles > 0 && !totals.phase_errors && totals.in_use_sum > 0 &&
-			 (!choice.mixer_nr || stats_mixer_cycles() > 0),
-			 "cycles_under_pressure: %lu cycles, %lu phase errors, %" PRIu64
+	ksft_test_result(!died[0] && totals.cycles > 0 && !totals.phase_errors &&
+			 totals.in_use_sum > 0 && (!choice.mixer_nr || stats_mixer_cycles() > 0),
+			 "cycles_under_pressure: %s%s%lu cycles, %lu phase errors, %" PRIu64
 			 " pages in use at offline; the mixer made %lu offline/online cycles over %d blocks\n",
-			 totals.cycles, totals.phase_errors, totals.in_use_sum, stats_mixer_cycles(),
-			 choice.mixer_nr);
+			 died, died[0] ? "; " : "", totals.cycles, totals.phase_errors,
+			 totals.in_use_sum, stats_mixer_cycles(), choice.mixer_nr);
 	/*
 	 * The first, boot-specific removal of a block must happen under
 	 * pressure too: the selftests leave the stress run boot blocks of its

@@ -105,15 +105,64 @@ static pid_t fio_start(uint64_t want_kb, unsigned int duration_s)
 	return spawn("/tmp/fio.json", args);
 }
 
-void load_start(struct load *l, uint64_t want_kb, int nodes, unsigned int duration_s,
-		uint64_t seed)
+int load_start(struct load *l, uint64_t want_kb, int nodes, unsigned int duration_s,
+	       uint64_t seed)
 {
 	/* Pressure: 60% stress-ng vm, up to 15% mmap, 10% fio files, 15% our verifier. */
-	verifier_start(want_kb * 1024 * 15 / 100, seed);
-	for (int node = 0; node < nodes; node++)
-		l->stress_ng[l->stress_ng_nr++] = stress_ng_start(node, nodes, want_kb, duration_s);
-	l->fio = fio_start(want_kb, duration_s);
+	int ret = verifier_start(want_kb * 1024 * 15 / 100, seed);
+	/*
+	 * The tools outlive the cycling by a margin: one that ends while
+	 * blocks still cycle has died, and load_alive() says so.
+	 */
+	unsigned int tool_s = duration_s + 15;
+
+	for (int node = 0; node < nodes; node++) {
+		l->stress_ng_status[l->stress_ng_nr] = -1;
+		l->stress_ng[l->stress_ng_nr++] = stress_ng_start(node, nodes, want_kb, tool_s);
+	}
+	l->fio_status = -1;
+	l->fio = fio_start(want_kb, tool_s);
 	sleep(5);	/* let the tools take their memory */
+	return ret;
+}
+
+/* Reaps @pid if it has ended, into *@status (left at -1 while it runs). */
+static bool ended(pid_t pid, int *status)
+{
+	if (*status < 0 && waitpid(pid, status, WNOHANG) != pid)
+		*status = -1;
+	return *status >= 0;
+}
+
+static void say_ended(char *why, size_t len, const char *what, int status)
+{
+	snprintf(why, len, "%s ended before the run did (%s %d)", what,
+		 WIFSIGNALED(status) ? "signal" : "exit",
+		 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+void load_abort(struct load *l)
+{
+	for (int i = 0; i < l->stress_ng_nr; i++)
+		if (!ended(l->stress_ng[i], &l->stress_ng_status[i]))
+			kill(l->stress_ng[i], SIGKILL);
+	if (!ended(l->fio, &l->fio_status))
+		kill(l->fio, SIGKILL);
+}
+
+bool load_alive(struct load *l, char *why, size_t len)
+{
+	for (int i = 0; i < l->stress_ng_nr; i++) {
+		if (ended(l->stress_ng[i], &l->stress_ng_status[i])) {
+			say_ended(why, len, "stress-ng", l->stress_ng_status[i]);
+			return false;
+		}
+	}
+	if (ended(l->fio, &l->fio_status)) {
+		say_ended(why, len, "fio", l->fio_status);
+		return false;
+	}
+	return verifier_alive(why, len);
 }
 
 /* waitpid() for at most @secs seconds, then SIGKILL; returns the status. */
@@ -259,6 +308,7 @@ static bool fio_ok(const char *log, int status, char *why, size_t len)
 
 void load_finish(struct load *l)
 {
+	/* A verifier that died is reported by load_alive(); do not wait for it. */
 	verifier_finish();
 	/*
 	 * The tools were given the same duration: let them finish and write
@@ -267,12 +317,14 @@ void load_finish(struct load *l)
 	 */
 	l->stress_ng_good = true;
 	for (int i = 0; i < l->stress_ng_nr; i++) {
-		int status = wait_bounded(l->stress_ng[i], 120);
+		int status = l->stress_ng_status[i] >= 0 ? l->stress_ng_status[i] :
+			     wait_bounded(l->stress_ng[i], 120);
 
 		if (l->stress_ng_good &&
 		    !stress_ng_ok(i, status, l->stress_ng_why, sizeof(l->stress_ng_why)))
 			l->stress_ng_good = false;
 	}
-	l->fio_good = fio_ok("/tmp/fio.json", wait_bounded(l->fio, 120), l->fio_why,
-			     sizeof(l->fio_why));
+	l->fio_good = fio_ok("/tmp/fio.json",
+			     l->fio_status >= 0 ? l->fio_status : wait_bounded(l->fio, 120),
+			     l->fio_why, sizeof(l->fio_why));
 }

@@ -15,8 +15,10 @@
 
 struct load {
 	pid_t stress_ng[MAX_NODES];	/* one per node */
+	int stress_ng_status[MAX_NODES];	/* wait status once ended, else -1 */
 	int stress_ng_nr;
 	pid_t fio;
+	int fio_status;
 	/* The verdicts, once load_finish() has judged the tools' output. */
 	bool stress_ng_good, fio_good;
 	char stress_ng_why[256], fio_why[256];
@@ -24,10 +26,19 @@ struct load {
 
 /*
  * Takes @want_kb more memory, for about @duration_s seconds, on @nodes
- * nodes; returns once the tools have had time to take it.
+ * nodes; returns once the tools have had time to take it: 0, or -errno
+ * when the verifier could not start.
  */
-void load_start(struct load *l, uint64_t want_kb, int nodes, unsigned int duration_s,
-		uint64_t seed);
+int load_start(struct load *l, uint64_t want_kb, int nodes, unsigned int duration_s,
+	       uint64_t seed);
+/*
+ * Are all the tools and the verifier still running? The first that ended
+ * early is named in @why: the run must end at once, not wait for the
+ * watchdog.
+ */
+bool load_alive(struct load *l, char *why, size_t len);
+/* Kills the tools still running, so a run that must end does not wait for them. */
+void load_abort(struct load *l);
 /* Stops the verifier, waits (bounded) for the tools and judges them. */
 void load_finish(struct load *l);
 

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "verifier.h"
+
+#include <errno.h>
 #include "lib/pattern.h"
 
 /* The verifier's shared view, written by its process, read by us. */
@@ -54,25 +56,55 @@ static void verifier_run(size_t len, uint64_t seed)
 	_exit(0);
 }
 
-void verifier_start(size_t len, uint64_t seed)
+/* Exit status of a verifier that is gone, or -1 while it runs. */
+static int verifier_gone = -1;
+
+bool verifier_alive(char *why, size_t len)
+{
+	int status;
+
+	if (verifier_gone < 0 && verifier_pid > 0 &&
+	    waitpid(verifier_pid, &status, WNOHANG) == verifier_pid)
+		verifier_gone = status;
+	if (verifier_gone >= 0 && why)
+		snprintf(why, len, "the verifier died (%s %d)",
+			 WIFSIGNALED(verifier_gone) ? "signal" : "exit",
+			 WIFSIGNALED(verifier_gone) ? WTERMSIG(verifier_gone) :
+			 WEXITSTATUS(verifier_gone));
+	return verifier_gone < 0;
+}
+
+int verifier_start(size_t len, uint64_t seed)
 {
 	/* A child inherits unflushed stdio and would print it again. */
 	fflush(NULL);
 	verifier_pid = fork();
+	if (verifier_pid < 0)
+		return -errno;
 	if (verifier_pid == 0)
 		verifier_run(len, seed);
-	while (!atomic_load(&ver->ready))
+	/* A verifier that dies before it is ready must not be waited for. */
+	while (!atomic_load(&ver->ready)) {
+		if (!verifier_alive(NULL, 0))
+			return -ECHILD;
 		usleep(50000);
+	}
+	return 0;
 }
 
-void verifier_finish(void)
+int verifier_finish(void)
 {
 	unsigned long full = atomic_load(&ver->full_checks);
 
-	while (atomic_load(&ver->full_checks) < full + 2)
+	while (atomic_load(&ver->full_checks) < full + 2) {
+		if (!verifier_alive(NULL, 0))
+			return -ECHILD;
 		usleep(100000);
+	}
 	atomic_store(&ver->stop, 1);
-	waitpid(verifier_pid, NULL, 0);
+	if (verifier_gone < 0)
+		waitpid(verifier_pid, NULL, 0);
+	return 0;
 }
 
 void verifier_read(struct verifier_counts *c)

@@ -7,6 +7,7 @@
 #ifndef BOOTMEM_STRESS_VERIFIER_H
 #define BOOTMEM_STRESS_VERIFIER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,10 +20,18 @@ struct verifier_counts {
 
 /* Maps the view shared with the verifier; -1 with errno set if it cannot. */
 int verifier_init(void);
-/* Forks the verifier over @len bytes and returns once they are written. */
-void verifier_start(size_t len, uint64_t seed);
-/* Two more full checks, so every word was checked after the last cycle; then stops it. */
-void verifier_finish(void);
+/*
+ * Forks the verifier over @len bytes and returns once they are written:
+ * 0, or -errno when it could not start or died first.
+ */
+int verifier_start(size_t len, uint64_t seed);
+/*
+ * Two more full checks, so every word was checked after the last cycle;
+ * then stops it. -ECHILD when it died instead.
+ */
+int verifier_finish(void);
+/* Is the verifier still running? If not, @why (may be NULL) says how it ended. */
+bool verifier_alive(char *why, size_t len);
 void verifier_read(struct verifier_counts *c);
 
 #endif
