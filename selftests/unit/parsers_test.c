@@ -21,6 +21,7 @@
 #include "lib/marked.h"
 #include "lib/mem_blocks.h"
 #include "lib/needs.h"
+#include "lib/phys_ram.h"
 #include "lib/pattern.h"
 #include "lib/ptdump.h"
 #include "lib/file_io.h"
@@ -465,6 +466,38 @@ TEST(zoneinfo_counts_free_pages_on_per_cpu_lists)
 	ASSERT_NE(NULL, z);
 	EXPECT_EQ(255 + 144, z->pcp);
 	EXPECT_LT(acct_total_managed(&s) / 2, acct_total_free_with_pcp(&s));
+}
+
+/*
+ * The children of System RAM that a removal has to get past, and RAM the
+ * firmware describes beyond what the kernel uses (mem=), on a recorded
+ * /proc/iomem.
+ */
+TEST(iomem_children_and_spare_ram)
+{
+	struct phys_range fw[] = { { 0x40000000, 0x200000000 } }, first;
+	char *iomem = fixture("iomem.before");
+	char name[32];
+	uint64_t spare = 0;
+
+	/* The top movable block holds boot reservations; the one below none. */
+	EXPECT_EQ(9, phys_ram_iomem_children(iomem, 0x1b8000000, 0x1c0000000, name,
+					     sizeof(name), &first));
+	EXPECT_STREQ("reserved", name);
+	EXPECT_EQ(0x1b8600000, first.start);
+	EXPECT_EQ(0x1bf200000, first.end);
+	EXPECT_EQ(0, phys_ram_iomem_children(iomem, 0x1b0000000, 0x1b8000000, name,
+					     sizeof(name), &first));
+	/* The kernel image's block: code, data and their reservations. */
+	EXPECT_EQ(3, phys_ram_iomem_children(iomem, 0x40000000, 0x48000000, name,
+					     sizeof(name), &first));
+	EXPECT_STREQ("Kernel code", name);
+	/* The firmware's last GiB is beyond System RAM: the spare one. */
+	EXPECT_EQ(0, phys_ram_find_spare(fw, 1, iomem, 1ULL << 30, 1ULL << 30, &spare));
+	EXPECT_EQ(0x1c0000000, spare);
+	fw[0].end = 0x1c0000000;
+	EXPECT_EQ(-ENOENT, phys_ram_find_spare(fw, 1, iomem, 1ULL << 30, 1ULL << 30, &spare));
+	free(iomem);
 }
 
 /* An unmet need is a skip that names it; a need no probe can verify too. */
