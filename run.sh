@@ -48,7 +48,7 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --extra-patch FILE   apply FILE on top of the series (bug injection)
   --variant NAME       Kconfig variant from fixtures/configs (kasan, ...)
   --results DIR        where to write results (default results/<time>)
-  --keep               keep the initramfs in the results directory
+  --keep               keep the initramfs and the guest's disk in the results directory
   --help               this text
 
 Plans (ci/plans.json) set the defaults above, the console watchdog and the
@@ -230,15 +230,16 @@ fi
 {
 	echo "kernel: $kdir"
 	echo "cmdline: $cmdline"
-	echo "qemu: -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr}"
+	echo "qemu: -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr} -device virtio-blk-device (ext4, ${GUEST_DISK_MB} MiB)"
 	echo "plan: $plans"
 } > "$results/run.txt"
 silence=${SILENCE_S:-$plan_silence_s}
 step "boot: qemu-system-aarch64 -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
-SILENCE_S=$silence INITRD_ADDR=$initrd_addr "$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/Image" "$image" \
+"$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
+SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 "$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/Image" "$image" \
 	"$results/console.log" "$duration" "$qemu_mem" "$smp" "$cmdline" "$numa"
 boot_status=$?
-[ -n "$keep" ] || rm -f "$image"
+[ -n "$keep" ] || rm -f "$image" "$results/disk.ext4"
 # 2 is boot-guest.sh's own setup error (QEMU would not start): no verdict.
 [ "$boot_status" = 2 ] && { echo "run.sh: QEMU could not start the guest" >&2; exit 2; }
 

@@ -491,7 +491,7 @@ def main():
                    f"{summary['cycles_per_min_x100'] / 100:.1f}/min; offline p50/p95/p99 "
                    f"{summary['offline_p50_ms']:.0f}/{summary['offline_p95_ms']:.0f}/"
                    f"{summary['offline_p99_ms']:.0f} ms; EBUSY {summary['offline_busy']} of "
-                   f"{summary['offline_attempts']}; {summary['migrated_pages']} pages migrated; "
+                   f"{summary['offline_attempts']}; {summary['migrated_pages']} pages moved out of cycled blocks; "
                    f"{summary['corrupted_words']} corrupted words")
     for f in derived:
         if f["figure"] == "offline_vs_memcpy":
@@ -499,6 +499,13 @@ def main():
                        f"offlines: pages in use at offline / offline time) vs memcpy of "
                        f"{f['memcpy_bytes'] >> 20} MiB in this guest {f['memcpy_mib_s']} MiB/s: "
                        f"{100 * f['ratio']:.1f}%")
+    fp = next((m for m in metrics if m.get("kind") == "file_pages"), None)
+    if fp:
+        out.append(f"  file pages (ext4 on virtio-blk): {fp['clean_pages']} clean and "
+                   f"{fp['rewritten_pages']} rewritten in cycled blocks ({fp['dirty_pages']} dirty, "
+                   f"{fp['writeback_pages']} under writeback at offline), {fp['moved_out']} moved "
+                   f"out; {fp['disk_verified_mib']} MiB read back from disk, "
+                   f"{fp['disk_bad_words']} bad words")
     expected_n = skipped - len(unexpected)
     out.append("")
     out.append(f"  {passed} passed, {failed} failed, {skipped} skipped "

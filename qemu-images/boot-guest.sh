@@ -10,7 +10,8 @@
 # prints nothing for SILENCE_S seconds (the plan's silence_s). QEMU is reaped
 # by its own PID. With INITRD_ADDR set, the initramfs is loaded there by
 # QEMU's generic loader instead of -initrd, and the command line must say
-# where (initrd=ADDR,SIZE).
+# where (initrd=ADDR,SIZE). With DISK set, that file (make-disk.sh) is the
+# guest's virtio-blk disk.
 # Exit: 0 the guest finished the plan; 1 it died (panic/oops); 124 the
 # watchdog killed it; 2 QEMU is missing.
 # Parsed whole before it runs, so editing this file during a long run
@@ -33,13 +34,19 @@ if [ -n "$numa" ]; then
 		   -numa node,nodeid=1,memdev=m1,cpus=$(( smp / 2 ))-$(( smp - 1 )))
 fi
 
+# Writes are throttled to a slow disk's speed, so that pages the test puts
+# under writeback are still under it when offline meets them.
+disk_args=()
+[ -n "${DISK:-}" ] && disk_args=(-drive "file=$DISK,if=none,format=raw,id=disk0,throttling.bps-write=16777216"
+				 -device virtio-blk-device,drive=disk0)
+
 initrd_args=(-initrd "$initrd")
 [ -n "${INITRD_ADDR:-}" ] && initrd_args=(-device "loader,file=$initrd,addr=$INITRD_ADDR,force-raw=on")
 
 : > "$console"
 qemu-system-aarch64 -M virt -cpu max -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none \
-	-kernel "$kernel" "${initrd_args[@]}" -append "$append" \
+	-kernel "$kernel" "${initrd_args[@]}" -append "$append" "${disk_args[@]}" \
 	</dev/null > >(tee -a "$console") 2>&1 &
 qpid=$!
 trap 'kill -9 $qpid 2>/dev/null; wait $qpid 2>/dev/null' EXIT INT TERM

@@ -48,6 +48,7 @@ install -m 0755 "$REPO_ROOT/qemu-images/guest-init.sh" "$root/init"
 install -m 0755 "$REPO_ROOT/qemu-images/run-plan.sh" "$REPO_ROOT/qemu-images/ktap-to-lava.sh" \
 	"$root/kselftest/"
 cp "$ksrc/tools/testing/selftests/kselftest/runner.sh" "$root/kselftest/kselftest/"
+echo "$GUEST_DISK_MOUNT" > "$root/kselftest/disk-mount"
 # The program list comes from the Makefile (lib.mk's emit_tests), in order.
 progs=$(make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" emit_tests | sed -n 's/^[^:]*://p')
 [ -n "$progs" ] || die "selftests/Makefile lists no tests"

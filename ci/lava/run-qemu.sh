@@ -35,8 +35,10 @@ kdir=$("$REPO_ROOT/qemu-images/build-kernel.sh" ${extra[@]+"${extra[@]}"}) || ex
 ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2
 "$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$results/initramfs.cpio.gz" || exit 2
 cp "$kdir/Image" "$results/Image"
+"$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
 /usr/bin/python3 "$REPO_ROOT/ci/lava/generate.py" qemu --plan "$plan" \
 	--kernel-url "file://$results/Image" --initrd-url "file://$results/initramfs.cpio.gz" \
+	--disk-url "file://$results/disk.ext4" \
 	-o "$results/job.yaml" || exit 2
 
 step "lava: lava-run of the QEMU job (plan $plan), output in $results/lava"

@@ -21,24 +21,30 @@ void pattern_fill(void *buf, size_t len, uint64_t seed)
 		w[i] = pattern_word((uintptr_t)&w[i], seed);
 }
 
-size_t pattern_check(const void *buf, size_t len, uint64_t seed, struct pattern_mismatch *m)
+size_t pattern_check_as(const void *buf, size_t len, uintptr_t as_addr, uint64_t seed,
+			struct pattern_mismatch *m)
 {
 	const volatile uint64_t *w = buf;
 
 	memset(m, 0, sizeof(*m));
 	for (size_t i = 0; i < len / 8; i++) {
-		uint64_t want = pattern_word((uintptr_t)&w[i], seed);
+		uint64_t want = pattern_word(as_addr + i * 8, seed);
 		uint64_t got = w[i];
 
 		if (got == want)
 			continue;
 		if (!m->count++) {
-			m->addr = (uintptr_t)&w[i];
+			m->addr = as_addr + i * 8;
 			m->expected = want;
 			m->actual = got;
 		}
 	}
 	return m->count;
+}
+
+size_t pattern_check(const void *buf, size_t len, uint64_t seed, struct pattern_mismatch *m)
+{
+	return pattern_check_as(buf, len, (uintptr_t)buf, seed, m);
 }
 
 size_t pattern_check_tally(const void *buf, size_t len, uint64_t seed, struct pattern_tally *t)

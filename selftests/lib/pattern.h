@@ -22,6 +22,12 @@ uint64_t pattern_word(uintptr_t addr, uint64_t seed);
 void pattern_fill(void *buf, size_t len, uint64_t seed);
 /* Returns the number of bad words; the first is described in @m. */
 size_t pattern_check(const void *buf, size_t len, uint64_t seed, struct pattern_mismatch *m);
+/*
+ * The same for data read back into another buffer (a file read from
+ * disk): checks @buf as if it sat at @as_addr, where it was written.
+ */
+size_t pattern_check_as(const void *buf, size_t len, uintptr_t as_addr, uint64_t seed,
+			struct pattern_mismatch *m);
 
 /*
  * What a verifier process tells its parent through shared memory: how many

@@ -22,6 +22,7 @@
 #include "lib/mem_blocks.h"
 #include "lib/needs.h"
 #include "lib/phys_ram.h"
+#include "lib/page_census.h"
 #include "lib/pattern.h"
 #include "lib/ptdump.h"
 #include "lib/file_io.h"
@@ -390,6 +391,39 @@ TEST(pattern_names_the_flipped_byte)
 	memmove(buf, buf + 8, len - 8);
 	EXPECT_LT(len / 8 - 2, pattern_check(buf, len - 8, 42, &m));
 	free(buf);
+}
+
+TEST(pattern_checks_data_read_back_elsewhere)
+{
+	size_t len = 64 << 10;
+	unsigned char *buf = malloc(len), *copy = malloc(len);
+	struct pattern_mismatch m;
+
+	ASSERT_TRUE(buf && copy);
+	pattern_fill(buf, len, 7);
+	memcpy(copy, buf, len);
+	/* Read back into another buffer: checked as if where it was written. */
+	EXPECT_EQ(0, pattern_check_as(copy, len, (uintptr_t)buf, 7, &m));
+	EXPECT_EQ(len / 8, pattern_check(copy, len, 7, &m));
+	copy[4097] ^= 1;
+	EXPECT_EQ(1, pattern_check_as(copy, len, (uintptr_t)buf, 7, &m));
+	EXPECT_EQ((uintptr_t)buf + 4096, m.addr);
+	free(buf);
+	free(copy);
+}
+
+TEST(census_counts_what_left_the_block)
+{
+	/* Block = frames 100..199. */
+	uint64_t before[] = { 100, 150, 199, 200, 99, CENSUS_NO_PFN, 120, 130 };
+	uint64_t after[] = { 300, 151, 400, 200, 99, 500, CENSUS_NO_PFN, 131 };
+	struct block_moves m;
+
+	census_moves(before, after, 8, 100, 100, &m);
+	EXPECT_EQ(5, m.were_inside);	/* 100, 150, 199, 120, 130 */
+	EXPECT_EQ(2, m.moved_out);	/* 100 -> 300, 199 -> 400 */
+	EXPECT_EQ(1, m.gone);		/* 120 */
+	EXPECT_EQ(2, m.still_inside);	/* 150 -> 151, 130 -> 131 */
 }
 
 TEST(splat_lines_are_recognised)
