@@ -9,7 +9,9 @@
 #                      suite catches it
 #   make run_tests     the kselftests on this machine (an arm64 board)
 #   make lava          the generated QEMU LAVA job, end to end under lava-run
-.PHONY: check series check-series mutants run_tests lava
+#   make matrix        the quick plan on every kernel variant (4K, 16K, 64K,
+#                      KASAN; ci/variants.json), then one table
+.PHONY: check series check-series mutants run_tests lava matrix
 
 check:
 	@ci/check.sh
@@ -28,3 +30,6 @@ run_tests:
 
 lava:
 	@ci/lava/run-qemu.sh
+
+matrix:
+	@ci/matrix.sh

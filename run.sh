@@ -28,8 +28,9 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --pressure PCT       memory held during stress/soak, % of MemTotal (50..95;
                        default: the plan)
   --soak DURATION      soak for this many hours (e.g. 0.5h, 2h) instead
-  --mem SIZE           guest RAM, e.g. 6G (default 6G)
-  --movable SIZE       movablecore= for the guest (default: half of --mem)
+  --mem SIZE           guest RAM, e.g. 6G (default: the variant's, 6G for 4K)
+  --movable SIZE       movablecore= for the guest (default: the variant's, 3G
+                       for 4K; half of a given --mem)
   --smp N              guest CPUs (default 2; make check also runs the cycle
                        tests with 4, for the probe of other CPUs' translations)
   --numa               two NUMA nodes, each with movable boot memory
@@ -46,7 +47,8 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --stock              boot Debian's stock linux-image-arm64 as the control;
                        it must report that boot-memory offline is refused
   --extra-patch FILE   apply FILE on top of the series (bug injection)
-  --variant NAME       Kconfig variant from fixtures/configs (kasan, ...)
+  --variant NAME[,..]  kernel variant from ci/variants.json: 4k (default), 16k,
+                       64k, kasan, or a combination such as 64k,kasan
   --results DIR        where to write results (default results/<time>)
   --keep               keep the initramfs and the guest's disk in the results directory
   --help               this text
@@ -76,8 +78,8 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 	echo "$v"
 }
 
-tests=all cycles= seed=0 duration= soak= stress= pressure= mem=6G movable= smp=2 numa= append= spare= initrd_high=
-tree= stock= variant=base results= keep= extra=() mem_given=false base_plan=default
+tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
+tree= stock= variant=4k results= keep= extra=() mem_given=false base_plan=default
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -116,8 +118,7 @@ while [ $# -gt 0 ]; do
 	--stock) stock=1; shift ;;
 	--extra-patch) need_arg "$@"; [ -f "$2" ] || bad "--extra-patch $2: no such file"
 		       extra+=(--extra-patch "$2"); shift 2 ;;
-	--variant) need_arg "$@"; variant=$2; shift 2
-		   [ -f "$REPO_ROOT/fixtures/configs/$variant.config" ] || bad "no variant '$variant' in fixtures/configs" ;;
+	--variant) need_arg "$@"; variant=$2; shift 2 ;;
 	--results) need_arg "$@"; results=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	*) bad "unknown option '$1'" ;;
@@ -136,7 +137,9 @@ if [ "$tests" != all ] && [ "$tests" != none ]; then
 fi
 [ -n "$stock" ] && [ -n "$tree" ] && bad "--stock and --kernel-tree exclude each other"
 [ -n "$stock" ] && [ ${#extra[@]} -gt 0 ] && bad "--extra-patch patches the built kernel, not --stock"
-[ -n "$stock" ] && [ "$variant" != base ] && bad "--variant builds a kernel, not --stock"
+[ -n "$stock" ] && [ "$variant" != 4k ] && bad "--variant builds a kernel, not --stock"
+variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant" 2>&1) || bad "--variant: ${variant_vars#variant.py: }"
+eval "$variant_vars"
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
 [ -n "$numa" ] && [ -n "$spare$initrd_high" ] && bad "--spare-ram and --initrd-high are for one node, not --numa"
 # Two nodes split the RAM, and ZONE_MOVABLE comes only from above 4 GiB, so
@@ -145,9 +148,12 @@ if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --
 # left, which takes node 0's movable memory; leaving kernelcore to ZONE_DMA
 # alone (movablecore = RAM - 3G) keeps movable boot memory on both nodes.
 if [ -n "$numa" ] && ! $mem_given; then mem=8G; fi
+mem=${mem:-$variant_mem}
 memg=$(size_gb "$mem")
 if [ -z "$movable" ]; then
-	if [ -n "$numa" ]; then movable="$(( memg - 3 ))G"; else movable="$(( memg / 2 ))G"; fi
+	if [ -n "$numa" ]; then movable="$(( memg - 3 ))G"
+	elif $mem_given; then movable="$(( memg / 2 ))G"
+	else movable=$variant_movable; fi
 fi
 movg=$(size_gb "$movable")
 [ "$movg" -ge 1 ] && [ "$movg" -lt "$memg" ] || bad "--movable ($movable) must be at least 1G and below --mem ($mem)"

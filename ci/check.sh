@@ -136,6 +136,14 @@ if "${actionlint[@]}" "$log/broken-workflow.yml" > "$log/actionlint-broken.log" 
 else
 	pass "actionlint rejects a broken workflow: $(head -1 "$log/actionlint-broken.log" | cut -c1-100)"
 fi
+# The workflow's variant matrix is ci/variants.json's, not a list of its own.
+want=$(/usr/bin/python3 ci/variant.py --matrix | paste -sd, -)
+have=$(sed -n 's/^ *variant: \[\(.*\)\]/\1/p' .github/workflows/bootmem-hotplug.yml | tr -d ' ')
+if [ -n "$want" ] && [ "$want" = "$have" ]; then
+	pass "the workflow's matrix job runs the variants of ci/variants.json: $have"
+else
+	fail "the workflow's matrix ($have) is not ci/variants.json's matrix ($want)"
+fi
 
 step "check: every generated LAVA job passes LAVA's schema and lava-run --validate; broken templates fail"
 run_tap lava-jobs ci/lava/check-jobs.sh

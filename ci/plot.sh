@@ -24,9 +24,11 @@ for line in open(src):
         phases[m["block_kind"]].append((m["t_ms"] / 1000, m["ms"]))
         scatter.append((m.get("in_use_pages", 0), m["ms"]))
     if m.get("kind") in ("progress", "soak_minute"):
+        # Pages of the guest's own size (4K, 16K or 64K), to MiB.
+        page_mib = m.get("page_size", 0) / 2**20
         minutes.append((m["t_ms"] / 1000, m.get("mem_free_kb", 0) / 1024,
-                        m.get("movable_present_pages", 0) * 4 / 1024,
-                        m.get("movable_managed_pages", 0) * 4 / 1024, m.get("cycles", 0),
+                        m.get("movable_present_pages", 0) * page_mib,
+                        m.get("movable_managed_pages", 0) * page_mib, m.get("cycles", 0),
                         m.get("offline_ms_avg", 0) or 0.001))
 for kind, rows in phases.items():
     with open(f"{out}/offline-{kind}.dat", "w") as f:

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Build the arm64 kernel Image and the test driver module, cached.
 #
-#   build-kernel.sh [--kernel-tree DIR] [--variant NAME] [--extra-patch FILE]...
+#   build-kernel.sh [--kernel-tree DIR] [--variant NAME[,NAME]] [--extra-patch FILE]...
+#
+# A variant (ci/variants.json: 4k, the default, 16k, 64k, kasan, 64k,kasan)
+# names the Kconfig fragments merged over base.config.
 #
 # Default: Debian's linux-source-6.1 with the series (fixtures/patches) applied
 # (an empty series means stock source), plus any --extra-patch (the mutant
@@ -24,7 +27,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 tree=
-variant=base
+variant=4k
 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,12 +38,14 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant") || exit 2
+eval "$variant_vars"
+variant=$variant_key
 fragments=("$REPO_ROOT/fixtures/configs/base.config")
-if [ "$variant" != base ]; then
-	f="$REPO_ROOT/fixtures/configs/$variant.config"
-	[ -f "$f" ] || die "no config variant '$variant' (fixtures/configs/$variant.config)"
-	fragments+=("$f")
-fi
+for f in $variant_fragments; do
+	[ -f "$REPO_ROOT/fixtures/configs/$f" ] || die "ci/variants.json names fixtures/configs/$f, which is missing"
+	fragments+=("$REPO_ROOT/fixtures/configs/$f")
+done
 mapfile -t patches < <(series_patches)
 patches+=(${extra[@]+"${extra[@]}"})
 # A patch to the test driver's own source (a driver mutant) applies to the
@@ -78,6 +83,9 @@ else
 		exit 0
 	fi
 	work="$BOOTMEM_CACHE/work/$variant"
+	# The 4K tree was called "base" before variants had names of their own.
+	[ "$variant" = 4k ] && [ -d "$BOOTMEM_CACHE/work/base" ] && [ ! -e "$work" ] &&
+		mv "$BOOTMEM_CACHE/work/base" "$work"
 	src="$work/linux-source-6.1"
 	pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh")
 	if [ ! -f "$src/Makefile" ]; then
@@ -123,7 +131,12 @@ if [ "$(cat "$out/.bootmem-config" 2>/dev/null)" != "$cfgkey" ]; then
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}" >/dev/null
 	kmake -s olddefconfig
 	# olddefconfig silently drops options whose dependencies are unmet.
-	missing=$(cat "${fragments[@]}" | grep -E '^CONFIG_|^# CONFIG_.* is not set' | while read -r line; do
+	# Each option is held to the last fragment that sets it: a variant
+	# turns off base.config's 4K pages on purpose, never by accident.
+	missing=$(cat "${fragments[@]}" | awk '
+		/^CONFIG_[A-Za-z0-9_]+=/ { n = $0; sub(/=.*/, "", n); want[n] = $0; order[n] = NR }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[$2] = $0; order[$2] = NR }
+		END { for (n in want) print want[n] }' | while read -r line; do
 		grep -qxF "$line" "$out/.config" || echo "$line"
 	done)
 	[ -z "$missing" ] || die "kernel config lost options from the fragments: $(echo $missing)"
@@ -131,6 +144,9 @@ if [ "$(cat "$out/.bootmem-config" 2>/dev/null)" != "$cfgkey" ]; then
 fi
 step "kernel: building Image and modules (make -j$(nproc) with ccache; cold about 6.5 min, warm under 1 min)"
 t0=$(date +%s)
+# Cold: nothing built in this tree yet (ccache may still help).
+temperature=warm
+[ -f "$out/vmlinux" ] || temperature=cold
 kmake -j"$(nproc)" Image modules >"$work/build.log" 2>&1 &
 bpid=$!
 # A cold build is minutes of silence otherwise: a line every 30 s.
@@ -139,7 +155,9 @@ while ! wait_up_to "$bpid" 30; do
 done
 wait "$bpid" ||
 	{ tail -30 "$work/build.log" >&2; die "kernel build failed, log: $work/build.log"; }
-step "kernel: built in $(( $(date +%s) - t0 )) s"
+step "kernel: built in $(( $(date +%s) - t0 )) s ($temperature)"
+# For ci/matrix.sh's table: the latest cold and warm build of each variant.
+echo "$variant $temperature $(( $(date +%s) - t0 ))" >> "$BOOTMEM_CACHE/build-times"
 
 # The module builds in a copy, so the clone stays clean; about 2 s.
 mbuild="$work/module"

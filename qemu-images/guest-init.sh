@@ -36,6 +36,8 @@ mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 
 echo "BOOTMEM-HOTPLUG: guest up: $(uname -r), $(nproc) cpus, $(grep MemTotal /proc/meminfo | tr -s ' ')"
 echo "BOOTMEM-HOTPLUG: cmdline: $(cat /proc/cmdline)"
+# The sizes every test derives its own from: this kernel's, 4K to 64K.
+echo "BOOTMEM-HOTPLUG: sizes: page $(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps) bytes, memory block $(( 0x$(cat /sys/devices/system/memory/block_size_bytes) )) bytes"
 
 if [ -f /lib/modules/test_bootmem_hotplug.ko ]; then
 	insmod /lib/modules/test_bootmem_hotplug.ko ||

@@ -110,7 +110,7 @@ static void *map_region(enum region_kind kind, size_t len, const char *file, int
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
 		return p == MAP_FAILED ? NULL : p;
 	case REGION_THP: {
-		size_t huge = 2UL << 20;
+		size_t huge = census_thp_size();
 		char *raw = mmap(NULL, len + huge, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -306,6 +306,13 @@ FIXTURE_SETUP(integrity)
 	ASSERT_NE(MAP_FAILED, self->sh);
 	memset(self->sh, 0, sizeof(*self->sh));
 	k = variant->kind;
+	if (k == REGION_THP) {
+		uint64_t huge = census_thp_size();
+
+		ASSERT_LT(0, huge) TH_LOG("no hpage_pmd_size: this kernel has no THP");
+		/* Whole huge pages, at least one (512 MiB with 64K pages). */
+		len = (len + huge - 1) / huge * huge;
+	}
 	fflush(NULL);
 	self->pids[k] = fork();
 	ASSERT_LE(0, self->pids[k]);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "kselftest.h"
 #include "block_choice.h"
@@ -188,6 +189,8 @@ void stats_progress(bool final, unsigned long corrupted_words, unsigned long ful
 				}
 		metric_u64(&m, "movable_present_pages", present);
 		metric_u64(&m, "movable_managed_pages", managed);
+		/* The pages above are this kernel's, 4K to 64K. */
+		metric_u64(&m, "page_size", (uint64_t)getpagesize());
 	}
 	metric_u64(&m, "mem_total_kb", meminfo_kb("MemTotal:"));
 	pthread_mutex_lock(&st->lock);

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "page_census.h"
+#include "file_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kernel-page-flags.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,6 +46,15 @@ int census_pfns(pid_t pid, uintptr_t base, size_t npages, uint64_t *pfns)
 	}
 	close(fd);
 	return err;
+}
+
+uint64_t census_thp_size(void)
+{
+	char buf[32];
+
+	if (file_read("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", buf, sizeof(buf)) <= 0)
+		return 0;
+	return strtoull(buf, NULL, 10);
 }
 
 static int kpageflags_fd(void)

@@ -24,6 +24,12 @@
  */
 int census_pfns(pid_t pid, uintptr_t base, size_t npages, uint64_t *pfns);
 
+/*
+ * The size of a PMD-mapped transparent huge page in this kernel (2 MiB
+ * with 4K pages, 32 MiB with 16K, 512 MiB with 64K); 0 without THP.
+ */
+uint64_t census_thp_size(void);
+
 /* The kernel's page flags (KPF_* bits) of @pfn; 0 or -errno. */
 int census_kpageflags(uint64_t pfn, uint64_t *flags);
 

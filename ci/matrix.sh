@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# make matrix: the quick plan on every kernel variant (ci/variants.json,
+# "matrix": true), one after another (never two kernel builds at once),
+# then one table: variant, page and block size, blocks cycled, tests
+# passed/failed/expected-skip, kernel build time (latest cold and warm)
+# and wall time.
+#
+#   ci/matrix.sh [VARIANT...]     default: every matrix variant
+#
+# Each variant's run is a run.sh results directory, results/matrix/NAME;
+# the table is results/matrix/table.md (also printed).
+# Exit: 0 every variant passed; 1 one failed; 2 a variant could not run.
+# Parsed whole before it runs.
+{
+set -uo pipefail
+REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$REPO_ROOT/qemu-images/common.sh"
+cd "$REPO_ROOT"
+
+if [ $# -gt 0 ]; then
+	variants=("$@")
+else
+	mapfile -t variants < <(/usr/bin/python3 ci/variant.py --matrix) || exit 2
+fi
+out=results/matrix
+mkdir -p "$out"
+worst=0
+for v in "${variants[@]}"; do
+	key=$(/usr/bin/python3 ci/variant.py "$v" | sed -n "s/^variant_key=//p" | tr -d "'") || exit 2
+	step "matrix: $v (./run.sh --quick --variant $v), log $out/$key.log"
+	t0=$(date +%s)
+	./run.sh --quick --variant "$v" --results "$out/$key" > "$out/$key.log" 2>&1
+	rc=$?
+	echo "$(( $(date +%s) - t0 ))" > "$out/$key/wall_s"
+	echo "$rc" > "$out/$key/exit"
+	step "matrix: $v exit $rc: $(grep -m1 '  verdict:' "$out/$key.log" | sed 's/^ *//')"
+	case $rc in 0) ;; 1|3) [ "$worst" = 2 ] || worst=1 ;; *) worst=2 ;; esac
+done
+/usr/bin/python3 - "$out" "$BOOTMEM_CACHE/build-times" "${variants[@]}" <<'PY' | tee "$out/table.md"
+import json, re, subprocess, sys
+from pathlib import Path
+
+out, times_file, variants = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
+builds = {}
+if times_file.exists():
+    for line in times_file.read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            builds.setdefault(parts[0], {})[parts[1]] = int(parts[2])
+
+
+def size(n):
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
+
+
+print("| variant | page | block | blocks cycled | passed | failed | expected skips | "
+      "unexpected skips | kernel build cold / warm | wall | verdict |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for v in variants:
+    key = subprocess.run(["/usr/bin/python3", "ci/variant.py", v], capture_output=True,
+                         text=True).stdout
+    key = re.search(r"variant_key='?([^'\n]+)", key).group(1)
+    rdir = out / key
+    console = (rdir / "console.log").read_text(errors="replace") if (rdir / "console.log").exists() else ""
+    m = re.search(r"sizes: page (\d+) bytes, memory block (\d+) bytes", console)
+    page, block = (size(int(m.group(1))), size(int(m.group(2)))) if m else ("?", "?")
+    cycled = 0
+    if (rdir / "metrics.jsonl").exists():
+        for line in (rdir / "metrics.jsonl").read_text().splitlines():
+            r = json.loads(line)
+            if r.get("kind") == "phase" and r.get("phase") == "remove" and not r.get("err"):
+                cycled += 1
+    try:
+        vd = json.loads((rdir / "verdict.json").read_text())
+    except (OSError, ValueError):
+        vd = {"verdict": f"no verdict (exit {(rdir / 'exit').read_text().strip() if (rdir / 'exit').exists() else '?'})"}
+    b = builds.get(key, {})
+    build = f"{b.get('cold', '-')} s / {b.get('warm', '-')} s"
+    wall = (rdir / "wall_s").read_text().strip() if (rdir / "wall_s").exists() else "?"
+    skipped, unexpected = vd.get("skipped", 0), vd.get("unexpected_skips", 0)
+    print(f"| {key} | {page} | {block} | {cycled} | {vd.get('passed', '-')} | {vd.get('failed', '-')} | "
+          f"{skipped - unexpected} | {unexpected} | {build} | {wall} s | {vd['verdict'].split(':')[0]} |")
+PY
+exit "$worst"
+exit
+}
