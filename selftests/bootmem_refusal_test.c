@@ -39,6 +39,8 @@
 #include "lib/accounting.h"
 #include "lib/file_io.h"
 #include "lib/marked.h"
+#include "lib/metrics.h"
+#include "lib/ptdump.h"
 #include "lib/phys_ram.h"
 #include "lib/suite.h"
 
@@ -197,8 +199,7 @@ TEST_F(refusal, marked_block_onlined_outside_movable_cannot_go_offline)
 	ASSERT_LE(0, block) TH_LOG("no markable movable boot block");
 	ret = driver_mark(block);
 	if (ret == -EOPNOTSUPP)
-		SKIP(return, "memory%ld is refused with EOPNOTSUPP: its linear map is a block "
-		     "mapping beyond it", block);
+		SUITE_END_ON_BLOCK_MAPPED_REFUSAL();
 	ASSERT_EQ(0, ret);
 	suite_track(&self->env, block, mem_block_node(block));
 	ASSERT_EQ(0, mem_block_set_state(block, "offline"));
@@ -373,33 +374,116 @@ TEST_F(refusal, garbage_writes_are_einval)
 }
 
 /*
- * With rodata=off the linear map uses 1GiB PUD blocks (and 32MiB
- * contiguous PMD runs); removing a 128MiB block would clear a whole PUD
- * and unmap its neighbours. That must be refused, cleanly, before offline.
+ * With rodata=off the linear map is built from block and contiguous
+ * mappings: 1 GiB PUDs on 4K, 1 GiB contiguous PMD runs on 16K, 512 MiB
+ * PMDs on 64K. Removing a block from under a leaf that reaches beyond it
+ * would unmap its neighbours, so that must be refused, cleanly, before
+ * offline; a block covered by leaves of its own may go. Checked for every
+ * movable boot block, the first and last under each leaf included, with
+ * the leaves read from ptdump, apart from the series' own lookup. Blocks
+ * that may be marked must be markable, and the first and last of them
+ * must cycle.
  */
 TEST_F(refusal, block_mapped_linear_map_is_refused)
 {
-	static unsigned long cand[MEM_BLOCKS_MAX];
-	struct block_info info;
-	int n;
+	static unsigned long cand[MEM_BLOCKS_MAX], fits[MEM_BLOCKS_MAX];
+	uint64_t page = getpagesize(), block_size = mem_block_size();
+	int n, refused = 0, nr_fits = 0, reserved = 0, kinds = 0;
+	struct { char what[sizeof(((struct linear_leaf *)0)->what)]; int blocks; } seen[8];
+	bool any_block_leaf = false;
+	struct ptdump pt;
+	struct metric m;
+	char list[512] = "";
 
 	REQUIRE_SETUP();
+	ASSERT_EQ(0, ptdump_read(&pt)) TH_LOG("cannot read %s", PTDUMP_PATH);
 	n = cycle_movable_boot_blocks(1, cand, MEM_BLOCKS_MAX);
 	for (int i = 0; i < n; i++) {
+		struct block_info info;
+		struct linear_leaf leaf;
+		int k, ret;
+
 		ASSERT_EQ(0, driver_info(cand[i], &info));
-		if (info.pages_reserved || info.marked)
-			continue;
-		if (!info.linear.leaf_pud && !info.linear.leaf_pmd && !info.linear.leaf_cont)
-			SKIP(return, "the linear map uses pages (rodata=full): run with --append rodata=off");
-		EXPECT_EQ(-EOPNOTSUPP, driver_mark(cand[i])) {
-			TH_LOG("memory%lu is mapped by %" PRIu64 " PUD / %" PRIu64 " PMD leaves",
-			       cand[i], info.linear.leaf_pud, info.linear.leaf_pmd);
+		ASSERT_EQ(0, linear_largest_leaf(&pt, info.linear.start, info.linear.end, page, &leaf)) {
+			TH_LOG("memory%lu: ptdump shows a level this test cannot size: %s", cand[i], leaf.what);
 		}
-		EXPECT_EQ(-EPERM, mem_block_set_state(cand[i], "offline"));
-		EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(cand[i]));
-		return;
+		any_block_leaf |= leaf.bytes > page;
+		for (k = 0; k < kinds && strcmp(seen[k].what, leaf.what); k++)
+			;
+		if (k == kinds && kinds < 8) {
+			snprintf(seen[kinds].what, sizeof(seen[kinds].what), "%s", leaf.what);
+			seen[kinds++].blocks = 0;
+		}
+		if (k < 8)
+			seen[k].blocks++;
+		ret = driver_mark(cand[i]);
+		/* Boot reservations are refused first, whatever maps the block. */
+		if (leaf.bytes > block_size && ret == -EBUSY && info.pages_reserved) {
+			int off = mem_block_set_state(cand[i], "offline");
+
+			/* Unmovable pages (EBUSY) or the notifier (EPERM): refused either way. */
+			EXPECT_TRUE(off == -EPERM || off == -EBUSY) {
+				TH_LOG("memory%lu, reserved and under a %s leaf: offline returned %d",
+				       cand[i], leaf.what, off);
+			}
+			EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(cand[i]));
+			reserved++;
+			continue;
+		}
+		if (leaf.bytes > block_size) {
+			EXPECT_EQ(-EOPNOTSUPP, ret) {
+				TH_LOG("memory%lu lies under a %s leaf (ptdump) that reaches beyond it, "
+				       "but marking it returned %d", cand[i], leaf.what, ret);
+			}
+			EXPECT_EQ(-EPERM, mem_block_set_state(cand[i], "offline"));
+			EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(cand[i]));
+			refused++;
+			continue;
+		}
+		/* Covered by leaves of its own: only boot reservations may refuse it. */
+		if (ret == -EBUSY && info.pages_reserved) {
+			reserved++;
+			continue;
+		}
+		EXPECT_TRUE(ret == 0 || ret == -EEXIST) {
+			TH_LOG("memory%lu is covered by its own leaves (largest %s, ptdump) but marking "
+			       "it returned %d", cand[i], leaf.what, ret);
+		}
+		if (ret == 0 || ret == -EEXIST)
+			fits[nr_fits++] = cand[i];
 	}
-	SKIP(return, "no movable boot block without reservations");
+	ptdump_free(&pt);
+	if (!any_block_leaf)
+		SKIP(return, "the linear map uses pages (rodata=full): run with --append rodata=off");
+	for (int k = 0, used = 0; k < kinds && used < (int)sizeof(list); k++)
+		used += snprintf(list + used, sizeof(list) - used, "%s%s over %d", k ? ", " : "",
+				 seen[k].what, seen[k].blocks);
+	ksft_print_msg("linear map of %d movable boot blocks of %" PRIu64 " MiB (%" PRIu64
+		       "K pages): largest leaves %s; %d refused, %d markable, %d with boot reservations\n",
+		       n, block_size >> 20, page >> 10, list, refused, nr_fits, reserved);
+	metric_begin(&m, "refusal", "rodata_leaves");
+	metric_u64(&m, "page_size", page);
+	metric_u64(&m, "block_size", block_size);
+	metric_str(&m, "leaves", list);
+	metric_u64(&m, "refused", refused);
+	metric_u64(&m, "markable", nr_fits);
+	metric_emit(&m);
+	/* The first and last markable block go through a whole cycle. */
+	for (int i = 0; i < nr_fits; i++) {
+		if (i && i != nr_fits - 1) {
+			driver_unmark(fits[i]);
+			continue;
+		}
+		suite_track(&self->env, fits[i], mem_block_node(fits[i]));
+		for (int p = 0; p < PHASE_COUNT; p++) {
+			struct phase_result r;
+
+			ASSERT_EQ(0, cycle_phase_run(p, fits[i], mem_block_node(fits[i]), &r)) {
+				TH_LOG("memory%lu, covered by its own leaves: %s failed: %s", fits[i],
+				       cycle_phase_names[p], strerror(-r.err));
+			}
+		}
+	}
 }
 
 /*

@@ -22,6 +22,7 @@
 #include "lib/mem_blocks.h"
 #include "lib/needs.h"
 #include "lib/phys_ram.h"
+#include "lib/linear_leaf.h"
 #include "lib/page_census.h"
 #include "lib/pattern.h"
 #include "lib/ptdump.h"
@@ -410,6 +411,49 @@ TEST(pattern_checks_data_read_back_elsewhere)
 	EXPECT_EQ((uintptr_t)buf + 4096, m.addr);
 	free(buf);
 	free(copy);
+}
+
+TEST(leaf_sizes_follow_the_page_size)
+{
+	/* 4K: 2M PMD, 1G PUD; contiguous 16 entries (64K, 32M). */
+	EXPECT_EQ(4096, linear_leaf_size("PTE", false, 4096));
+	EXPECT_EQ(64 << 10, linear_leaf_size("PTE", true, 4096));
+	EXPECT_EQ(2 << 20, linear_leaf_size("PMD", false, 4096));
+	EXPECT_EQ(32 << 20, linear_leaf_size("PMD", true, 4096));
+	EXPECT_EQ(1ULL << 30, linear_leaf_size("PUD", false, 4096));
+	/* 16K: 32M PMD; 128 contiguous PTEs (2M), 32 contiguous PMDs (1G). */
+	EXPECT_EQ(2 << 20, linear_leaf_size("PTE", true, 16384));
+	EXPECT_EQ(32 << 20, linear_leaf_size("PMD", false, 16384));
+	EXPECT_EQ(1ULL << 30, linear_leaf_size("PMD", true, 16384));
+	/* 64K: 512M PMD; 32 contiguous PTEs (2M), 32 contiguous PMDs (16G). */
+	EXPECT_EQ(2 << 20, linear_leaf_size("PTE", true, 65536));
+	EXPECT_EQ(512 << 20, linear_leaf_size("PMD", false, 65536));
+	EXPECT_EQ(16ULL << 30, linear_leaf_size("PMD", true, 65536));
+	EXPECT_EQ(0, linear_leaf_size("PGD", false, 4096));
+}
+
+TEST(largest_leaf_over_a_block_from_ptdump)
+{
+	/* rodata=off on 4K: PUD blocks, a CONT PMD run at the edge, PTEs. */
+	static const char text[] =
+		"---[ Linear Mapping start ]---\n"
+		"0xffff000000000000-0xffff000040000000           1G PUD       RW NX SHD AF            BLK UXN    MEM/NORMAL\n"
+		"0xffff000040000000-0xffff000042000000          32M PMD       RW NX SHD AF        CON BLK UXN    MEM/NORMAL\n"
+		"0xffff000042000000-0xffff000042200000           2M PTE       RW NX SHD AF                UXN    MEM/NORMAL\n";
+	struct linear_leaf leaf;
+	struct ptdump pt;
+
+	ASSERT_EQ(0, ptdump_parse(text, &pt));
+	ASSERT_EQ(0, linear_largest_leaf(&pt, 0xffff000008000000ULL, 0xffff000010000000ULL, 4096, &leaf));
+	EXPECT_EQ(1ULL << 30, leaf.bytes);
+	EXPECT_STREQ("1G PUD", leaf.what);
+	/* A block that straddles the PUD's end and the CONT run. */
+	ASSERT_EQ(0, linear_largest_leaf(&pt, 0xffff000040000000ULL, 0xffff000048000000ULL, 4096, &leaf));
+	EXPECT_EQ(32 << 20, leaf.bytes);
+	EXPECT_STREQ("32M CONT PMD", leaf.what);
+	ASSERT_EQ(0, linear_largest_leaf(&pt, 0xffff000042000000ULL, 0xffff000042200000ULL, 4096, &leaf));
+	EXPECT_STREQ("4K PTE", leaf.what);
+	ptdump_free(&pt);
 }
 
 TEST(census_counts_what_left_the_block)
