@@ -65,6 +65,7 @@ verdict_of() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.ar
 
 qemu-images/install-deps.sh || { echo "make check: installing host packages failed"; exit 2; }
 ksrc=$(qemu-images/pristine-source.sh) || exit 2
+ksrc612=$(qemu-images/pristine-source.sh 6.12) || exit 2
 mkdir -p results
 log=results/check-logs
 rm -rf "$log" results/check-patched results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-lava
@@ -72,6 +73,8 @@ mkdir -p "$log"
 
 step "check: host unit tests of the suite's library"
 run_tap unit make -s -C selftests/unit KSRC="$ksrc" run
+# The suite uses only the harness's public macros: 6.12's harness too.
+run_tap unit-6.12-harness make -s -C selftests/unit KSRC="$ksrc612" OUT="$REPO_ROOT/$log/unit-6.12" run
 
 step "check: the report writer on consoles recorded from real guests"
 run_tap report /usr/bin/python3 ci/test_report.py
@@ -100,6 +103,12 @@ if make -s -C selftests KSRC="$ksrc" OUTPUT="$REPO_ROOT/$log/native/selftests" >
 	pass "selftests and stress build natively"
 else
 	cat "$log/native.log"; fail "selftests and stress build natively"
+fi
+if make -s -C selftests KSRC="$ksrc612" OUTPUT="$REPO_ROOT/$log/native-6.12/selftests" > "$log/native-6.12.log" 2>&1 &&
+   make -s -C stress KSRC="$ksrc612" OUTPUT="$REPO_ROOT/$log/native-6.12/stress" >> "$log/native-6.12.log" 2>&1; then
+	pass "selftests and stress build against linux-source-6.12's kselftest framework"
+else
+	cat "$log/native-6.12.log"; fail "selftests and stress build against linux-source-6.12's kselftest framework"
 fi
 
 step "check: selftests/config is what the programs declare they need"

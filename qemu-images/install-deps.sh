@@ -11,7 +11,7 @@ set -euo pipefail
 
 HOST_PACKAGES=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
-	qemu-system-arm linux-source-6.1
+	qemu-system-arm linux-source-6.1 linux-source-6.12
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio ccache kmod
 	xz-utils gzip rsync patch python3 python3-yaml dpkg-dev gnuplot-nox e2fsprogs
 	lava-dispatcher lava-common python3-jinja2

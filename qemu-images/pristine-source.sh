@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Make sure Debian's linux-source-6.1 is extracted, unpatched, in the cache
-# and print its path: the suite builds with the kselftest framework from it
-# (kselftest_harness.h, lib.mk, kselftest/runner.sh).
+# Make sure Debian's linux-source-VERSION (6.1 by default, or 6.12) is
+# extracted, unpatched, in the cache and print its path: the suite builds
+# with the kselftest framework from it (kselftest_harness.h, lib.mk,
+# kselftest/runner.sh), and the kernel builds start from it.
+#
+#   pristine-source.sh [6.1|6.12]
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-[ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run qemu-images/install-deps.sh"
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-pristine="$BOOTMEM_CACHE/src/pristine-$srcver/linux-source-6.1"
+kver=${1:-6.1}
+case $kver in 6.1|6.12) ;; *) die "pristine-source.sh: no Debian source for kernel '$kver' (6.1 or 6.12)" ;; esac
+tarball=/usr/src/linux-source-$kver.tar.xz
+[ -f "$tarball" ] || die "$tarball missing: run qemu-images/install-deps.sh"
+srcver=$(dpkg-query -W -f='${Version}' "linux-source-$kver")
+pristine="$BOOTMEM_CACHE/src/pristine-$srcver/linux-source-$kver"
 [ -f "$pristine/Makefile" ] || cache_lock pristine-source
 if [ ! -f "$pristine/Makefile" ]; then
-	step "kernel source: extracting linux-source-6.1 $srcver (about 15 s)"
+	step "kernel source: extracting linux-source-$kver $srcver (about 15 s)"
 	rm -rf "$(dirname "$pristine")"
 	mkdir -p "$(dirname "$pristine")"
-	tar -C "$(dirname "$pristine")" -xf "$KERNEL_TARBALL"
+	tar -C "$(dirname "$pristine")" -xf "$tarball"
 fi
 echo "$pristine"
