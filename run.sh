@@ -44,8 +44,12 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        holds the freed initrd's iomem child (adds "initrd-high")
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus fixtures/patches (fragments still applied)
-  --stock              boot Debian's stock linux-image-arm64 as the control;
-                       it must report that boot-memory offline is refused
+  --kernel 6.1|6.12    the kernel version (default 6.1). The series targets 6.1;
+                       6.12 runs with --stock (and --kernel-tree) for now
+  --stock              boot Debian's stock kernel of --kernel and the page size
+                       of --variant (ci/variants.json: 6.1 4K, 6.12 4K and 16K)
+                       as the control; it must report that boot-memory offline
+                       is refused
   --extra-patch FILE   apply FILE on top of the series (bug injection)
   --variant NAME[,..]  kernel variant from ci/variants.json: 4k (default), 16k,
                        64k, kasan, or a combination such as 64k,kasan
@@ -79,7 +83,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 }
 
 tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
-tree= stock= variant=4k results= keep= extra=() mem_given=false base_plan=default
+tree= stock= variant=4k kver=6.1 results= keep= extra=() mem_given=false base_plan=default
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -116,6 +120,8 @@ while [ $# -gt 0 ]; do
 	--kernel-tree) need_arg "$@"; tree=$2; shift 2
 		       [ -d "$tree" ] || bad "--kernel-tree $tree is not a directory" ;;
 	--stock) stock=1; shift ;;
+	--kernel) need_arg "$@"; kver=$2; shift 2
+		  case $kver in 6.1|6.12) ;; *) bad "--kernel takes 6.1 or 6.12, got '$kver'" ;; esac ;;
 	--extra-patch) need_arg "$@"; [ -f "$2" ] || bad "--extra-patch $2: no such file"
 		       extra+=(--extra-patch "$2"); shift 2 ;;
 	--variant) need_arg "$@"; variant=$2; shift 2 ;;
@@ -136,10 +142,17 @@ if [ "$tests" != all ] && [ "$tests" != none ]; then
 	done
 fi
 [ -n "$stock" ] && [ -n "$tree" ] && bad "--stock and --kernel-tree exclude each other"
-[ -n "$stock" ] && [ ${#extra[@]} -gt 0 ] && bad "--extra-patch patches the built kernel, not --stock"
-[ -n "$stock" ] && [ "$variant" != 4k ] && bad "--variant builds a kernel, not --stock"
 variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant" 2>&1) || bad "--variant: ${variant_vars#variant.py: }"
 eval "$variant_vars"
+stock_meta=
+if [ -n "$stock" ]; then
+	eval "stock_meta=\$variant_stock_${kver//./_}"
+	[ -n "$stock_meta" ] || bad "Debian ships no stock $kver arm64 kernel of variant '$variant' (ci/variants.json)"
+	[ ${#extra[@]} -eq 0 ] || bad "--extra-patch patches the built kernel, not --stock"
+fi
+# The series (fixtures/patches) is the 6.1 one: 6.12 runs stock, or a tree of your own.
+[ "$kver" = 6.1 ] || [ -n "$stock$tree" ] ||
+	bad "--kernel $kver: the series targets 6.1; run 6.12 with --stock or --kernel-tree"
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
 [ -n "$numa" ] && [ -n "$spare$initrd_high" ] && bad "--spare-ram and --initrd-high are for one node, not --numa"
 # Two nodes split the RAM, and ZONE_MOVABLE comes only from above 4 GiB, so
@@ -192,8 +205,8 @@ pressure=${pressure:-$plan_pressure_pct}
 [ -n "$soak" ] && stress=0
 
 if [ -n "$stock" ]; then
-	kdir=$("$REPO_ROOT/qemu-images/stock-kernel.sh") || exit 2
-	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2
+	kdir=$("$REPO_ROOT/qemu-images/stock-kernel.sh" "$stock_meta") || exit 2
+	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
 else
 	args=(--variant "$variant" ${extra[@]+"${extra[@]}"})
 	[ -n "$tree" ] && args+=(--kernel-tree "$tree")

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Fetch Debian's stock arm64 kernel, the control that must refuse
+# Fetch one of Debian's stock arm64 kernels, the controls that must refuse
 # boot-memory offline. The ABI number moves with security updates, so it is
-# resolved through the linux-image-arm64 metapackage. Its vmlinuz is an
-# uncompressed arm64 Image that boots on QEMU virt without modules.
+# resolved through a metapackage (ci/variants.json names them: 6.1 and
+# 6.12, 4K and 16K pages). Its vmlinuz is an uncompressed arm64 Image that
+# boots on QEMU virt without modules.
+#
+#   stock-kernel.sh [METAPACKAGE]     default linux-image-arm64 (6.1, 4K)
+#
 # Prints the kernel directory (Image) on stdout.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-pkg=$(apt-cache depends linux-image-arm64:arm64 2>/dev/null |
+meta=${1:-linux-image-arm64}
+pkg=$(apt-cache depends "$meta:arm64" 2>/dev/null |
 	sed -n 's/^ *Depends: \(linux-image-[0-9][^: ]*\).*/\1/p' | head -1)
-[ -n "$pkg" ] || die "cannot resolve linux-image-arm64:arm64 (apt-get update, arm64 architecture?)"
+[ -n "$pkg" ] || die "cannot resolve $meta:arm64 (apt-get update, arm64 architecture?)"
 kdir="$BOOTMEM_CACHE/stock/$pkg"
 [ -f "$kdir/Image" ] || cache_lock stock-kernel
 if [ ! -f "$kdir/Image" ]; then

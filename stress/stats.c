@@ -257,10 +257,10 @@ void stats_summary(unsigned int pressure_pct, unsigned int threads,
 		       st->pressure_peak);
 	ksft_print_msg("%lu cycles in %.1f min (%.1f/min) at %u%% pressure; offline p50 %.0f ms "
 		       "p95 %.0f ms p99 %.0f ms over %" PRIu64 " pages in use on average; "
-		       "EBUSY %lu of %u offlines\n", cycles, minutes,
+		       "EBUSY %lu of %lu offlines\n", cycles, minutes,
 		       minutes > 0 ? cycles / minutes : 0, pressure_pct,
 		       pct(ms, nr, 0.5), pct(ms, nr, 0.95), pct(ms, nr, 0.99),
-		       nr ? in_use_sum / nr : 0, busy, nr + busy);
+		       nr ? in_use_sum / nr : 0, busy, (unsigned long)(nr + busy));
 	totals->cycles = cycles;
 	totals->phase_errors = atomic_load(&st->phase_errors);
 	totals->in_use_sum = in_use_sum;
