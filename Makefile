@@ -3,8 +3,10 @@
 #                      style, workflow lint, the QEMU run on the patched
 #                      kernel (must pass) and on Debian's stock kernel (must
 #                      be reported as refusing boot-memory offline)
-#   make series        the series as posted, in results/series/
+#   make series        the series as posted, in results/series-6.1/
 #   make check-series  every patch of the series builds on its own
+#                      (KERNEL=6.12 for the 6.12 series, also for series
+#                      and mutants)
 #   make mutants       inject each bug in fixtures/mutants and show the
 #                      suite catches it
 #   make run_tests     the kselftests on this machine (an arm64 board)
@@ -16,14 +18,17 @@
 check:
 	@ci/check.sh
 
+# The kernel the series targets: make check-series KERNEL=6.12.
+KERNEL ?= 6.1
+
 series:
-	@ci/series.sh results/series
+	@ci/series.sh results/series-$(KERNEL) $(KERNEL)
 
 check-series:
-	@ci/check-series.sh
+	@ci/check-series.sh $(KERNEL)
 
 mutants:
-	@ci/run-mutants.sh
+	@KERNEL=$(KERNEL) ci/run-mutants.sh
 
 run_tests:
 	@$(MAKE) -C selftests run_tests

@@ -43,9 +43,10 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        initrd=) instead of low RAM, so that a movable boot block
                        holds the freed initrd's iomem child (adds "initrd-high")
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
-                       plus fixtures/patches (fragments still applied)
-  --kernel 6.1|6.12    the kernel version (default 6.1). The series targets 6.1;
-                       6.12 runs with --stock (and --kernel-tree) for now
+                       plus its series (fragments still applied)
+  --kernel 6.1|6.12    Debian's linux-source of that version with its series
+                       (fixtures/patches/VERSION; default 6.1), or with --stock
+                       its stock kernel
   --stock              boot Debian's stock kernel of --kernel and the page size
                        of --variant (ci/variants.json: 6.1 4K, 6.12 4K and 16K)
                        as the control; it must report that boot-memory offline
@@ -121,7 +122,7 @@ while [ $# -gt 0 ]; do
 		       [ -d "$tree" ] || bad "--kernel-tree $tree is not a directory" ;;
 	--stock) stock=1; shift ;;
 	--kernel) need_arg "$@"; kver=$2; shift 2
-		  case $kver in 6.1|6.12) ;; *) bad "--kernel takes 6.1 or 6.12, got '$kver'" ;; esac ;;
+		  case " $KERNELS " in *" $kver "*) ;; *) bad "--kernel takes one of $KERNELS, got '$kver'" ;; esac ;;
 	--extra-patch) need_arg "$@"; [ -f "$2" ] || bad "--extra-patch $2: no such file"
 		       extra+=(--extra-patch "$2"); shift 2 ;;
 	--variant) need_arg "$@"; variant=$2; shift 2 ;;
@@ -150,9 +151,6 @@ if [ -n "$stock" ]; then
 	[ -n "$stock_meta" ] || bad "Debian ships no stock $kver arm64 kernel of variant '$variant' (ci/variants.json)"
 	[ ${#extra[@]} -eq 0 ] || bad "--extra-patch patches the built kernel, not --stock"
 fi
-# The series (fixtures/patches) is the 6.1 one: 6.12 runs stock, or a tree of your own.
-[ "$kver" = 6.1 ] || [ -n "$stock$tree" ] ||
-	bad "--kernel $kver: the series targets 6.1; run 6.12 with --stock or --kernel-tree"
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
 [ -n "$numa" ] && [ -n "$spare$initrd_high" ] && bad "--spare-ram and --initrd-high are for one node, not --numa"
 # Two nodes split the RAM, and ZONE_MOVABLE comes only from above 4 GiB, so
@@ -208,10 +206,10 @@ if [ -n "$stock" ]; then
 	kdir=$("$REPO_ROOT/qemu-images/stock-kernel.sh" "$stock_meta") || exit 2
 	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
 else
-	args=(--variant "$variant" ${extra[@]+"${extra[@]}"})
+	args=(--kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"})
 	[ -n "$tree" ] && args+=(--kernel-tree "$tree")
 	kdir=$("$REPO_ROOT/qemu-images/build-kernel.sh" "${args[@]}") || exit 2
-	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2; fi
+	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2; fi
 fi
 
 image="$results/initramfs.cpio.gz"

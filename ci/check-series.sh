@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make check-series: every patch of the series as posted (ci/series.sh:
-# fixtures/patches, then the test module made from
+# make check-series [KERNEL=6.12]: every patch of the series as posted
+# (ci/series.sh: fixtures/patches/KERNEL, then the test module made from
 # fixtures/test_bootmem_hotplug) builds on its own, and each passes
 # checkpatch --strict. Applies the series one patch at a time in a work
 # tree of its own (so the cached builds are untouched) and builds Image and
@@ -14,9 +14,11 @@ set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
 
-pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2
-work="$BOOTMEM_CACHE/work/series-check"
-src="$work/linux-source-6.1"
+kver=${1:-6.1}
+check_kernel "$kver"
+pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
+work="$BOOTMEM_CACHE/work/series-check-$kver"
+src="$work/linux-source-$kver"
 out="$work/build"
 # A fresh tree and build directory each time: the pristine copy keeps its
 # old mtimes, so objects left from the last patch of an earlier run would
@@ -33,7 +35,7 @@ kmake -s allnoconfig
 "$src/scripts/config" --file "$out/.config" --enable RUNTIME_TESTING_MENU
 kmake -s olddefconfig
 
-mapfile -t posted < <("$REPO_ROOT/ci/series.sh" "$work/series") && [ "${#posted[@]}" -gt 0 ] || exit 2
+mapfile -t posted < <("$REPO_ROOT/ci/series.sh" "$work/series" "$kver") && [ "${#posted[@]}" -gt 0 ] || exit 2
 passed=0 failed=0
 for p in "${posted[@]}"; do
 	name=$(basename "$p")

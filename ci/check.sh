@@ -118,15 +118,20 @@ else
 	cat "$log/config.log"; fail "selftests/config and the programs' needs disagree"
 fi
 
-step "check: checkpatch --strict on the series as posted (the kernel patches and the test module)"
-# From inside the kernel tree: run from our git checkout, checkpatch takes
-# a tracked .patch for a source file and checks the diff's own lines.
-if mapfile -t posted < <(ci/series.sh "$REPO_ROOT/$log/series") && [ "${#posted[@]}" -gt 1 ] &&
-   (cd "$ksrc" && scripts/checkpatch.pl "${CHECKPATCH_SERIES[@]}" -q "${posted[@]}") > "$log/checkpatch.log" 2>&1; then
-	pass "checkpatch --strict: ${#posted[@]} patches clean, the test module's included"
-else
-	cat "$log/checkpatch.log"; fail "checkpatch --strict"
-fi
+# Each kernel's series, checked from inside that kernel's own tree: run
+# from our git checkout, checkpatch takes a tracked .patch for a source
+# file and checks the diff's own lines.
+for kv in $KERNELS; do
+	step "check: checkpatch --strict on the $kv series as posted (the kernel patches and the test module)"
+	tree=$ksrc
+	[ "$kv" = 6.12 ] && tree=$ksrc612
+	if mapfile -t posted < <(ci/series.sh "$REPO_ROOT/$log/series-$kv" "$kv") && [ "${#posted[@]}" -gt 1 ] &&
+	   (cd "$tree" && scripts/checkpatch.pl "${CHECKPATCH_SERIES[@]}" -q "${posted[@]}") > "$log/checkpatch-$kv.log" 2>&1; then
+		pass "checkpatch --strict ($kv tree): ${#posted[@]} patches of the $kv series clean, the test module's included"
+	else
+		cat "$log/checkpatch-$kv.log"; fail "checkpatch --strict on the $kv series"
+	fi
+done
 
 step "check: the GitHub workflows pass actionlint, and actionlint fails a broken one"
 workflows=(.github/workflows/*.yml)

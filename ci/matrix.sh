@@ -74,7 +74,7 @@ for v in variants:
         vd = json.loads((rdir / "verdict.json").read_text())
     except (OSError, ValueError):
         vd = {"verdict": f"no verdict (exit {(rdir / 'exit').read_text().strip() if (rdir / 'exit').exists() else '?'})"}
-    b = builds.get(key, {})
+    b = builds.get(f"6.1-{key}", builds.get(key, {}))
     build = f"{b.get('cold', '-')} s / {b.get('warm', '-')} s"
     wall = (rdir / "wall_s").read_text().strip() if (rdir / "wall_s").exists() else "?"
     skipped, unexpected = vd.get("skipped", 0), vd.get("unexpected_skips", 0)

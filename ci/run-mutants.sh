@@ -4,7 +4,9 @@
 # names the tests that must catch it ("Tests:", program names or test names
 # such as bootmem.first_cycle_returns_boot_memmap_and_tables), extra kernel
 # command line if any ("Append:"), seconds of stress if any ("Stress:") and
-# other run.sh options the tests need if any ("Options:", e.g. --initrd-high).
+# other run.sh options the tests need if any ("Options:", e.g. --initrd-high),
+# and a longer watchdog if the run needs one ("Duration:" seconds, e.g. for
+# a KASAN kernel). KERNEL=6.12 runs them on the 6.12 series.
 #
 # A mutant is CAUGHT only when the run failed (run.sh exit 1) and a test
 # its Tests: header names is "not ok" in that run's results: failing for
@@ -33,7 +35,10 @@ for m in "${mutants[@]}"; do
 	[ -f "$m" ] || { echo "run-mutants.sh: no mutant $m" >&2; exit 2; }
 	grep -q '^Tests: ' "$m" || { echo "run-mutants.sh: $m has no Tests: header" >&2; exit 2; }
 done
+kver=${KERNEL:-6.1}
+check_kernel "$kver"
 out=results/mutants
+[ "$kver" = 6.1 ] || out=results/mutants-$kver
 mkdir -p "$out"
 caught=0 survived=0 errors=0
 rows=()
@@ -57,8 +62,9 @@ for m in "${mutants[@]}"; do
 	done | sort -u | paste -sd, -)
 	step "mutant $name: must fail ${tests}${append:+, append $append}${options[*]:+, ${options[*]}}"
 	# A broken kernel may hang silently: a tight watchdog keeps that short.
-	args=(--quick --extra-patch "$m" --results "$out/$name" --seed 1 --stress "${stress:-0}"
-	      --duration $(( 300 + ${stress:-0} )))
+	duration=$(sed -n 's/^Duration: //p' "$m" | head -1)
+	args=(--quick --kernel "$kver" --extra-patch "$m" --results "$out/$name" --seed 1
+	      --stress "${stress:-0}" --duration $(( ${duration:-300} + ${stress:-0} )))
 	if [ -n "$progs" ]; then
 		args+=(--tests "$progs")
 	else

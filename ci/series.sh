@@ -1,30 +1,32 @@
 #!/usr/bin/env bash
 # The series as it would be posted, in one directory: the cover letter and
-# the kernel patches of fixtures/patches, then the test module as the last
-# patch, made here from fixtures/test_bootmem_hotplug (its source, Kconfig
-# entry and commit message; the one place they live) with git
-# format-patch against Debian's linux-source-6.1. Subjects are renumbered
-# to the whole series.
+# the kernel patches of fixtures/patches/KERNEL, then the test module as the
+# last patch, made here from fixtures/test_bootmem_hotplug (its source,
+# Kconfig entry and commit message; the one place they live, for both
+# kernels) with git format-patch against Debian's linux-source-KERNEL.
+# Subjects are renumbered to the whole series.
 #
-#   ci/series.sh OUTDIR
+#   ci/series.sh OUTDIR [KERNEL]      KERNEL: 6.1 (default) or 6.12
 # Prints the paths of the patches, in order, without the cover letter.
 {
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
-out=${1:?usage: ci/series.sh OUTDIR}
-pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2
+out=${1:?usage: ci/series.sh OUTDIR [KERNEL]}
+kver=${2:-6.1}
+check_kernel "$kver"
+pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
 drv="$REPO_ROOT/fixtures/test_bootmem_hotplug"
 
-mapfile -t kernel < <(series_patches)
+mapfile -t kernel < <(series_patches "$kver")
 total=$(( ${#kernel[@]} + 1 ))
 rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 renumber() { sed -E "1,/^Subject:/ s/^Subject: \[PATCH ([0-9]+)\/[0-9]+\]/Subject: [PATCH \1\/$total]/"; }
-[ -f "$REPO_ROOT/fixtures/patches/0000-cover-letter.patch" ] &&
-	sed -E "s/^Subject: \[PATCH 0\/[0-9]+\]/Subject: [PATCH 0\/$total]/" \
-		"$REPO_ROOT/fixtures/patches/0000-cover-letter.patch" > "$out/0000-cover-letter.patch"
+cover="$REPO_ROOT/fixtures/patches/$kver/0000-cover-letter.patch"
+[ -f "$cover" ] &&
+	sed -E "s/^Subject: \[PATCH 0\/[0-9]+\]/Subject: [PATCH 0\/$total]/" "$cover" > "$out/0000-cover-letter.patch"
 for p in "${kernel[@]}"; do
 	renumber < "$p" > "$out/$(basename "$p")"
 done

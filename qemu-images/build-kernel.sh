@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Build the arm64 kernel Image and the test driver module, cached.
 #
-#   build-kernel.sh [--kernel-tree DIR] [--variant NAME[,NAME]] [--extra-patch FILE]...
+#   build-kernel.sh [--kernel 6.1|6.12] [--kernel-tree DIR] [--variant NAME[,NAME]]
+#                   [--extra-patch FILE]...
 #
 # A variant (ci/variants.json: 4k, the default, 16k, 64k, kasan, 64k,kasan)
 # names the Kconfig fragments merged over base.config.
 #
-# Default: Debian's linux-source-6.1 with the series (fixtures/patches) applied
+# Default: Debian's linux-source-6.1 with its series (fixtures/patches/6.1) applied
 # (an empty series means stock source), plus any --extra-patch (the mutant
 # runs inject bugs this way). A finished build is stored under
 # $BOOTMEM_CACHE/kernels/<key>, where key hashes the source package
@@ -28,11 +29,13 @@ set -euo pipefail
 
 tree=
 variant=4k
+kver=6.1
 extra=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel-tree) tree=${2:?--kernel-tree needs a directory}; shift 2 ;;
 	--variant) variant=${2:?--variant needs a name}; shift 2 ;;
+	--kernel) kver=${2:?--kernel needs a version}; shift 2 ;;
 	--extra-patch) extra+=("$(realpath "${2:?--extra-patch needs a file}")"); shift 2 ;;
 	*) die "build-kernel.sh: unknown argument '$1'" ;;
 	esac
@@ -46,7 +49,8 @@ for f in $variant_fragments; do
 	[ -f "$REPO_ROOT/fixtures/configs/$f" ] || die "ci/variants.json names fixtures/configs/$f, which is missing"
 	fragments+=("$REPO_ROOT/fixtures/configs/$f")
 done
-mapfile -t patches < <(series_patches)
+check_kernel "$kver"
+mapfile -t patches < <(series_patches "$kver")
 patches+=(${extra[@]+"${extra[@]}"})
 # A patch to the test driver's own source (a driver mutant) applies to the
 # module's copy; every other patch to the kernel tree.
@@ -68,26 +72,29 @@ if [ -n "$tree" ]; then
 	kdir="$work"
 	cache_lock "tree-$(basename "$work")"
 else
-	[ -f "$KERNEL_TARBALL" ] || die "$KERNEL_TARBALL missing: run qemu-images/install-deps.sh"
-	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-	key=$(content_hash "linux-source-6.1 $srcver" ${patches[@]+"${patches[@]}"} "${fragments[@]}" \
+	srcver=$(dpkg-query -W -f='${Version}' "linux-source-$kver") ||
+		die "linux-source-$kver is not installed: run qemu-images/install-deps.sh"
+	key=$(content_hash "linux-source-$kver $srcver" ${patches[@]+"${patches[@]}"} "${fragments[@]}" \
 		"$module_src"/*.c "$module_src"/*.h "$module_src/Makefile" "$toolchain" "$0")
 	kdir="$BOOTMEM_CACHE/kernels/$key"
 	# The work tree of a variant is shared by every run: one build at a
 	# time, and the cache checked again once the lock is ours.
-	cache_lock "kernel-$variant"
+	cache_lock "kernel-$kver-$variant"
 	if [ -f "$kdir/Image" ]; then
 		step "kernel: cached build $key ($(basename "$kdir"))"
 		touch "$kdir"
 		echo "$kdir"
 		exit 0
 	fi
-	work="$BOOTMEM_CACHE/work/$variant"
-	# The 4K tree was called "base" before variants had names of their own.
-	[ "$variant" = 4k ] && [ -d "$BOOTMEM_CACHE/work/base" ] && [ ! -e "$work" ] &&
-		mv "$BOOTMEM_CACHE/work/base" "$work"
-	src="$work/linux-source-6.1"
-	pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh")
+	work="$BOOTMEM_CACHE/work/$kver-$variant"
+	# Work trees were named by variant alone (the 4K one "base") before
+	# there was a second kernel: keep their builds.
+	for old in "$BOOTMEM_CACHE/work/$variant" "$BOOTMEM_CACHE/work/base"; do
+		[ "$kver" = 6.1 ] && [ -d "$old/linux-source-6.1" ] && [ ! -e "$work" ] &&
+			{ [ "$old" != "$BOOTMEM_CACHE/work/base" ] || [ "$variant" = 4k ]; } && mv "$old" "$work"
+	done
+	src="$work/linux-source-$kver"
+	pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver")
 	if [ ! -f "$src/Makefile" ]; then
 		mkdir -p "$work"
 		cp -a "$pristine" "$src"
@@ -109,7 +116,7 @@ else
 	done
 	for p in ${kernel_patches[@]+"${kernel_patches[@]}"}; do
 		patch -d "$scratch" -p1 -s --forward < "$p" >/dev/null ||
-			die "patch $(basename "$p") does not apply to linux-source-6.1 $srcver"
+			die "patch $(basename "$p") does not apply to linux-source-$kver $srcver"
 	done
 	for f in $touched; do
 		if [ -f "$scratch/$f" ]; then
@@ -126,7 +133,7 @@ mkdir -p "$out" "$kdir"
 kmake() { make -C "$src" O="$out" ARCH=arm64 CROSS_COMPILE="ccache $CROSS" "$@"; }
 cfgkey=$(content_hash "${fragments[@]}")
 if [ "$(cat "$out/.bootmem-config" 2>/dev/null)" != "$cfgkey" ]; then
-	step "kernel: configuring ($variant)"
+	step "kernel: configuring ($kver, $variant)"
 	kmake -s allnoconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${fragments[@]}" >/dev/null
 	kmake -s olddefconfig
@@ -157,7 +164,7 @@ wait "$bpid" ||
 	{ tail -30 "$work/build.log" >&2; die "kernel build failed, log: $work/build.log"; }
 step "kernel: built in $(( $(date +%s) - t0 )) s ($temperature)"
 # For ci/matrix.sh's table: the latest cold and warm build of each variant.
-echo "$variant $temperature $(( $(date +%s) - t0 ))" >> "$BOOTMEM_CACHE/build-times"
+echo "$kver-$variant $temperature $(( $(date +%s) - t0 ))" >> "$BOOTMEM_CACHE/build-times"
 
 # The module builds in a copy, so the clone stays clean; about 2 s.
 mbuild="$work/module"

