@@ -284,8 +284,34 @@ static int pick_loaded_block(struct shared *sh, const pid_t *pids, int kind, uin
 	return 0;
 }
 
+/*
+ * Hot-added (re-added) movable blocks that earlier tests left free take a
+ * new worker's pages first, and then no boot block holds any: with 64K
+ * pages one 512 MiB block swallows all of it. They go offline while the
+ * worker allocates (tracked, so the teardown brings them back whatever
+ * happens), and online again once its data sits in boot memory.
+ */
+static int park_hotadded_blocks(struct suite_env *env, unsigned long *parked)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	int n = mem_blocks_list(all, MEM_BLOCKS_MAX), nr = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct block_info info;
+
+		if (driver_info(all[i], &info) || info.boot || !info.online ||
+		    strcmp(info.zone, "Movable") || mem_block_set_state(all[i], "offline"))
+			continue;
+		suite_track(env, all[i], info.nid);
+		parked[nr++] = all[i];
+	}
+	return nr;
+}
+
 FIXTURE_SETUP(integrity)
 {
+	static unsigned long parked[MEM_BLOCKS_MAX];
+	int nr_parked;
 	size_t len = env_u64("BOOTMEM_DATA_MB", 160) << 20;
 	int ret, k;
 
@@ -334,6 +360,7 @@ FIXTURE_SETUP(integrity)
 		/* Whole huge pages, at least one (512 MiB with 64K pages). */
 		len = (len + huge - 1) / huge * huge;
 	}
+	nr_parked = park_hotadded_blocks(&self->env, parked);
 	fflush(NULL);
 	self->pids[k] = fork();
 	ASSERT_LE(0, self->pids[k]);
@@ -348,6 +375,13 @@ FIXTURE_SETUP(integrity)
 		}
 		usleep(20000);
 	}
+	for (int i = 0; i < nr_parked; i++) {
+		ASSERT_EQ(0, mem_block_set_state(parked[i], "online_movable")) {
+			TH_LOG("memory%lu, parked offline, would not come back", parked[i]);
+		}
+	}
+	if (nr_parked)
+		TH_LOG("%d re-added blocks were offline while the worker allocated", nr_parked);
 	ret = pick_loaded_block(self->sh, self->pids, k, self->seed, NULL, 0, &self->block, &self->nid);
 	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds the %s worker's data", region_names[k]);
 	ret = driver_mark(self->block);
