@@ -195,6 +195,7 @@ plans=$base_plan
 case " $append " in *" rodata=off "*) plans="$plans,rodata-off" ;; esac
 [ -n "$spare" ] && plans="$plans,spare-ram"
 [ -n "$initrd_high" ] && plans="$plans,initrd-high"
+case ",$variant," in *,kasan,*) plans="$plans,kasan" ;; esac
 plan_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/plan.py" "$plans") || exit 2
 eval "$plan_vars"
 cycles=${cycles:-$plan_cycles}

@@ -68,7 +68,7 @@ ksrc=$(qemu-images/pristine-source.sh) || exit 2
 ksrc612=$(qemu-images/pristine-source.sh 6.12) || exit 2
 mkdir -p results
 log=results/check-logs
-rm -rf "$log" results/check-patched results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-stock-6.12 results/check-stock-6.12-16k results/check-lava
+rm -rf "$log" results/check-patched results/check-6.12 results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-stock-6.12 results/check-stock-6.12-16k results/check-lava
 mkdir -p "$log"
 
 step "check: host unit tests of the suite's library"
@@ -167,6 +167,14 @@ step "check: QEMU run on the patched kernel, quick plan (must pass)"
 rc=$?
 count_run results/check-patched patched
 if [ "$rc" = 0 ]; then pass "patched kernel: run.sh exit 0"; else fail "patched kernel: run.sh exit $rc ($(verdict_of results/check-patched))"; fi
+
+# The same programs and plan on 6.12 with its series, the stress phase
+# shorter to keep make check's warm time down.
+step "check: QEMU run on patched 6.12, quick plan with 30 s of stress (must pass)"
+./run.sh --quick --kernel 6.12 --stress 30 --results results/check-6.12
+rc=$?
+count_run results/check-6.12 patched-6.12
+if [ "$rc" = 0 ]; then pass "patched 6.12: run.sh exit 0"; else fail "patched 6.12: run.sh exit $rc ($(verdict_of results/check-6.12))"; fi
 
 step "check: the kernel's KTAP parser (kunit.py parse) counts every program of that run"
 if /usr/bin/python3 ci/kunit_parse_check.py results/check-patched "$ksrc" > "$log/kunit-parse.log" 2>&1; then

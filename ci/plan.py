@@ -40,7 +40,7 @@ def main():
     plans = json.loads((Path(__file__).resolve().parent / "plans.json").read_text())["plans"]
     if sys.argv[1] == "--c-header":
         return c_header(plans)
-    settings, append = {}, []
+    settings, append, scale = {}, [], 1
     for name in sys.argv[1].split(","):
         if name not in plans:
             print(f"plan.py: no plan '{name}' in ci/plans.json (have: {', '.join(plans)})",
@@ -49,12 +49,14 @@ def main():
         for k in KEYS:
             if k in plans[name]:
                 settings[k] = plans[name][k]
+        scale *= plans[name].get("stress_scale", 1)
         if plans[name].get("append"):
             append.append(plans[name]["append"])
     missing = [k for k in KEYS if k not in settings]
     if missing:
         print(f"plan.py: plan '{sys.argv[1]}' sets no {', '.join(missing)}", file=sys.stderr)
         return 2
+    settings["stress_s"] = int(settings["stress_s"] * scale)
     for k in KEYS:
         print(f"plan_{k}={shlex.quote(str(settings[k]))}")
     print(f"plan_append={shlex.quote(' '.join(append))}")

@@ -3,6 +3,7 @@
 #include "accounting.h"
 #include "file_io.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -262,4 +263,26 @@ int acct_compare(const struct acct_snapshot *a, const struct acct_snapshot *b,
 			NOTE("System RAM %" PRIx64 "-%" PRIx64 " vs %" PRIx64 "-%" PRIx64 "; ",
 			     a->ram[i].start, a->ram[i].end, b->ram[i].start, b->ram[i].end);
 	return diffs;
+}
+
+int acct_shrink_slab_caches(void)
+{
+	DIR *d = opendir("/sys/kernel/slab");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		char path[320];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", e->d_name);
+		/* Aliases are symlinks to the same cache: shrinking twice is harmless. */
+		if (!file_write_once(path, "1"))
+			n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -55,6 +55,14 @@ const struct acct_zone *acct_zone(const struct acct_snapshot *s, int node,
 uint64_t acct_total_managed(const struct acct_snapshot *s);
 /* Every free page: the zones' free counts plus their per-CPU lists. */
 uint64_t acct_total_free_with_pcp(const struct acct_snapshot *s);
+/*
+ * Shrinks every slab cache (/sys/kernel/slab/<cache>/shrink): empty slabs
+ * go back to the page allocator, and under KASAN each cache's quarantine
+ * of freed objects is flushed too, which would otherwise keep pages
+ * allocated for a while after every free. Returns the caches shrunk, or
+ * -errno if there is no slab sysfs.
+ */
+int acct_shrink_slab_caches(void);
 /* Does one System RAM range contain [start, end]? */
 bool acct_ram_covers(const struct acct_snapshot *s, uint64_t start, uint64_t end);
 /* Does any System RAM range overlap [start, end]? */
