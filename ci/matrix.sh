@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make matrix: the quick plan on every kernel variant (ci/variants.json,
 # "matrix": true), one after another (never two kernel builds at once),
-# then one table: variant, page and block size, blocks cycled, tests
-# passed/failed/expected-skip, kernel build time (latest cold and warm)
-# and wall time.
+# and for each page size the refusal tests with rodata=off, then one
+# table: variant, page and block size, blocks cycled, tests
+# passed/failed/expected-skip, kernel build time (latest cold and warm),
+# wall time, and what rodata=off did (the leaves ptdump showed over the
+# movable boot blocks, how many were refused and how many could go).
 #
 #   ci/matrix.sh [VARIANT...]     default: every matrix variant
 #
@@ -35,6 +37,14 @@ for v in "${variants[@]}"; do
 	echo "$rc" > "$out/$key/exit"
 	step "matrix: $v exit $rc: $(grep -m1 '  verdict:' "$out/$key.log" | sed 's/^ *//')"
 	case $rc in 0) ;; 1|3) [ "$worst" = 2 ] || worst=1 ;; *) worst=2 ;; esac
+	# rodata=off once per page size: KASAN does not change the linear map.
+	case ",$v," in *,kasan,*) continue ;; esac
+	step "matrix: $v with rodata=off (refusal tests), log $out/$key-rodata-off.log"
+	./run.sh --quick --variant "$v" --append rodata=off --tests bootmem_refusal_test \
+		--results "$out/$key-rodata-off" > "$out/$key-rodata-off.log" 2>&1
+	rc=$?
+	step "matrix: $v rodata=off exit $rc: $(grep -m1 '  verdict:' "$out/$key-rodata-off.log" | sed 's/^ *//')"
+	case $rc in 0) ;; 1|3) [ "$worst" = 2 ] || worst=1 ;; *) worst=2 ;; esac
 done
 /usr/bin/python3 - "$out" "$BOOTMEM_CACHE/build-times" "${variants[@]}" <<'PY' | tee "$out/table.md"
 import json, re, subprocess, sys
@@ -53,9 +63,27 @@ def size(n):
     return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
 
 
+def rodata_off(rdir):
+    """What the rodata=off refusal run saw, from its metrics and verdict."""
+    try:
+        vd = json.loads((rdir / "verdict.json").read_text())
+    except (OSError, ValueError):
+        return "not run"
+    leaves = None
+    metrics = rdir / "metrics.jsonl"
+    for line in (metrics.read_text().splitlines() if metrics.exists() else []):
+        r = json.loads(line)
+        if r.get("kind") == "rodata_leaves":
+            leaves = r
+    if not leaves:
+        return f"no leaf report ({vd['verdict'].split(':')[0]})"
+    return (f"{leaves['leaves']}: {leaves['refused']} refused, {leaves['markable']} markable "
+            f"({vd['verdict'].split(':')[0]})")
+
+
 print("| variant | page | block | blocks cycled | passed | failed | expected skips | "
-      "unexpected skips | kernel build cold / warm | wall | verdict |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+      "unexpected skips | kernel build cold / warm | wall | verdict | rodata=off |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for v in variants:
     key = subprocess.run(["/usr/bin/python3", "ci/variant.py", v], capture_output=True,
                          text=True).stdout
@@ -79,7 +107,8 @@ for v in variants:
     wall = (rdir / "wall_s").read_text().strip() if (rdir / "wall_s").exists() else "?"
     skipped, unexpected = vd.get("skipped", 0), vd.get("unexpected_skips", 0)
     print(f"| {key} | {page} | {block} | {cycled} | {vd.get('passed', '-')} | {vd.get('failed', '-')} | "
-          f"{skipped - unexpected} | {unexpected} | {build} | {wall} s | {vd['verdict'].split(':')[0]} |")
+          f"{skipped - unexpected} | {unexpected} | {build} | {wall} s | {vd['verdict'].split(':')[0]} | "
+          f"{'-' if 'kasan' in key else rodata_off(out / (key + '-rodata-off'))} |")
 PY
 exit "$worst"
 exit
