@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,14 +320,9 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 	check_neighbour(_metadata, &above, self->block + 1);
 }
 
-#define LEAK_CYCLES 12
-
-static int by_value(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
+/* Cycles measured, after warm-up cycles whose changes settle allocations. */
+#define LEAK_WARMUP 4
+#define LEAK_CYCLES 40
 
 /*
  * Every free page, with the caches dropped and every slab cache shrunk
@@ -349,50 +345,57 @@ static uint64_t drained_free_pages(struct __test_metadata *_metadata)
  * A page leaked each time a re-added block is torn down (a page table, a
  * page of its memmap) changes none of the counters the model compares,
  * only free memory. So cycle the block, once it is hot-added memory,
- * LEAK_CYCLES times and count every free page after each cycle (the
- * zones' free counts plus their per-CPU lists, caches dropped). The bound
- * is derived, not tuned: a kernel that keeps L pages per cycle moves every
- * cycle's change, and so the median change, down by L; a correct kernel's
- * free memory only moves with unrelated allocations, which come and go, so
- * the median change of a correct kernel is not negative. The test prints
- * every change, the median and the bound.
+ * LEAK_WARMUP + LEAK_CYCLES times and count every free page after each
+ * cycle (the zones' free counts plus their per-CPU lists, caches dropped,
+ * slabs shrunk). A kernel that keeps L pages per cycle makes free memory
+ * fall by L per cycle; unrelated allocations come and go around a level.
+ * So the test fits a line through free pages against the cycle number and
+ * judges its slope. The bound is derived and printed: the slope's
+ * standard error from the fit's residuals says how well this run can see
+ * a slope, and free memory may fall by no more than the larger of three
+ * standard errors and half a page per cycle (a leak is whole pages).
  */
 TEST_F_TIMEOUT(bootmem, re_added_block_leaks_no_page_over_many_cycles, 1800)
 {
-	int64_t change[LEAK_CYCLES], sorted[LEAK_CYCLES], median;
-	char line[LEAK_CYCLES * 12 + 1] = "";
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, slope, intercept, rss = 0, stderr_slope, bound;
+	double free_pages[LEAK_CYCLES];
 	struct phase_result r;
-	uint64_t last;
-	int off = 0;
+	int n = LEAK_CYCLES;
 
 	REQUIRE_SETUP();
 	/* Cycle 1 turns the boot block into hot-added memory. */
-	for (int p = 0; p < PHASE_COUNT; p++)
-		ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r));
-	last = drained_free_pages(_metadata);
-	for (int c = 0; c < LEAK_CYCLES; c++) {
-		uint64_t now;
-
+	for (int c = 0; c < 1 + LEAK_WARMUP + LEAK_CYCLES; c++) {
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r)) {
-				TH_LOG("cycle %d %s of memory%lu: %s", c + 2, cycle_phase_names[p],
+				TH_LOG("cycle %d %s of memory%lu: %s", c + 1, cycle_phase_names[p],
 				       self->block, strerror(-r.err));
 			}
 		}
-		now = drained_free_pages(_metadata);
-		change[c] = (int64_t)now - (int64_t)last;
-		last = now;
-		off += snprintf(line + off, sizeof(line) - off, " %+" PRId64, change[c]);
+		if (c > LEAK_WARMUP)
+			free_pages[c - LEAK_WARMUP - 1] = (double)drained_free_pages(_metadata);
 	}
-	memcpy(sorted, change, sizeof(sorted));
-	qsort(sorted, LEAK_CYCLES, sizeof(sorted[0]), by_value);
-	median = (sorted[LEAK_CYCLES / 2 - 1] + sorted[LEAK_CYCLES / 2]) / 2;
-	ksft_print_msg("free pages after each of %d cycles of re-added memory%lu, change:%s; "
-		       "median %+" PRId64 " (bound: not below 0)\n", LEAK_CYCLES, self->block, line,
-		       median);
-	EXPECT_LE(0, median) {
-		TH_LOG("memory%lu: free memory falls by a median %" PRId64 " page(s) per cycle of "
-		       "a re-added block: a leak (changes:%s)", self->block, -median, line);
+	for (int i = 0; i < n; i++) {
+		sx += i;
+		sy += free_pages[i];
+		sxx += (double)i * i;
+		sxy += i * free_pages[i];
+	}
+	slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
+	intercept = (sy - slope * sx) / n;
+	for (int i = 0; i < n; i++) {
+		double e = free_pages[i] - (intercept + slope * i);
+
+		rss += e * e;
+	}
+	stderr_slope = sqrt(rss / (n - 2) / (sxx - sx * sx / n));
+	bound = 3 * stderr_slope > 0.5 ? 3 * stderr_slope : 0.5;
+	ksft_print_msg("free pages over %d cycles of re-added memory%lu (after %d to warm up): "
+		       "%.0f at the first, %.0f at the last; fitted change %+.2f pages per cycle, "
+		       "standard error %.2f; bound: not below %.2f\n", n, self->block, LEAK_WARMUP,
+		       free_pages[0], free_pages[n - 1], slope, stderr_slope, -bound);
+	EXPECT_LE(-bound, slope) {
+		TH_LOG("memory%lu: free memory falls by %.2f pages per cycle of a re-added block "
+		       "(bound %.2f): a leak", self->block, -slope, bound);
 	}
 }
 

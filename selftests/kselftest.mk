@@ -20,7 +20,7 @@ DRIVER_UAPI := $(DRIVER_DIR)/test_bootmem_hotplug_uapi.h
 # The harness header is the kernel's and not -Wextra clean; -isystem keeps
 # its own warnings out while ours stay errors.
 CFLAGS += -std=c11 -O2 -Wall -Wextra -Werror -isystem $(KSFT) -I$(SUITE_DIR) -I$(DRIVER_DIR) -pthread
-LDLIBS += -pthread
+LDLIBS += -pthread -lm
 # The initramfs has no C library of its own to link against.
 ifneq ($(CROSS_COMPILE),)
 LDFLAGS += -static
