@@ -105,6 +105,9 @@ static void model_block(struct __test_metadata *_metadata, unsigned long block, 
 	b->end = info.phys_end - 1;
 	b->page_size = getpagesize();
 	b->pages = bytes / b->page_size;
+	b->boot = boot;
+	/* struct page's size from the driver's view of the block's vmemmap. */
+	b->memmap_pages = (info.vmemmap.end - info.vmemmap.start) / b->page_size;
 	if (!boot)
 		return;
 	ASSERT_EQ(0, ptdump_read(&pt));

@@ -99,9 +99,13 @@ static void vmstat_line(const char *line, void *arg)
 {
 	struct acct_snapshot *s = arg;
 
-	if (!field(line, "nr_page_table_pages", &s->nr_page_table_pages) &&
-	    !field(line, "pgmigrate_success", &s->pgmigrate_success))
-		field(line, "pgmigrate_fail", &s->pgmigrate_fail);
+	if (field(line, "nr_page_table_pages", &s->nr_page_table_pages) ||
+	    field(line, "pgmigrate_success", &s->pgmigrate_success) ||
+	    field(line, "pgmigrate_fail", &s->pgmigrate_fail) ||
+	    field(line, "nr_memmap_pages", &s->nr_memmap_pages))
+		return;
+	if (field(line, "nr_memmap_boot_pages", &s->nr_memmap_boot_pages))
+		s->has_memmap_counters = true;
 }
 
 int acct_parse_vmstat(const char *text, struct acct_snapshot *s)

@@ -36,6 +36,12 @@ struct acct_snapshot {
 	uint64_t node_total_kb[ACCT_MAX_NODES];
 	int nr_nodes;
 	uint64_t nr_page_table_pages, pgmigrate_success, pgmigrate_fail;
+	/*
+	 * Pages of memmap, allocated at boot and since (6.12's
+	 * nr_memmap_boot_pages and nr_memmap_pages; 6.1 has neither).
+	 */
+	bool has_memmap_counters;
+	uint64_t nr_memmap_pages, nr_memmap_boot_pages;
 	struct acct_range ram[ACCT_MAX_RAM];
 	int nr_ram;
 };

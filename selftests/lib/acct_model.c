@@ -153,6 +153,26 @@ int acct_model_check(enum cycle_phase phase, const struct acct_block *b,
 	expect_u64(&m, "total managed", acct_total_managed(before) + pages + managed_elsewhere,
 		   acct_total_managed(after));
 	expect_u64(&m, "MemTotal kB", before->mem_total_kb + total_kb, after->mem_total_kb);
+	/*
+	 * Kernels that count memmap pages (6.12): removing boot memory takes
+	 * its memmap off the boot count, removing hot-added memory off the
+	 * other, and an add puts it on the other; offline and online leave
+	 * both alone.
+	 */
+	if (before->has_memmap_counters && after->has_memmap_counters) {
+		int64_t boot_memmap = 0, memmap = 0;
+
+		if (phase == PHASE_REMOVE && b->boot)
+			boot_memmap = -(int64_t)b->memmap_pages;
+		else if (phase == PHASE_REMOVE)
+			memmap = -(int64_t)b->memmap_pages;
+		else if (phase == PHASE_ADD)
+			memmap = b->memmap_pages;
+		expect_u64(&m, "nr_memmap_boot_pages", before->nr_memmap_boot_pages + boot_memmap,
+			   after->nr_memmap_boot_pages);
+		expect_u64(&m, "nr_memmap_pages", before->nr_memmap_pages + memmap,
+			   after->nr_memmap_pages);
+	}
 	for (int n = 0; n < before->nr_nodes && n < ACCT_MAX_NODES; n++) {
 		char what[48];
 

@@ -28,6 +28,14 @@ struct acct_block {
 	 * acct_boot_pages_freed()), 0 for a hot-added block.
 	 */
 	uint64_t remove_gives_back;
+	/*
+	 * Whether this cycle removes boot memory, and the pages of the block's
+	 * memmap (pages * sizeof(struct page) / page size), for the kernels
+	 * that count memmap pages (6.12: nr_memmap_boot_pages,
+	 * nr_memmap_pages).
+	 */
+	bool boot;
+	uint64_t memmap_pages;
 	/* Its place in its zone when it goes offline (spanned, start_pfn). */
 	bool first_in_zone, last_in_zone;
 };

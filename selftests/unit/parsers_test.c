@@ -134,6 +134,54 @@ TEST(model_checks_offline_and_remove_of_a_boot_block)
 	EXPECT_NE(NULL, strstr(why, "iomem no longer claims the removed block")) TH_LOG("%s", why);
 }
 
+TEST(model_counts_memmap_pages_where_the_kernel_does)
+{
+	struct acct_snapshot offline, removed, added;
+	struct acct_block b = {
+		.nid = 0, .start = BLOCK44, .end = BLOCK44 + BLOCK_BYTES - 1, .page_size = PAGE,
+		.pages = BLOCK_BYTES / PAGE, .boot = true, .memmap_pages = 512,
+	};
+	char why[512];
+
+	take(&offline, "zoneinfo.before", "iomem.before");
+	ASSERT_EQ(0, acct_parse_vmstat("nr_memmap_pages 0\nnr_memmap_boot_pages 24576\n", &offline));
+	ASSERT_TRUE(offline.has_memmap_counters);
+	take(&removed, "zoneinfo.before", "iomem.removed");
+	memcpy(removed.zones, offline.zones, sizeof(offline.zones));
+	removed.mem_total_kb = offline.mem_total_kb;
+	memcpy(removed.node_total_kb, offline.node_total_kb, sizeof(offline.node_total_kb));
+	removed.has_memmap_counters = true;
+	/* A boot block's remove takes its memmap off the boot count only. */
+	removed.nr_memmap_boot_pages = 24576 - 512;
+	EXPECT_EQ(0, acct_model_check(PHASE_REMOVE, &b, &offline, &removed, why, sizeof(why))) {
+		TH_LOG("%s", why);
+	}
+	removed.nr_memmap_boot_pages = 24576;
+	EXPECT_EQ(1, acct_model_check(PHASE_REMOVE, &b, &offline, &removed, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "nr_memmap_boot_pages: expected 24064, got 24576")) TH_LOG("%s", why);
+	/* The add puts a memmap on the other count. */
+	removed.nr_memmap_boot_pages = 24576 - 512;
+	take(&added, "zoneinfo.before", "iomem.before");
+	memcpy(added.zones, removed.zones, sizeof(removed.zones));
+	added.mem_total_kb = removed.mem_total_kb;
+	memcpy(added.node_total_kb, removed.node_total_kb, sizeof(removed.node_total_kb));
+	added.has_memmap_counters = true;
+	added.nr_memmap_boot_pages = removed.nr_memmap_boot_pages;
+	added.nr_memmap_pages = 512;
+	/* (The recorded iomem is the boot layout, not the block alone: one mismatch.) */
+	EXPECT_EQ(1, acct_model_check(PHASE_ADD, &b, &removed, &added, why, sizeof(why)));
+	EXPECT_EQ(NULL, strstr(why, "nr_memmap")) TH_LOG("%s", why);
+	added.nr_memmap_pages = 0;
+	EXPECT_EQ(2, acct_model_check(PHASE_ADD, &b, &removed, &added, why, sizeof(why)));
+	EXPECT_NE(NULL, strstr(why, "nr_memmap_pages: expected 512, got 0")) TH_LOG("%s", why);
+	/* A kernel without the counters (6.1) is not held to them. */
+	offline.has_memmap_counters = false;
+	removed.nr_memmap_boot_pages = 24576;
+	EXPECT_EQ(0, acct_model_check(PHASE_REMOVE, &b, &offline, &removed, why, sizeof(why))) {
+		TH_LOG("%s", why);
+	}
+}
+
 TEST(zoneinfo_present_matches_the_guest_layout)
 {
 	struct acct_snapshot s;
