@@ -49,11 +49,13 @@ CHECKPATCH_SERIES=(--strict --ignore UNKNOWN_COMMIT_ID)
 step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 
-# sha256 of the given files' contents and the given strings, in order.
+# sha256 of the given files (name and contents, not where the clone is:
+# a fresh clone elsewhere finds the same cached kernel) and the given
+# strings, in order.
 content_hash() {
 	local f
 	for f in "$@"; do
-		if [ -f "$f" ]; then sha256sum "$f"; else printf '%s\n' "$f"; fi
+		if [ -f "$f" ]; then basename "$f"; sha256sum < "$f"; else printf '%s\n' "$f"; fi
 	done | sha256sum | cut -c1-16
 }
 
