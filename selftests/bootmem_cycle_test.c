@@ -325,7 +325,7 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 
 /* Cycles measured, after warm-up cycles whose changes settle allocations. */
 #define LEAK_WARMUP 4
-#define LEAK_CYCLES 40
+#define LEAK_CYCLES 80
 
 /*
  * Every free page, with the caches dropped and every slab cache shrunk
@@ -374,8 +374,32 @@ TEST_F_TIMEOUT(bootmem, re_added_block_leaks_no_page_over_many_cycles, 1800)
 				       self->block, strerror(-r.err));
 			}
 		}
-		if (c > LEAK_WARMUP)
+		if (c > LEAK_WARMUP) {
+			struct metric m;
+			char *mi = file_read_all("/proc/meminfo"), *st = file_read_all("/proc/self/statm");
+			unsigned long long sunreclaim = 0, pagetables = 0, kstack = 0, size = 0, rss = 0;
+
 			free_pages[c - LEAK_WARMUP - 1] = (double)drained_free_pages(_metadata);
+			if (mi && strstr(mi, "SUnreclaim:"))
+				sscanf(strstr(mi, "SUnreclaim:"), "SUnreclaim: %llu", &sunreclaim);
+			if (mi && strstr(mi, "PageTables:"))
+				sscanf(strstr(mi, "PageTables:"), "PageTables: %llu", &pagetables);
+			if (mi && strstr(mi, "KernelStack:"))
+				sscanf(strstr(mi, "KernelStack:"), "KernelStack: %llu", &kstack);
+			if (st)
+				sscanf(st, "%llu %llu", &size, &rss);
+			free(mi);
+			free(st);
+			/* Where free memory went, for a reader of a failure. */
+			metric_begin(&m, "leak", "cycle");
+			metric_u64(&m, "cycle", c + 1);
+			metric_u64(&m, "free_pages", (uint64_t)free_pages[c - LEAK_WARMUP - 1]);
+			metric_u64(&m, "sunreclaim_kb", sunreclaim);
+			metric_u64(&m, "pagetables_kb", pagetables);
+			metric_u64(&m, "kernelstack_kb", kstack);
+			metric_u64(&m, "self_rss_pages", rss);
+			metric_emit(&m);
+		}
 	}
 	for (int i = 0; i < n; i++) {
 		sx += i;
