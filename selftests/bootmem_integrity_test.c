@@ -26,7 +26,10 @@
  * and verifies every word.
  *
  * Needs, guards and restores: declared in `needs` below.
- * Knobs: BOOTMEM_DATA_MB (data per worker kind, default 160),
+ * Knobs: BOOTMEM_DATA_MB (data per worker kind; default one and a quarter
+ *        memory blocks: 160 MiB with 128 MiB blocks, 640 MiB with 64K
+ *        pages' 512 MiB, so the data outgrows the free room of the boot
+ *        blocks that hold boot reservations and must reach a markable one),
  *        BOOTMEM_INTEGRITY_CYCLES (boot blocks per kind, default 1),
  *        BOOTMEM_FILE_DIR (a directory on a block-backed filesystem, for
  *        the file variant; the QEMU guest mounts an ext4 disk there),
@@ -312,10 +315,12 @@ FIXTURE_SETUP(integrity)
 {
 	static unsigned long parked[MEM_BLOCKS_MAX];
 	int nr_parked;
-	size_t len = env_u64("BOOTMEM_DATA_MB", 160) << 20;
+	size_t len = env_u64("BOOTMEM_DATA_MB", 0) << 20;
 	int ret, k;
 
 	SUITE_SETUP(&self->env, &needs);
+	if (!len)
+		len = mem_block_size() + mem_block_size() / 4;
 	{
 		/* A block-mapped linear map (rodata=off) refuses every mark: end here. */
 		unsigned long probe;
