@@ -30,6 +30,12 @@ struct suite_env {
 	int nids[MEM_BLOCKS_MAX];
 	int nr;
 	bool ready;
+	/*
+	 * The kmsg watch is running: from here on the teardown restores and
+	 * scans, even when the setup then ended early (a block-mapped
+	 * refusal ends a test in its setup, and must still be splat-free).
+	 */
+	bool watching;
 };
 
 /*
@@ -43,6 +49,7 @@ struct suite_env {
 	enum suite_state state_;					\
 									\
 	(env)->ready = false;						\
+	(env)->watching = false;					\
 	(env)->nr = 0;							\
 	/* The refusal first: it is the verdict on a kernel without the */ \
 	/* series, whatever else that kernel lacks (a stock kernel has no */ \
@@ -56,6 +63,7 @@ struct suite_env {
 	if (!needs_met(needs, why_, sizeof(why_)))			\
 		SKIP(return, "%s", why_);				\
 	kmsg_watch_start(&(env)->kmsg);					\
+	(env)->watching = true;						\
 } while (0)
 
 /* Last words of FIXTURE_SETUP: the body may run. */
@@ -111,7 +119,7 @@ static inline void suite_teardown(struct __test_metadata *_metadata, struct suit
 {
 	char splat[512] = "";
 
-	if (!env->ready)
+	if (!env->watching)
 		return;
 	for (int i = 0; i < env->nr; i++) {
 		struct block_info info;
