@@ -6,7 +6,8 @@
 # command line if any ("Append:"), seconds of stress if any ("Stress:") and
 # other run.sh options the tests need if any ("Options:", e.g. --initrd-high),
 # and a longer watchdog if the run needs one ("Duration:" seconds, e.g. for
-# a KASAN kernel). KERNEL=6.12 runs them on the 6.12 series.
+# a KASAN kernel). KERNEL=6.12 runs them on the 6.12 series, each in its
+# fixtures/mutants/6.12/ version where it has one.
 #
 # A mutant is CAUGHT only when the run failed (run.sh exit 1) and a test
 # its Tests: header names is "not ok" in that run's results: failing for
@@ -25,17 +26,27 @@ REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
 cd "$REPO_ROOT"
 
+kver=${KERNEL:-6.1}
+# A mutant is written against the 6.1 series; where the kernel changed
+# under it, fixtures/mutants/KVER/NAME.patch is the same bug for KVER.
+mutant_file() {
+	local name=${1%.patch}
+	if [ -f "fixtures/mutants/$kver/$name.patch" ]; then
+		echo "fixtures/mutants/$kver/$name.patch"
+	else
+		echo "fixtures/mutants/$name.patch"
+	fi
+}
+mutants=()
 if [ $# -gt 0 ]; then
-	mutants=()
-	for n in "$@"; do mutants+=("fixtures/mutants/${n%.patch}.patch"); done
+	for n in "$@"; do mutants+=("$(mutant_file "$n")"); done
 else
-	mutants=(fixtures/mutants/*.patch)
+	for m in fixtures/mutants/*.patch; do mutants+=("$(mutant_file "$(basename "$m")")"); done
 fi
 for m in "${mutants[@]}"; do
 	[ -f "$m" ] || { echo "run-mutants.sh: no mutant $m" >&2; exit 2; }
 	grep -q '^Tests: ' "$m" || { echo "run-mutants.sh: $m has no Tests: header" >&2; exit 2; }
 done
-kver=${KERNEL:-6.1}
 check_kernel "$kver"
 out=results/mutants
 [ "$kver" = 6.1 ] || out=results/mutants-$kver
