@@ -22,6 +22,7 @@
 #include "lib/accounting.h"
 #include "lib/acct_model.h"
 #include "lib/file_io.h"
+#include "lib/linear_leaf.h"
 #include "lib/metrics.h"
 #include "lib/ptdump.h"
 #include "lib/suite.h"
@@ -270,6 +271,16 @@ static void check_neighbour(struct __test_metadata *_metadata, const struct bloc
  * ptdump must agree with the driver's walk; no mapping anywhere may be
  * writable and executable.
  */
+/* The driver walk's leaves at @level. */
+static uint64_t leaf_count(const struct map_view *w, const char *level)
+{
+	if (!strcmp(level, "PTE"))
+		return w->leaf_pte;
+	if (!strcmp(level, "PMD"))
+		return w->leaf_pmd;
+	return w->leaf_pud;
+}
+
 TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 {
 	struct block_info info, below, above;
@@ -277,11 +288,14 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 	struct ptdump pt;
 	struct ptdump_coverage cov;
 	const struct ptdump_entry *wx = NULL;
-	uint64_t pages = self->block_pages, bytes = mem_block_size();
+	uint64_t pages = self->block_pages, bytes = mem_block_size(), leaf;
+	const char *level;
 
 	REQUIRE_SETUP();
 	ASSERT_EQ(0, driver_info(self->block, &info));
 	ASSERT_EQ(pages, info.linear.mapped);
+	level = linear_hotadd_level(info.phys_start, bytes);
+	leaf = linear_leaf_size(level, false, getpagesize());
 	ASSERT_EQ(0, driver_info(self->block - 1, &below));
 	ASSERT_EQ(0, driver_info(self->block + 1, &above));
 
@@ -303,7 +317,9 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 	ASSERT_EQ(0, cycle_phase_run(PHASE_ONLINE, self->block, self->nid, &r));
 	ASSERT_EQ(0, driver_info(self->block, &info));
 	EXPECT_EQ(pages, info.linear.mapped);
-	EXPECT_EQ(pages, info.linear.leaf_pte) TH_LOG("hot-added memory is mapped with pages under rodata=full");
+	EXPECT_EQ(bytes / leaf, leaf_count(&info.linear, level)) {
+		TH_LOG("hot-added memory must be mapped with %" PRIu64 " %s leaves", bytes / leaf, level);
+	}
 	EXPECT_EQ(0, info.linear.not_rw_nx) TH_LOG("added block must be mapped RW and NX");
 	EXPECT_EQ(0, info.linear.writable_exec);
 	EXPECT_EQ((info.vmemmap.end - info.vmemmap.start) / getpagesize(), info.vmemmap.mapped) {
@@ -313,7 +329,9 @@ TEST_F_TIMEOUT(bootmem, remove_unmaps_block_and_add_maps_it_rw_nx, 600)
 	ASSERT_EQ(0, ptdump_read(&pt));
 	ptdump_cover(&pt, info.linear.start, info.linear.end, &cov);
 	EXPECT_EQ(bytes, cov.mapped) TH_LOG("ptdump disagrees with the driver's walk");
-	EXPECT_EQ(bytes, cov.pte);
+	EXPECT_EQ(bytes, !strcmp(level, "PTE") ? cov.pte : !strcmp(level, "PMD") ? cov.pmd : cov.pud) {
+		TH_LOG("ptdump maps the added block with other leaves than %s", level);
+	}
 	EXPECT_EQ(0, cov.not_rw_nx);
 	EXPECT_EQ(0, ptdump_count_wx(&pt, &wx)) {
 		TH_LOG("W+X mapping %#" PRIx64 "-%#" PRIx64, wx->start, wx->end);
@@ -479,7 +497,7 @@ FIXTURE_SETUP(every_block)
 	SUITE_SETUP(&self->env, &needs);
 	n = cycle_movable_boot_blocks(cycle_seed(), cand, MEM_BLOCKS_MAX);
 	for (int i = 0; i < n; i++) {
-		int ret = driver_mark(cand[i]);
+		int ret = cycle_mark(cand[i]);
 
 		/* Blocks holding boot reservations are refused (EBUSY): skip them. */
 		block_mapped += ret == -EOPNOTSUPP;

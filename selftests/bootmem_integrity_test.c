@@ -389,7 +389,7 @@ FIXTURE_SETUP(integrity)
 		TH_LOG("%d re-added blocks were offline while the worker allocated", nr_parked);
 	ret = pick_loaded_block(self->sh, self->pids, k, self->seed, NULL, 0, &self->block, &self->nid);
 	ASSERT_EQ(0, ret) TH_LOG("no movable boot block holds the %s worker's data", region_names[k]);
-	ret = driver_mark(self->block);
+	ret = cycle_mark(self->block);
 	if (ret == -EOPNOTSUPP)
 		SUITE_END_ON_BLOCK_MAPPED_REFUSAL();
 	ASSERT_TRUE(ret == 0 || ret == -EEXIST) TH_LOG("marking memory%lu: %s", self->block, strerror(-ret));
@@ -537,7 +537,7 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			block = self->block;	/* no other loaded boot block: again */
 			nid = self->nid;
 		}
-		ret = driver_mark(block);
+		ret = cycle_mark(block);
 		if (ret == -EBUSY || ret == -EINVAL) {	/* reserved, or re-added already */
 			block = self->block;
 			nid = self->nid;

@@ -21,8 +21,10 @@ DRIVER_UAPI := $(DRIVER_DIR)/test_bootmem_hotplug_uapi.h
 # its own warnings out while ours stay errors.
 CFLAGS += -std=c11 -O2 -Wall -Wextra -Werror -isystem $(KSFT) -I$(SUITE_DIR) -I$(DRIVER_DIR) -pthread
 LDLIBS += -pthread -lm
-# The initramfs has no C library of its own to link against.
-ifneq ($(CROSS_COMPILE),)
+# The initramfs has no C library of its own to link against: a cross
+# build is static, and so is a native one for an image (STATIC=1, the x86
+# reference image).
+ifneq ($(CROSS_COMPILE)$(STATIC),)
 LDFLAGS += -static
 endif
 

@@ -169,6 +169,18 @@ int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max)
 	return count;
 }
 
+int cycle_mark(unsigned long block)
+{
+	struct block_info info;
+	int ret = driver_info(block, &info);
+
+	if (ret)
+		return ret;
+	if (info.pages_reserved)
+		return -EBUSY;
+	return driver_mark(block);
+}
+
 int cycle_pick_and_mark(uint64_t seed, int skip, unsigned long *block, int *nid,
 			char *why, size_t len)
 {
@@ -178,7 +190,7 @@ int cycle_pick_and_mark(uint64_t seed, int skip, unsigned long *block, int *nid,
 
 	snprintf(why, len, "no online boot block in ZONE_MOVABLE (boot with movablecore=)");
 	for (int i = 0; i < n; i++) {
-		int ret = driver_mark(cand[i]);
+		int ret = cycle_mark(cand[i]);
 
 		if (ret == -EEXIST)
 			ret = 0;	/* marked by an earlier test; still boot memory */

@@ -44,6 +44,13 @@ int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max);
  */
 bool cycle_kept_for_stress(unsigned long block);
 /*
+ * Marks @block for cycling. A block holding boot reservations (reserved
+ * pages) is -EBUSY without asking the kernel: no offline gets past them,
+ * on any architecture. arm64's mark refuses it with the same EBUSY, which
+ * the refusal tests check apart; x86-64 has no mark to refuse anything.
+ */
+int cycle_mark(unsigned long block);
+/*
  * Picks and marks one block from the candidates; -errno if none took, with
  * the reason in @why. -EOPNOTSUPP means every candidate was refused as
  * block-mapped (rodata=off), the one outcome a test may skip for; any other

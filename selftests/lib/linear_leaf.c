@@ -4,10 +4,12 @@
 #include "cycle.h"
 #include "mem_blocks.h"
 #include "test_driver.h"
+#include "file_io.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -43,6 +45,38 @@ uint64_t linear_leaf_size(const char *level, bool cont, uint64_t page_size)
 		if (contiguous[i].page_size == page_size)
 			n = strcmp(level, "PTE") ? contiguous[i].cont_pmds : contiguous[i].cont_ptes;
 	return size * n;
+}
+
+#ifdef __x86_64__
+/* Does a line of @path hold @word, delimited by blanks or line ends? */
+static bool file_has_word(const char *path, const char *word)
+{
+	char *text = file_read_all(path);
+	size_t n = strlen(word);
+	bool found = false;
+
+	for (const char *p = text; p && !found && (p = strstr(p, word)); p += n)
+		found = (p == text || p[-1] == ' ' || p[-1] == '\n' || p[-1] == '\t') &&
+			(p[n] == ' ' || p[n] == '\n' || p[n] == '\0' || p[n] == '\t');
+	free(text);
+	return found;
+}
+#endif
+
+const char *linear_hotadd_level(uint64_t phys_start, uint64_t bytes)
+{
+#ifdef __x86_64__
+	uint64_t gig = 1ULL << 30;
+
+	if (!(phys_start % gig) && !(bytes % gig) && file_has_word("/proc/cpuinfo", "pdpe1gb") &&
+	    !file_has_word("/proc/cmdline", "nogbpages"))
+		return "PUD";
+	return "PMD";
+#else
+	(void)phys_start;
+	(void)bytes;
+	return "PTE";
+#endif
 }
 
 static void size_words(uint64_t bytes, char *buf, size_t len)
@@ -92,7 +126,8 @@ int linear_verify_block_mapped_refusals(char *why, size_t len)
 
 	err = ptdump_read(&pt);
 	if (err) {
-		snprintf(why, len, "cannot read %s: %s", PTDUMP_PATH, strerror(-err));
+		snprintf(why, len, "cannot read the page-table dump %s: %s",
+			 ptdump_path() ?: "(none found)", strerror(-err));
 		return err;
 	}
 	for (int i = 0; i < n; i++) {

@@ -35,6 +35,17 @@ int linear_largest_leaf(const struct ptdump *pt, uint64_t start, uint64_t end,
 			uint64_t page_size, struct linear_leaf *leaf);
 
 /*
+ * The level of the leaves that map hot-added memory at @phys_start, @bytes
+ * long, by the architecture's rule, not from the kernel under test:
+ * arm64 with rodata=full (the only arm64 configuration whose blocks can
+ * be marked and cycled) maps it with pages ("PTE"); x86-64 with the
+ * largest page that fits, 2 MiB ("PMD"), or 1 GiB ("PUD") where the CPU
+ * has pdpe1gb, nogbpages is not on the command line and the range is
+ * 1 GiB aligned (arch/x86/mm/init_64.c, phys_pud_init()).
+ */
+const char *linear_hotadd_level(uint64_t phys_start, uint64_t bytes);
+
+/*
  * Whether every movable boot block the series refuses to mark with
  * EOPNOTSUPP lies under a linear-map leaf bigger than a block (ptdump),
  * so that the refusal is right. 0 and a summary in @why when each is

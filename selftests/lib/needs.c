@@ -9,20 +9,28 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The page-table dump's file, for the probes below. */
+#define PTDUMP_FILE NULL
+
 /*
  * How each option shows in a running kernel: a file it creates, or a
  * line it adds to one. A probe, not /proc/config.gz, so the check works
- * on a board whose kernel has no IKCONFIG.
+ * on a board whose kernel has no IKCONFIG. PTDUMP_FILE is wherever
+ * ptdump_path() finds the dump: on x86-64 without CONFIG_PTDUMP_DEBUGFS,
+ * the test driver's copy of it, which is the same kernel code. An option
+ * with several probes is present when any of them says so.
  */
 static const struct {
 	const char *kconfig, *path, *contains;
 } probes[] = {
 	{ "CONFIG_MEMORY_HOTPLUG", "/sys/devices/system/memory/block_size_bytes", NULL },
 	{ "CONFIG_MEMORY_HOTREMOVE", "/sys/devices/system/memory/block_size_bytes", NULL },
-	{ "CONFIG_SPARSEMEM_VMEMMAP", PTDUMP_PATH, "vmemmap start" },
+	/* The dump's marker of the vmemmap region: arm64's, then x86-64's. */
+	{ "CONFIG_SPARSEMEM_VMEMMAP", PTDUMP_FILE, "vmemmap start" },
+	{ "CONFIG_SPARSEMEM_VMEMMAP", PTDUMP_FILE, "[ Vmemmap ]" },
 	{ "CONFIG_MIGRATION", "/proc/vmstat", "pgmigrate_success" },
 	{ "CONFIG_DEBUG_FS", "/sys/kernel/debug", NULL },
-	{ "CONFIG_PTDUMP_DEBUGFS", PTDUMP_PATH, NULL },
+	{ "CONFIG_PTDUMP_DEBUGFS", PTDUMP_FILE, NULL },
 	{ "CONFIG_MODULES", "/proc/modules", NULL },
 	{ "CONFIG_TRANSPARENT_HUGEPAGE", "/sys/kernel/mm/transparent_hugepage/enabled", NULL },
 	{ "CONFIG_NUMA", "/proc/self/numa_maps", NULL },
@@ -34,22 +42,27 @@ static const struct {
 int needs_kconfig_present(const char *kconfig)
 {
 	size_t name_len = strcspn(kconfig, "=");
+	int present = -1;
 
-	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]) && present != 1; i++) {
+		const char *path = probes[i].path ?: ptdump_path();
 		char *text;
-		bool found;
 
 		if (strlen(probes[i].kconfig) != name_len ||
 		    strncmp(probes[i].kconfig, kconfig, name_len))
 			continue;
-		if (!probes[i].contains)
-			return access(probes[i].path, F_OK) == 0;
-		text = file_read_all(probes[i].path);
-		found = text && strstr(text, probes[i].contains);
+		present = 0;
+		if (!path)
+			continue;
+		if (!probes[i].contains) {
+			present = access(path, F_OK) == 0;
+			continue;
+		}
+		text = file_read_all(path);
+		present = text && strstr(text, probes[i].contains);
 		free(text);
-		return found;
 	}
-	return -1;
+	return present;
 }
 
 static bool in_path(const char *cmd)

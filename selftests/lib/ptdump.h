@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The kernel's own page-table dump (/sys/kernel/debug/kernel_page_tables,
- * CONFIG_PTDUMP_DEBUGFS): parsed into ranges, so a test can ask what maps
- * a virtual range and with which permissions, independently of the test
- * driver's walk.
+ * The kernel's own page-table dump (CONFIG_PTDUMP_DEBUGFS): parsed into
+ * ranges, so a test can ask what maps a virtual range and with which
+ * permissions, independently of the test driver's walk. arm64 and x86-64
+ * print it differently; ptdump_parse() reads both.
  */
 #ifndef BOOTMEM_PTDUMP_H
 #define BOOTMEM_PTDUMP_H
@@ -11,7 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PTDUMP_PATH "/sys/kernel/debug/kernel_page_tables"
+/*
+ * Where the dump is, the first that exists: arm64's file, x86-64's, and
+ * the test driver's page_tables, the same x86 dump for a kernel built
+ * without CONFIG_PTDUMP_DEBUGFS (Debian's stock amd64). Returns NULL when
+ * there is none.
+ */
+const char *ptdump_path(void);
 
 struct ptdump_entry {
 	uint64_t start, end;	/* [start, end) */

@@ -256,7 +256,7 @@ TEST(one_leaked_page_is_a_difference)
 	EXPECT_NE(NULL, strstr(why, "managed")) TH_LOG("%s", why);
 }
 
-static void block44_linear(uint64_t *start, uint64_t *end, const char *info_name)
+static void block_linear(uint64_t *start, uint64_t *end, const char *info_name)
 {
 	char *text = fixture(info_name);
 	struct block_info info;
@@ -275,7 +275,7 @@ TEST(ptdump_maps_an_online_block_with_rw_nx_pages)
 	char *text = fixture("ptdump");
 	uint64_t start, end;
 
-	block44_linear(&start, &end, "info-block44-online");
+	block_linear(&start, &end, "info-block44-online");
 	ASSERT_EQ(0, ptdump_parse(text, &pt));
 	ptdump_cover(&pt, start, end, &c);
 	EXPECT_EQ(BLOCK_BYTES, c.mapped);
@@ -293,7 +293,7 @@ TEST(ptdump_holes_are_not_mappings)
 	char *text = fixture("ptdump.removed");
 	uint64_t start, end;
 
-	block44_linear(&start, &end, "info-block44-removed");
+	block_linear(&start, &end, "info-block44-removed");
 	ASSERT_EQ(0, ptdump_parse(text, &pt));
 	ptdump_cover(&pt, start, end, &c);
 	EXPECT_EQ(0, c.mapped);
@@ -304,6 +304,81 @@ TEST(ptdump_holes_are_not_mappings)
 	EXPECT_EQ(BLOCK_BYTES, c.mapped);
 	ptdump_free(&pt);
 	free(text);
+}
+
+/*
+ * x86-64 prints its dump with the level last, in lower case, and a 2M
+ * page as PSE (recorded from Debian's stock 6.1 kernel through the test
+ * driver's page_tables file: guest-snapshots/x86_64/record.sh).
+ */
+TEST(ptdump_reads_the_x86_dump_of_an_online_block)
+{
+	struct ptdump pt;
+	struct ptdump_coverage c;
+	char *text = fixture("x86_64/ptdump");
+	uint64_t start, end;
+
+	block_linear(&start, &end, "x86_64/info-block50-online");
+	ASSERT_EQ(0, ptdump_parse(text, &pt));
+	ptdump_cover(&pt, start, end, &c);
+	EXPECT_EQ(BLOCK_BYTES, c.mapped);
+	EXPECT_EQ(BLOCK_BYTES, c.pmd);
+	EXPECT_EQ(0, c.pte);
+	EXPECT_EQ(0, c.not_rw_nx);
+	EXPECT_EQ(0, ptdump_count_wx(&pt, NULL));
+	for (int i = 0; i < pt.nr; i++) {
+		if (pt.entries[i].start <= start && start < pt.entries[i].end) {
+			EXPECT_TRUE(pt.entries[i].block);
+			EXPECT_STREQ("PMD", pt.entries[i].level);
+		}
+	}
+	ptdump_free(&pt);
+	free(text);
+}
+
+TEST(ptdump_x86_holes_are_not_mappings)
+{
+	struct ptdump pt;
+	struct ptdump_coverage c;
+	char *text = fixture("x86_64/ptdump.removed");
+	uint64_t start, end;
+
+	block_linear(&start, &end, "x86_64/info-block50-removed");
+	ASSERT_EQ(0, ptdump_parse(text, &pt));
+	ptdump_cover(&pt, start, end, &c);
+	EXPECT_EQ(0, c.mapped);
+	ptdump_cover(&pt, start - BLOCK_BYTES, start, &c);
+	EXPECT_EQ(BLOCK_BYTES, c.mapped);
+	ptdump_cover(&pt, end, end + BLOCK_BYTES, &c);
+	EXPECT_EQ(BLOCK_BYTES, c.mapped);
+	ptdump_free(&pt);
+	free(text);
+}
+
+TEST(ptdump_reads_x86_attributes_and_skips_x86_holes)
+{
+	struct ptdump pt;
+	const struct ptdump_entry *wx = NULL;
+	const char *text =
+		"---[ Low Kernel Mapping ]---\n"
+		"0xffff888000099000-0xffff88800009b000           8K     ro                 GLB x  pte\n"
+		"0xffff888003400000-0xffff88807fe00000        1994M     RW         PSE     GLB NX pmd\n"
+		"0xffff88807ffdf000-0xffff888080000000         132K                               pte\n"
+		"0xffff888080000000-0xffff888100000000           2G                               pud\n"
+		"0xffffffffc0000000-0xffffffffc0001000           4K     RW                 GLB x  pte\n";
+
+	ASSERT_EQ(0, ptdump_parse(text, &pt));
+	ASSERT_EQ(3, pt.nr);
+	EXPECT_STREQ("PTE", pt.entries[0].level);
+	EXPECT_FALSE(pt.entries[0].rw);
+	EXPECT_FALSE(pt.entries[0].nx);
+	EXPECT_STREQ("PMD", pt.entries[1].level);
+	EXPECT_TRUE(pt.entries[1].rw);
+	EXPECT_TRUE(pt.entries[1].nx);
+	EXPECT_TRUE(pt.entries[1].block);
+	EXPECT_EQ(1, ptdump_count_wx(&pt, &wx));
+	EXPECT_EQ(0xffffffffc0000000ULL, wx->start);
+	ptdump_free(&pt);
 }
 
 TEST(ptdump_finds_a_writable_executable_mapping)
