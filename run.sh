@@ -42,6 +42,11 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --initrd-high        load the initramfs inside ZONE_MOVABLE (QEMU loader and
                        initrd=) instead of low RAM, so that a movable boot block
                        holds the freed initrd's iomem child (adds "initrd-high")
+  --arch x86_64        the x86-64 reference: Debian's stock linux-image-amd64
+                       (6.1), which removes boot memory without any series,
+                       in qemu-system-x86_64 (TCG), with the same programs
+                       built for x86-64 and the "x86_64" plan (its expected
+                       skips are the arm64-only tests; nokaslr)
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus its series (fragments still applied)
   --kernel 6.1|6.12    Debian's linux-source of that version with its series
@@ -84,7 +89,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 }
 
 tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
-tree= stock= variant=4k kver=6.1 results= keep= extra=() mem_given=false base_plan=default
+tree= stock= variant=4k kver=6.1 results= keep= extra=() mem_given=false base_plan=default arch=arm64
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -126,6 +131,13 @@ while [ $# -gt 0 ]; do
 	--extra-patch) need_arg "$@"; [ -f "$2" ] || bad "--extra-patch $2: no such file"
 		       extra+=(--extra-patch "$2"); shift 2 ;;
 	--variant) need_arg "$@"; variant=$2; shift 2 ;;
+	--arch) need_arg "$@"; shift
+		case $1 in
+		arm64|aarch64) arch=arm64 ;;
+		x86_64|amd64) arch=amd64 ;;
+		*) bad "--arch takes arm64 or x86_64, got '$1'" ;;
+		esac
+		shift ;;
 	--results) need_arg "$@"; results=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
 	*) bad "unknown option '$1'" ;;
@@ -143,6 +155,12 @@ if [ "$tests" != all ] && [ "$tests" != none ]; then
 	done
 fi
 [ -n "$stock" ] && [ -n "$tree" ] && bad "--stock and --kernel-tree exclude each other"
+if [ "$arch" = amd64 ]; then
+	# The reference is the stock kernel: nothing to build or to choose.
+	[ -z "$stock$tree" ] || bad "--arch x86_64 always boots Debian's stock amd64 kernel: no --stock or --kernel-tree"
+	[ "$kver" = 6.1 ] && [ "$variant" = 4k ] || bad "--arch x86_64 is 6.1 with 4K pages: no --kernel or --variant"
+	[ -z "$initrd_high$spare" ] || bad "--initrd-high and --spare-ram are arm64 plans (QEMU virt's loader and device tree)"
+fi
 variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant" 2>&1) || bad "--variant: ${variant_vars#variant.py: }"
 eval "$variant_vars"
 stock_meta=
@@ -196,6 +214,7 @@ case " $append " in *" rodata=off "*) plans="$plans,rodata-off" ;; esac
 [ -n "$spare" ] && plans="$plans,spare-ram"
 [ -n "$initrd_high" ] && plans="$plans,initrd-high"
 case ",$variant," in *,kasan,*) plans="$plans,kasan" ;; esac
+[ "$arch" = amd64 ] && plans="$plans,x86_64"
 plan_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/plan.py" "$plans") || exit 2
 eval "$plan_vars"
 cycles=${cycles:-$plan_cycles}
@@ -203,7 +222,10 @@ stress=${stress:-$plan_stress_s}
 pressure=${pressure:-$plan_pressure_pct}
 [ -n "$soak" ] && stress=0
 
-if [ -n "$stock" ]; then
+if [ "$arch" = amd64 ]; then
+	kdir=$("$REPO_ROOT/qemu-images/x86-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
+	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
+elif [ -n "$stock" ]; then
 	kdir=$("$REPO_ROOT/qemu-images/stock-kernel.sh" "$stock_meta") || exit 2
 	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
 else
@@ -214,7 +236,7 @@ else
 fi
 
 image="$results/initramfs.cpio.gz"
-"$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$image" || exit 2
+"$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$image" "$arch" || exit 2
 
 plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure bh_timeout=$plan_program_timeout_s"
 plan="$plan bh_stress_boot_blocks=$plan_stress_boot_blocks"
@@ -223,7 +245,13 @@ if [ -n "$soak" ]; then
 elif [ "$stress" != 0 ]; then
 	plan="$plan bh_stress=$stress"
 fi
-cmdline="console=ttyAMA0 loglevel=5 movablecore=$movable oops=panic panic=-1 panic_on_warn=0 $plan $append"
+console=ttyAMA0 kernel_file=Image qemu=qemu-system-aarch64
+[ "$arch" = amd64 ] && console=ttyS0 kernel_file=vmlinuz qemu=qemu-system-x86_64
+# The plans' own words (x86_64: nokaslr), unless --append already has them.
+for w in $plan_append; do
+	case " $append " in *" $w "*) ;; *) plan="$plan $w" ;; esac
+done
+cmdline="console=$console loglevel=5 movablecore=$movable oops=panic panic=-1 panic_on_warn=0 $plan $append"
 # The guest's RAM as QEMU gives it, and where the initramfs goes.
 qemu_mem=$mem initrd_addr=
 if [ -n "$spare" ]; then
@@ -248,13 +276,14 @@ fi
 {
 	echo "kernel: $kdir"
 	echo "cmdline: $cmdline"
-	echo "qemu: -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr} -device virtio-blk-device (ext4, ${GUEST_DISK_MB} MiB)"
+	echo "qemu: $qemu -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr} virtio-blk (ext4, ${GUEST_DISK_MB} MiB)"
 	echo "plan: $plans"
 } > "$results/run.txt"
 silence=${SILENCE_S:-$plan_silence_s}
-step "boot: qemu-system-aarch64 -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
+step "boot: $qemu -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
 "$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
-SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 "$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/Image" "$image" \
+SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 GUEST_ARCH=$arch \
+	"$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/$kernel_file" "$image" \
 	"$results/console.log" "$duration" "$qemu_mem" "$smp" "$cmdline" "$numa"
 boot_status=$?
 [ -n "$keep" ] || rm -f "$image" "$results/disk.ext4"

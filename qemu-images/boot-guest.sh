@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Boot the test image in qemu-system-aarch64 (TCG) and stream its console.
+# Boot the test image in qemu-system-aarch64 (TCG), or with GUEST_ARCH=amd64
+# the x86-64 reference image in qemu-system-x86_64 (TCG), and stream its
+# console.
 #
 #   boot-guest.sh KERNEL INITRD CONSOLE_LOG TIMEOUT_S MEM SMP APPEND [NUMA]
 #
@@ -22,7 +24,15 @@ set -uo pipefail
 
 kernel=$1 initrd=$2 console=$3 timeout_s=$4 mem=$5 smp=$6 append=$7 numa=${8:-}
 silence_s=${SILENCE_S:?run.sh sets SILENCE_S from the plan}
-command -v qemu-system-aarch64 >/dev/null || { echo "boot-guest.sh: qemu-system-aarch64 not found" >&2; exit 2; }
+# The machine of each architecture: QEMU's arm64 virt, or a q35 PC whose
+# CPU model has no 1 GiB pages (X86_CPU overrides, e.g. qemu64,+pdpe1gb),
+# so that the direct map is made of 2 MiB pages as on the reference run.
+case ${GUEST_ARCH:-arm64} in
+arm64) qemu=qemu-system-aarch64 machine=(-M virt -cpu max) blkdev=virtio-blk-device ;;
+amd64) qemu=qemu-system-x86_64 machine=(-M q35 -cpu "${X86_CPU:-qemu64}") blkdev=virtio-blk-pci ;;
+*) echo "boot-guest.sh: no architecture '$GUEST_ARCH'" >&2; exit 2 ;;
+esac
+command -v "$qemu" >/dev/null || { echo "boot-guest.sh: $qemu not found" >&2; exit 2; }
 
 numa_args=()
 if [ -n "$numa" ]; then
@@ -38,13 +48,13 @@ fi
 # under writeback are still under it when offline meets them.
 disk_args=()
 [ -n "${DISK:-}" ] && disk_args=(-drive "file=$DISK,if=none,format=raw,id=disk0,throttling.bps-write=16777216"
-				 -device virtio-blk-device,drive=disk0)
+				 -device "$blkdev,drive=disk0")
 
 initrd_args=(-initrd "$initrd")
 [ -n "${INITRD_ADDR:-}" ] && initrd_args=(-device "loader,file=$initrd,addr=$INITRD_ADDR,force-raw=on")
 
 : > "$console"
-qemu-system-aarch64 -M virt -cpu max -smp "$smp" -m "$mem" "${numa_args[@]}" \
+"$qemu" "${machine[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" "${initrd_args[@]}" -append "$append" "${disk_args[@]}" \
 	</dev/null > >(tee -a "$console") 2>&1 &

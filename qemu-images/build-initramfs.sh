@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Assemble the test initramfs (gzip cpio) from:
 #   - busybox-static, stress-ng, fio, numactl and coreutils' timeout, with
-#     their shared-library closure (guest-packages.py, Debian arm64 .debs);
-#   - the suite, cross-built static from selftests/ and stress/;
+#     their shared-library closure (guest-packages.py, Debian .debs of the
+#     guest's architecture);
+#   - the suite, built static from selftests/ and stress/ (cross for arm64,
+#     native for the x86-64 reference image);
 #   - the kernel's own kselftest runner (tools/testing/selftests/kselftest);
-#   - the test driver module, when the kernel has one.
+#   - the test driver module, when the kernel has one, and the modules the
+#     kernel needs at boot (KERNEL_DIR/modules/order), when it has any.
 #
-#   build-initramfs.sh KSRC KERNEL_DIR OUT.cpio.gz
+#   build-initramfs.sh KSRC KERNEL_DIR OUT.cpio.gz [ARCH]    ARCH: arm64 (default) or amd64
 # Parsed whole before it runs, so editing this file during a long run
 # cannot change what the run executes.
 {
@@ -16,24 +19,30 @@ set -euo pipefail
 ksrc=${1:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 kdir=${2:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 out=${3:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
+arch=${4:-arm64}
+case $arch in
+arm64) cross=$CROSS static= suffix= triplet=aarch64 ;;
+amd64) cross= static=1 suffix=-amd64 triplet=x86_64 ;;
+*) die "build-initramfs.sh: no architecture '$arch' (arm64, amd64)" ;;
+esac
 
 # The staging and cross-build directories are shared by every run.
 cache_lock image
-stage="$BOOTMEM_CACHE/guest-stage"
-step "image: guest packages (arm64 .debs via apt-get download, cached)"
-/usr/bin/python3 "$REPO_ROOT/qemu-images/guest-packages.py" "$BOOTMEM_CACHE" "$stage" ||
+stage="$BOOTMEM_CACHE/guest-stage$suffix"
+step "image: guest packages ($arch .debs via apt-get download, cached)"
+/usr/bin/python3 "$REPO_ROOT/qemu-images/guest-packages.py" "$BOOTMEM_CACHE" "$stage" "$arch" ||
 	die "could not stage the guest packages"
 
-step "image: cross-building the suite (static aarch64)"
+step "image: building the suite (static $triplet)"
 # One build directory per clone and kernel source: make only compares
 # mtimes, so a directory shared with another clone (older sources, newer
 # binaries) would hand this image that clone's programs.
-suite_out="$BOOTMEM_CACHE/suite-aarch64/$(content_hash "$REPO_ROOT" "$ksrc")"
+suite_out="$BOOTMEM_CACHE/suite-$triplet/$(content_hash "$REPO_ROOT" "$ksrc")"
 make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" OUTPUT="$suite_out/selftests" \
-	CROSS_COMPILE="$CROSS" >/dev/null || die "cross build of selftests/ failed"
+	CROSS_COMPILE="$cross" STATIC="$static" >/dev/null || die "build of selftests/ for $triplet failed"
 if [ -f "$REPO_ROOT/stress/Makefile" ]; then
 	make -s -C "$REPO_ROOT/stress" KSRC="$ksrc" OUTPUT="$suite_out/stress" \
-		CROSS_COMPILE="$CROSS" >/dev/null || die "cross build of stress/ failed"
+		CROSS_COMPILE="$cross" STATIC="$static" >/dev/null || die "build of stress/ for $triplet failed"
 fi
 
 root=$(mktemp -d "$BOOTMEM_CACHE/initramfs.XXXXXX")
@@ -65,6 +74,7 @@ if [ -f "$kdir/test_bootmem_hotplug.ko" ]; then
 	cp "$kdir/test_bootmem_hotplug.ko" "$root/lib/modules/"
 fi
 cp "$kdir"/modules/*.ko "$root/lib/modules/" 2>/dev/null || true
+[ -f "$kdir/modules/order" ] && cp "$kdir/modules/order" "$root/lib/modules/"
 
 step "image: packing $(du -sh "$root" | cut -f1) into $(basename "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$out.tmp")

@@ -1,5 +1,6 @@
 #!/bin/busybox sh
-# /init of the bootmem-hotplug test image (busybox sh, arm64 guest).
+# /init of the bootmem-hotplug test image (busybox sh; arm64 guest, or the
+# x86-64 reference guest).
 #
 # The test plan arrives as bh_* words on the kernel command line, which the
 # kernel hands to /init as environment variables:
@@ -38,6 +39,14 @@ echo "BOOTMEM-HOTPLUG: guest up: $(uname -r), $(nproc) cpus, $(grep MemTotal /pr
 echo "BOOTMEM-HOTPLUG: cmdline: $(cat /proc/cmdline)"
 # The sizes every test derives its own from: this kernel's, 4K to 64K.
 echo "BOOTMEM-HOTPLUG: sizes: page $(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps) bytes, memory block $(( 0x$(cat /sys/devices/system/memory/block_size_bytes) )) bytes"
+
+# What the kernel needs as modules before the disk can mount (a stock
+# kernel's virtio disk and ext4), each after what it depends on.
+if [ -f /lib/modules/order ]; then
+	while read -r m; do
+		insmod "/lib/modules/$m" || echo "BOOTMEM-HOTPLUG: insmod $m failed"
+	done < /lib/modules/order
+fi
 
 if [ -f /lib/modules/test_bootmem_hotplug.ko ]; then
 	insmod /lib/modules/test_bootmem_hotplug.ko ||

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
-"""Stage the arm64 guest userland from Debian's own packages.
+"""Stage the guest userland from Debian's own packages.
 
-Downloads busybox-static, stress-ng, fio and numactl for arm64 with
+Downloads busybox-static, stress-ng, fio and numactl for the guest's
+architecture (arm64, or amd64 for the x86-64 reference runs) with
 `apt-get download`, follows the library dependencies until every ELF
 NEEDED entry of the wanted binaries resolves, and copies the binaries plus
 exactly their shared-library closure (and the dynamic loader) into a
 staging directory that build-initramfs.sh packs.
 
-Usage: guest-packages.py CACHE_DIR STAGE_DIR
+Usage: guest-packages.py CACHE_DIR STAGE_DIR [ARCH]     ARCH: arm64 (default) or amd64
 """
 import contextlib
 import os
@@ -27,9 +28,22 @@ TOOLS = {
     # busybox does not implement.
     "coreutils": ["usr/bin/timeout"],
 }
-# ceph libraries find libceph-common through their RUNPATH, kept as is.
-LIB_DIRS = ["lib/aarch64-linux-gnu", "usr/lib/aarch64-linux-gnu",
-            "usr/lib/aarch64-linux-gnu/ceph", "lib", "usr/lib"]
+# Per Debian architecture: its multiarch directory and where its dynamic
+# loader lives (the file, and the path PT_INTERP names).
+ARCHES = {
+    "arm64": {"triplet": "aarch64-linux-gnu",
+              "loader": ("lib/aarch64-linux-gnu/ld-linux-aarch64.so.1", "lib/ld-linux-aarch64.so.1")},
+    "amd64": {"triplet": "x86_64-linux-gnu",
+              "loader": ("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "lib64/ld-linux-x86-64.so.2")},
+}
+ARCH = "arm64"
+
+
+def lib_dirs():
+    """Where libraries are looked up. ceph libraries find libceph-common
+    through their RUNPATH, kept as is."""
+    t = ARCHES[ARCH]["triplet"]
+    return [f"lib/{t}", f"usr/lib/{t}", f"usr/lib/{t}/ceph", "lib", "usr/lib"]
 # Interpreter libraries are dependencies of fio's helper scripts, never of
 # an ELF binary.
 SKIP_WORDS = ("perl", "python")
@@ -52,7 +66,7 @@ def library_closure_packages():
     """
     out = run(["apt-cache", "depends", "--recurse", "--no-recommends", "--no-suggests",
                "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances",
-               "-o", "APT::Cache::ShowOnlyFirstOr=true"] + [f"{t}:arm64" for t in TOOLS])
+               "-o", "APT::Cache::ShowOnlyFirstOr=true"] + [f"{t}:{ARCH}" for t in TOOLS])
     names = []
     for line in out.splitlines():
         if line.startswith((" ", "<")):
@@ -67,14 +81,14 @@ def library_closure_packages():
 
 def deb_path(pkg, deb_dir):
     for f in sorted(os.listdir(deb_dir)):
-        if f.startswith(pkg + "_") and (f.endswith("_arm64.deb") or f.endswith("_all.deb")):
+        if f.startswith(pkg + "_") and (f.endswith(f"_{ARCH}.deb") or f.endswith("_all.deb")):
             return os.path.join(deb_dir, f)
     return None
 
 
 def needed(path):
     try:
-        out = run(["aarch64-linux-gnu-readelf", "-d", path])
+        out = run(["readelf", "-d", path])
     except subprocess.CalledProcessError:
         return []
     libs = []
@@ -85,7 +99,7 @@ def needed(path):
 
 
 def find_lib(root, soname):
-    for d in LIB_DIRS:
+    for d in lib_dirs():
         p = os.path.join(root, d, soname)
         if os.path.exists(p):
             return p
@@ -111,33 +125,36 @@ def progress_every(seconds, what):
 
 
 def download(debs, deb_dir):
-    """apt-get download each package for arm64, into @deb_dir."""
+    """apt-get download each package for ARCH, into @deb_dir."""
     try:
-        run(["apt-get", "download", "-q"] + [f"{p}:arm64" for p in debs], cwd=deb_dir)
+        run(["apt-get", "download", "-q"] + [f"{p}:{ARCH}" for p in debs], cwd=deb_dir)
     except subprocess.CalledProcessError:
-        # One of them is Architecture: all, which has no :arm64 name.
+        # One of them is Architecture: all, which has no :ARCH name.
         for p in debs:
             if deb_path(p, deb_dir):
                 continue
             try:
-                run(["apt-get", "download", "-q", f"{p}:arm64"], cwd=deb_dir)
+                run(["apt-get", "download", "-q", f"{p}:{ARCH}"], cwd=deb_dir)
             except subprocess.CalledProcessError:
                 run(["apt-get", "download", "-q", p], cwd=deb_dir)
 
 
 def main():
-    if len(sys.argv) != 3:
+    global ARCH
+    if len(sys.argv) not in (3, 4) or (len(sys.argv) == 4 and sys.argv[3] not in ARCHES):
         print(__doc__, file=sys.stderr)
         return 2
     cache, stage = sys.argv[1], sys.argv[2]
+    if len(sys.argv) == 4:
+        ARCH = sys.argv[3]
     deb_dir = os.path.join(cache, "debs")
-    root = os.path.join(cache, "guest-root")
+    root = os.path.join(cache, "guest-root" if ARCH == "arm64" else f"guest-root-{ARCH}")
     os.makedirs(deb_dir, exist_ok=True)
 
     packages = library_closure_packages()
     missing_debs = [p for p in packages if not deb_path(p, deb_dir)]
     if missing_debs:
-        log(f"downloading {len(missing_debs)} arm64 packages")
+        log(f"downloading {len(missing_debs)} {ARCH} packages")
         with progress_every(30, lambda: f"{sum(1 for p in missing_debs if deb_path(p, deb_dir))}"
                                         f" of {len(missing_debs)} packages fetched"):
             download(missing_debs, deb_dir)
@@ -179,14 +196,14 @@ def main():
         else:
             shutil.copy2(path, dst)
     # The loader named in PT_INTERP.
-    real_ld = os.path.join(root, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1")
-    dst_ld = os.path.join(stage, "lib/aarch64-linux-gnu/ld-linux-aarch64.so.1")
+    loader, interp = ARCHES[ARCH]["loader"]
+    dst_ld = os.path.join(stage, loader)
     if not os.path.exists(dst_ld):
         os.makedirs(os.path.dirname(dst_ld), exist_ok=True)
-        shutil.copy2(os.path.realpath(real_ld), dst_ld)
-    if not os.path.lexists(os.path.join(stage, "lib/ld-linux-aarch64.so.1")):
-        os.symlink("aarch64-linux-gnu/ld-linux-aarch64.so.1",
-                   os.path.join(stage, "lib/ld-linux-aarch64.so.1"))
+        shutil.copy2(os.path.realpath(os.path.join(root, loader)), dst_ld)
+    if not os.path.lexists(os.path.join(stage, interp)):
+        os.makedirs(os.path.dirname(os.path.join(stage, interp)), exist_ok=True)
+        os.symlink(os.path.relpath(loader, os.path.dirname(interp)), os.path.join(stage, interp))
     log(f"staged {len(closure)} files from {len(packages)} packages")
     return 0
 

@@ -11,12 +11,17 @@ set -euo pipefail
 
 HOST_PACKAGES=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
-	qemu-system-arm linux-source-6.1 linux-source-6.12
+	qemu-system-arm qemu-system-x86 linux-source-6.1 linux-source-6.12
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio ccache kmod
 	xz-utils gzip rsync patch python3 python3-yaml dpkg-dev gnuplot-nox e2fsprogs
 	lava-dispatcher lava-common python3-jinja2
 	tftpd-hpa u-boot-tools telnet
 )
+
+# The x86-64 reference runs (run.sh --arch x86_64) build the test driver
+# against the stock amd64 kernel's headers, which only an amd64 host can
+# install; elsewhere that run says so and exits 2.
+[ "$(dpkg --print-architecture)" = amd64 ] && HOST_PACKAGES+=(linux-headers-amd64)
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
