@@ -46,7 +46,13 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        (6.1), which removes boot memory without any series,
                        in qemu-system-x86_64 (TCG), with the same programs
                        built for x86-64 and the "x86_64" plan (its expected
-                       skips are the arm64-only tests; nokaslr)
+                       skips are the arm64-only tests) with nokaslr
+  --x86-kaslr-in-range with --arch x86_64: KASLR on, which puts the image in
+                       the System RAM range of ZONE_MOVABLE; hunts stock
+                       6.1's iomem bug ("x86-kaslr" plan: the run fails)
+  --x86-gbpages        with --arch x86_64: -cpu qemu64,+pdpe1gb, a 1 GiB
+                       direct map; hunts stock 6.1's remove_pud_table() bug
+                       ("x86-gbpages" plan: the run fails)
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus its series (fragments still applied)
   --kernel 6.1|6.12    Debian's linux-source of that version with its series
@@ -90,6 +96,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 
 tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=4k kver=6.1 results= keep= extra=() mem_given=false base_plan=default arch=arm64
+x86_kaslr= x86_gbpages=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -131,6 +138,8 @@ while [ $# -gt 0 ]; do
 	--extra-patch) need_arg "$@"; [ -f "$2" ] || bad "--extra-patch $2: no such file"
 		       extra+=(--extra-patch "$2"); shift 2 ;;
 	--variant) need_arg "$@"; variant=$2; shift 2 ;;
+	--x86-kaslr-in-range) x86_kaslr=1; shift ;;
+	--x86-gbpages) x86_gbpages=1; shift ;;
 	--arch) need_arg "$@"; shift
 		case $1 in
 		arm64|aarch64) arch=arm64 ;;
@@ -160,6 +169,8 @@ if [ "$arch" = amd64 ]; then
 	[ -z "$stock$tree" ] || bad "--arch x86_64 always boots Debian's stock amd64 kernel: no --stock or --kernel-tree"
 	[ "$kver" = 6.1 ] && [ "$variant" = 4k ] || bad "--arch x86_64 is 6.1 with 4K pages: no --kernel or --variant"
 	[ -z "$initrd_high$spare" ] || bad "--initrd-high and --spare-ram are arm64 plans (QEMU virt's loader and device tree)"
+elif [ -n "$x86_kaslr$x86_gbpages" ]; then
+	bad "--x86-kaslr-in-range and --x86-gbpages need --arch x86_64"
 fi
 variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant" 2>&1) || bad "--variant: ${variant_vars#variant.py: }"
 eval "$variant_vars"
@@ -171,16 +182,36 @@ if [ -n "$stock" ]; then
 fi
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
 [ -n "$numa" ] && [ -n "$spare$initrd_high" ] && bad "--spare-ram and --initrd-high are for one node, not --numa"
+# The plan: a base plan and the modifiers that apply, from ci/plans.json.
+plans=$base_plan
+case " $append " in *" rodata=off "*) plans="$plans,rodata-off" ;; esac
+[ -n "$spare" ] && plans="$plans,spare-ram"
+[ -n "$initrd_high" ] && plans="$plans,initrd-high"
+case ",$variant," in *,kasan,*) plans="$plans,kasan" ;; esac
+if [ "$arch" = amd64 ]; then
+	plans="$plans,x86_64"
+	if [ -n "$x86_kaslr" ]; then plans="$plans,x86-kaslr"; else plans="$plans,x86-nokaslr"; fi
+	[ -n "$x86_gbpages" ] && plans="$plans,x86-gbpages"
+fi
+plan_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/plan.py" "$plans") || bad "no such plan: $plans"
+eval "$plan_vars"
+cycles=${cycles:-$plan_cycles}
+stress=${stress:-$plan_stress_s}
+pressure=${pressure:-$plan_pressure_pct}
+[ -n "$soak" ] && stress=0
+
 # Two nodes split the RAM, and ZONE_MOVABLE comes only from above 4 GiB, so
 # node 0 needs more than 3 GiB (8G in all). movablecore= spreads kernelcore
 # over the nodes, and its second pass hands node 0 whatever kernelcore is
 # left, which takes node 0's movable memory; leaving kernelcore to ZONE_DMA
 # alone (movablecore = RAM - 3G) keeps movable boot memory on both nodes.
 if [ -n "$numa" ] && ! $mem_given; then mem=8G; fi
-mem=${mem:-$variant_mem}
+# A plan may size the guest (x86-kaslr), the variant otherwise.
+mem=${mem:-${plan_mem:-$variant_mem}}
 memg=$(size_gb "$mem")
 if [ -z "$movable" ]; then
 	if [ -n "$numa" ]; then movable="$(( memg - 3 ))G"
+	elif [ -n "$plan_movable" ] && ! $mem_given; then movable=$plan_movable
 	elif $mem_given; then movable="$(( memg / 2 ))G"
 	else movable=$variant_movable; fi
 fi
@@ -208,19 +239,6 @@ step "setup: host packages"
 "$REPO_ROOT/qemu-images/install-deps.sh" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
 command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64 missing after install-deps.sh" >&2; exit 2; }
 
-# The plan: a base plan and the modifiers that apply, from ci/plans.json.
-plans=$base_plan
-case " $append " in *" rodata=off "*) plans="$plans,rodata-off" ;; esac
-[ -n "$spare" ] && plans="$plans,spare-ram"
-[ -n "$initrd_high" ] && plans="$plans,initrd-high"
-case ",$variant," in *,kasan,*) plans="$plans,kasan" ;; esac
-[ "$arch" = amd64 ] && plans="$plans,x86_64"
-plan_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/plan.py" "$plans") || exit 2
-eval "$plan_vars"
-cycles=${cycles:-$plan_cycles}
-stress=${stress:-$plan_stress_s}
-pressure=${pressure:-$plan_pressure_pct}
-[ -n "$soak" ] && stress=0
 
 if [ "$arch" = amd64 ]; then
 	kdir=$("$REPO_ROOT/qemu-images/x86-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
@@ -282,10 +300,24 @@ fi
 silence=${SILENCE_S:-$plan_silence_s}
 step "boot: $qemu -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
 "$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
-SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 GUEST_ARCH=$arch \
-	"$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/$kernel_file" "$image" \
-	"$results/console.log" "$duration" "$qemu_mem" "$smp" "$cmdline" "$numa"
+boot() {
+	SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 GUEST_ARCH=$arch \
+		X86_CPU=$plan_x86_cpu X86_MACHINE=$plan_x86_machine \
+		"$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/$kernel_file" "$image" \
+		"$results/console.log" "$duration" "$qemu_mem" "$smp" "$cmdline" "$numa"
+}
+boot
 boot_status=$?
+# KASLR chooses where the image goes: about one boot in ten leaves no
+# movable block below it, and the x86-kaslr plan then has nothing to hunt.
+# Only for that reason, boot again (the console says so), up to 3 boots.
+for try in 2 3; do
+	[ -n "$x86_kaslr" ] && grep -q 'SKIP.*no movable boot block below the kernel image' "$results/console.log" || break
+	step "boot: KASLR put the image where no movable block lies below it ($(grep -o -m1 'Kernel code at [0-9a-fx]*' "$results/console.log")): boot $try of 3"
+	"$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
+	boot
+	boot_status=$?
+done
 [ -n "$keep" ] || rm -f "$image" "$results/disk.ext4"
 # 2 is boot-guest.sh's own setup error (QEMU would not start): no verdict.
 [ "$boot_status" = 2 ] && { echo "run.sh: QEMU could not start the guest" >&2; exit 2; }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """selftests/config (the kselftest convention: the options a lab merges into
 its kernel config) must be exactly the Kconfig options the test programs
-declare in their `needs` (.kconfigs = ...), and each declared option must
+declare in their `needs` (.kconfigs, and .test_kconfigs for what only some
+of a program's tests need), and each declared option must
 have a run-time probe in selftests/lib/needs.c. Prints what differs; exit 1
 when anything does.
 
@@ -19,7 +20,7 @@ def declared():
     out = {}
     for src in sorted(list((REPO / "selftests").glob("*.c")) + list((REPO / "stress").glob("*.c"))):
         text = src.read_text()
-        for block in re.findall(r"\.kconfigs\s*=\s*\(const char \*const\[\]\)\{(.*?)\}", text, re.S):
+        for block in re.findall(r"\.(?:test_)?kconfigs\s*=\s*\(const char \*const\[\]\)\{(.*?)\}", text, re.S):
             for opt in re.findall(r'"(CONFIG_[A-Z0-9_]+=[ym])"', block):
                 out.setdefault(opt, []).append(src.name)
     return out

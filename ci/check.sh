@@ -68,7 +68,8 @@ ksrc=$(qemu-images/pristine-source.sh) || exit 2
 ksrc612=$(qemu-images/pristine-source.sh 6.12) || exit 2
 mkdir -p results
 log=results/check-logs
-rm -rf "$log" results/check-patched results/check-6.12 results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-stock-6.12 results/check-stock-6.12-16k results/check-lava
+rm -rf "$log" results/check-patched results/check-6.12 results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-stock-6.12 results/check-stock-6.12-16k results/check-lava \
+	results/check-x86 results/check-x86-kaslr results/check-x86-gbpages
 mkdir -p "$log"
 
 step "check: host unit tests of the suite's library"
@@ -241,6 +242,42 @@ stock_case() { # name, run.sh options...
 stock_case stock
 stock_case stock-6.12 --kernel 6.12
 stock_case stock-6.12-16k --kernel 6.12 --variant 16k
+
+# The x86-64 reference: Debian's stock amd64 6.1, which removes boot memory
+# without any series, runs the same programs and must pass; with KASLR and
+# with a 1 GiB direct map it must fail, on the two bugs of that kernel.
+step "check: the x86-64 reference, Debian's stock amd64 6.1: the same programs, quick plan with 30 s of stress (must pass)"
+./run.sh --arch x86_64 --quick --stress 30 --results results/check-x86
+rc=$?
+count_run results/check-x86 x86_64
+if [ "$rc" = 0 ]; then pass "x86-64 stock 6.1: run.sh exit 0"; else fail "x86-64 stock 6.1: run.sh exit $rc ($(verdict_of results/check-x86))"; fi
+
+step "check: stock x86-64 6.1 with KASLR in the movable range: removing a block below the image loses it (the named test must fail)"
+./run.sh --arch x86_64 --x86-kaslr-in-range --quick --tests bootmem_iomem_test --stress 0 \
+	--results results/check-x86-kaslr > "$log/x86-kaslr.log" 2>&1
+rc=$?
+line=$(grep -m1 -o 'remove returned 0 but iomem still holds.*' results/check-x86-kaslr/results.ktap 2>/dev/null)
+if [ "$rc" = 1 ] && [ -n "$line" ] &&
+   grep -q '"test": "beside_kernel.remove_below_the_kernel_image_releases_iomem", "status": "fail"' results/check-x86-kaslr/metrics.jsonl; then
+	pass "x86 KASLR bug caught by beside_kernel.remove_below_the_kernel_image_releases_iomem: $line"
+else
+	tail -8 "$log/x86-kaslr.log"
+	fail "x86 KASLR: expected exit 1 and the iomem failure, got exit $rc ($(verdict_of results/check-x86-kaslr))"
+fi
+
+step "check: stock x86-64 6.1 with a 1 GiB direct map (-cpu qemu64,+pdpe1gb): the first removal brings the kernel down (must fail)"
+./run.sh --arch x86_64 --x86-gbpages --quick --tests bootmem_cycle_test --stress 0 \
+	--results results/check-x86-gbpages > "$log/x86-gbpages.log" 2>&1
+rc=$?
+first=$(grep -m1 -E 'Bad page state|general protection fault|BUG: unable to handle' results/check-x86-gbpages/console.log 2>/dev/null | sed 's/^\[[ 0-9.]*\] //')
+where=$(grep -m1 -o 'RIP: 0010:[a-z_]*' results/check-x86-gbpages/console.log 2>/dev/null)
+if [ "$rc" = 1 ] && [ -n "$first" ] &&
+   grep -q '"test": "bootmem.first_cycle_returns_boot_memmap_and_tables", "status": "fail"' results/check-x86-gbpages/metrics.jsonl; then
+	pass "x86 1 GiB direct map bug caught by bootmem.first_cycle_returns_boot_memmap_and_tables: ${first:0:80}${where:+ ($where)}"
+else
+	tail -8 "$log/x86-gbpages.log"
+	fail "x86 gbpages: expected exit 1 and a crash in the first removal, got exit $rc ($(verdict_of results/check-x86-gbpages))"
+fi
 
 echo
 for f in ${failures[@]+"${failures[@]}"}; do echo "failed: $f"; done

@@ -6,8 +6,10 @@
 
 run.sh evaluates the output, so the defaults live in plans.json alone:
   plan_cycles plan_stress_s plan_pressure_pct plan_stress_boot_blocks plan_silence_s
-  plan_program_timeout_s plan_append
-A modifier's settings override the base plan's; appends add up.
+  plan_program_timeout_s plan_append plan_x86_cpu plan_x86_machine plan_mem plan_movable
+A modifier's settings override the base plan's; appends add up. x86_cpu
+and x86_machine (QEMU's -cpu and -M of an x86 plan), mem and movable (the
+guest's size) are optional: empty means boot-guest.sh's or the variant's.
 Exit 2 names an unknown plan.
 """
 import json
@@ -40,7 +42,7 @@ def main():
     plans = json.loads((Path(__file__).resolve().parent / "plans.json").read_text())["plans"]
     if sys.argv[1] == "--c-header":
         return c_header(plans)
-    settings, append, scale = {}, [], 1
+    settings, append, scale, x86 = {}, [], 1, {"x86_cpu": "", "x86_machine": "", "mem": "", "movable": ""}
     for name in sys.argv[1].split(","):
         if name not in plans:
             print(f"plan.py: no plan '{name}' in ci/plans.json (have: {', '.join(plans)})",
@@ -52,6 +54,8 @@ def main():
         scale *= plans[name].get("stress_scale", 1)
         if plans[name].get("append"):
             append.append(plans[name]["append"])
+        for k in x86:
+            x86[k] = plans[name].get(k, x86[k])
     missing = [k for k in KEYS if k not in settings]
     if missing:
         print(f"plan.py: plan '{sys.argv[1]}' sets no {', '.join(missing)}", file=sys.stderr)
@@ -60,6 +64,8 @@ def main():
     for k in KEYS:
         print(f"plan_{k}={shlex.quote(str(settings[k]))}")
     print(f"plan_append={shlex.quote(' '.join(append))}")
+    for k, v in x86.items():
+        print(f"plan_{k}={shlex.quote(v)}")
     return 0
 
 

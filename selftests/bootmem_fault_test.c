@@ -30,13 +30,14 @@
 static const struct suite_needs needs = {
 	.root = true,
 	.driver = true,
-	/*
-	 * failslab is the slab test's own need (it skips, naming it): a
-	 * kernel without it (Debian's stock amd64) still runs the notifier
-	 * tests.
-	 */
 	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_DEBUG_FS=y",
 					   "CONFIG_MEMORY_NOTIFIER_ERROR_INJECT=m", NULL },
+	/*
+	 * The slab test's own (it skips, naming them): a kernel without
+	 * fault injection (Debian's stock amd64) still runs the notifier tests.
+	 */
+	.test_kconfigs = (const char *const[]){ "CONFIG_FAILSLAB=y",
+						"CONFIG_FAULT_INJECTION_DEBUG_FS=y", NULL },
 	.guards = "0001 (iomem split undone on failure), 0005 (marked blocks through failed phases)",
 	.restores = "the notifier and failslab injectors disarmed; the block back online",
 };

@@ -16,6 +16,11 @@ struct suite_needs {
 	bool root;
 	/* "CONFIG_X=y" or "=m": each has a run-time probe in needs.c. */
 	const char *const *kconfigs;
+	/*
+	 * Options only some of its tests need: those tests skip naming them,
+	 * the others run. selftests/config lists them too.
+	 */
+	const char *const *test_kconfigs;
 	/* Programs that must be found in PATH. */
 	const char *const *commands;
 	/* The test driver and movable boot memory (lib/cycle.h's suite_availability). */

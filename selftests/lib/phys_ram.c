@@ -143,3 +143,60 @@ int phys_ram_iomem_children(const char *iomem, uint64_t start, uint64_t end,
 	text_for_each_line(iomem, iomem_line, &w);
 	return w.overlaps;
 }
+
+struct holding_walk {
+	const char *child;
+	struct phys_range ram, *out_ram, *out_at;
+	bool in_ram, found;
+};
+
+static void holding_line(const char *line, void *arg)
+{
+	struct holding_walk *w = arg;
+	unsigned long long s, e;
+	int depth = 0, used = 0;
+
+	while (line[depth] == ' ')
+		depth++;
+	if (w->found || sscanf(line + depth, "%llx-%llx : %n", &s, &e, &used) != 2 || !used)
+		return;
+	if (depth == 0) {
+		w->in_ram = !strcmp(line + used, "System RAM");
+		w->ram.start = s;
+		w->ram.end = e + 1;
+	} else if (depth == 2 && w->in_ram && !strcmp(line + depth + used, w->child)) {
+		w->found = true;
+		*w->out_ram = w->ram;
+		w->out_at->start = s;
+		w->out_at->end = e + 1;
+	}
+}
+
+int phys_ram_holding(const char *iomem, const char *child, struct phys_range *ram,
+		     struct phys_range *at)
+{
+	struct holding_walk w = { .child = child, .out_ram = ram, .out_at = at };
+
+	text_for_each_line(iomem, holding_line, &w);
+	return w.found ? 0 : -ENOENT;
+}
+
+bool phys_ram_system_ram_overlaps(const char *iomem, uint64_t start, uint64_t end)
+{
+	bool any = false;
+
+	for (const char *line = iomem; line && *line;) {
+		unsigned long long s, e;
+		int used = 0;
+
+		/* Top level only: a child's line starts with blanks. */
+		if (line[0] != ' ' && sscanf(line, "%llx-%llx : %n", &s, &e, &used) == 2 && used &&
+		    !strncmp(line + used, "System RAM", 10) &&
+		    (line[used + 10] == '\n' || line[used + 10] == '\0') && s < end && e >= start)
+			any = true;
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return any;
+}

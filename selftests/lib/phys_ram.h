@@ -9,6 +9,7 @@
 #ifndef BOOTMEM_PHYS_RAM_H
 #define BOOTMEM_PHYS_RAM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +41,16 @@ int phys_ram_find_spare(const struct phys_range *fw, int nr_fw, const char *iome
  */
 int phys_ram_iomem_children(const char *iomem, uint64_t start, uint64_t end,
 			    char *name, size_t len, struct phys_range *first);
+
+/*
+ * The top-level System RAM range of /proc/iomem (@iomem, its text) whose
+ * child is named @child ("Kernel code"), in @ram, and that child's own
+ * range in @at. Returns 0, or -ENOENT.
+ */
+int phys_ram_holding(const char *iomem, const char *child, struct phys_range *ram,
+		     struct phys_range *at);
+
+/* Does a top-level System RAM entry of @iomem overlap [start, end)? */
+bool phys_ram_system_ram_overlaps(const char *iomem, uint64_t start, uint64_t end);
 
 #endif

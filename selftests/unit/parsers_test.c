@@ -381,6 +381,28 @@ TEST(ptdump_reads_x86_attributes_and_skips_x86_holes)
 	ptdump_free(&pt);
 }
 
+/* Stock x86-64 6.1 with KASLR: the image in the high System RAM range. */
+TEST(iomem_finds_the_range_holding_the_kernel_image)
+{
+	const char *iomem =
+		"00001000-0009fbff : System RAM\n"
+		"7fffe000-7fffffff : Reserved\n"
+		"100000000-1ffffffff : System RAM\n"
+		"  19dc00000-19ea01d31 : Kernel code\n"
+		"  19ec00000-19f4d2fff : Kernel rodata\n";
+	struct phys_range ram, at;
+
+	ASSERT_EQ(0, phys_ram_holding(iomem, "Kernel code", &ram, &at));
+	EXPECT_EQ(0x100000000ULL, ram.start);
+	EXPECT_EQ(0x200000000ULL, ram.end);
+	EXPECT_EQ(0x19dc00000ULL, at.start);
+	EXPECT_EQ(-ENOENT, phys_ram_holding(iomem, "Kernel bss", &ram, &at));
+	/* A child is not System RAM of its own; the top-level range is. */
+	EXPECT_TRUE(phys_ram_system_ram_overlaps(iomem, 0x190000000ULL, 0x198000000ULL));
+	EXPECT_FALSE(phys_ram_system_ram_overlaps(iomem, 0x7fffe000ULL, 0x80000000ULL));
+	EXPECT_FALSE(phys_ram_system_ram_overlaps(iomem, 0x200000000ULL, 0x208000000ULL));
+}
+
 TEST(ptdump_finds_a_writable_executable_mapping)
 {
 	struct ptdump pt;
