@@ -257,9 +257,10 @@ step "check: stock x86-64 6.1 with KASLR in the movable range: removing a block 
 	--results results/check-x86-kaslr > "$log/x86-kaslr.log" 2>&1
 rc=$?
 line=$(grep -m1 -o 'remove returned 0 but iomem still holds.*' results/check-x86-kaslr/results.ktap 2>/dev/null)
-if [ "$rc" = 1 ] && [ -n "$line" ] &&
-   grep -q '"test": "beside_kernel.remove_below_the_kernel_image_releases_iomem", "status": "fail"' results/check-x86-kaslr/metrics.jsonl; then
-	pass "x86 KASLR bug caught by beside_kernel.remove_below_the_kernel_image_releases_iomem: $line"
+below=$(grep -m1 -o 'block [0-9]*, below it' results/check-x86-kaslr/results.ktap 2>/dev/null)
+if [ "$rc" = 1 ] && [ -n "$line" ] && [ -n "$below" ] &&
+   grep -q '"test": "beside_kernel.remove_beside_the_kernel_image_releases_iomem", "status": "fail"' results/check-x86-kaslr/metrics.jsonl; then
+	pass "x86 KASLR bug caught by beside_kernel.remove_beside_the_kernel_image_releases_iomem ($below): $line"
 else
 	tail -8 "$log/x86-kaslr.log"
 	fail "x86 KASLR: expected exit 1 and the iomem failure, got exit $rc ($(verdict_of results/check-x86-kaslr))"
