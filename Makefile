@@ -13,7 +13,9 @@
 #   make lava          the generated QEMU LAVA job, end to end under lava-run
 #   make matrix        the quick plan on every kernel variant (4K, 16K, 64K,
 #                      KASAN; ci/variants.json), then one table
-.PHONY: check series check-series mutants run_tests lava matrix
+#   make compare       arm64 with the series beside the x86-64 reference
+#                      (run.sh --arch x86_64): per-phase latency, one table
+.PHONY: check series check-series mutants run_tests lava matrix compare
 
 check:
 	@ci/check.sh
@@ -38,3 +40,11 @@ lava:
 
 matrix:
 	@ci/matrix.sh
+
+# arm64 with the series beside the x86-64 reference (stock amd64 6.1): the
+# same quick plan, one after the other on this host, then one table.
+compare:
+	@mkdir -p results; \
+	 ./run.sh --quick --results results/compare-arm64 > results/compare-arm64.log 2>&1; \
+	 ./run.sh --arch x86_64 --quick --results results/compare-x86_64 > results/compare-x86_64.log 2>&1; \
+	 ci/compare.py results/compare-arm64 results/compare-x86_64 -o results/compare.md
