@@ -53,6 +53,10 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --x86-gbpages        with --arch x86_64: -cpu qemu64,+pdpe1gb, a 1 GiB
                        direct map; hunts stock 6.1's remove_pud_table() bug
                        ("x86-gbpages" plan: the run fails)
+  --x86-from-source    with --arch x86_64: instead of the stock image, build
+                       linux-source-6.1 for x86-64 with the series, whose
+                       generic patches (kernel/resource.c) then take effect,
+                       and any --extra-patch (fixtures/configs/x86_64.config)
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus its series (fragments still applied)
   --kernel 6.1|6.12    Debian's linux-source of that version with its series
@@ -96,7 +100,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 
 tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=4k kver=6.1 results= keep= extra=() mem_given=false base_plan=default arch=arm64
-x86_kaslr= x86_gbpages=
+x86_kaslr= x86_gbpages= x86_source=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -140,6 +144,7 @@ while [ $# -gt 0 ]; do
 	--variant) need_arg "$@"; variant=$2; shift 2 ;;
 	--x86-kaslr-in-range) x86_kaslr=1; shift ;;
 	--x86-gbpages) x86_gbpages=1; shift ;;
+	--x86-from-source) x86_source=1; shift ;;
 	--arch) need_arg "$@"; shift
 		case $1 in
 		arm64|aarch64) arch=arm64 ;;
@@ -169,8 +174,8 @@ if [ "$arch" = amd64 ]; then
 	[ -z "$stock$tree" ] || bad "--arch x86_64 always boots Debian's stock amd64 kernel: no --stock or --kernel-tree"
 	[ "$kver" = 6.1 ] && [ "$variant" = 4k ] || bad "--arch x86_64 is 6.1 with 4K pages: no --kernel or --variant"
 	[ -z "$initrd_high$spare" ] || bad "--initrd-high and --spare-ram are arm64 plans (QEMU virt's loader and device tree)"
-elif [ -n "$x86_kaslr$x86_gbpages" ]; then
-	bad "--x86-kaslr-in-range and --x86-gbpages need --arch x86_64"
+elif [ -n "$x86_kaslr$x86_gbpages$x86_source" ]; then
+	bad "--x86-kaslr-in-range, --x86-gbpages and --x86-from-source need --arch x86_64"
 fi
 variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant" 2>&1) || bad "--variant: ${variant_vars#variant.py: }"
 eval "$variant_vars"
@@ -240,7 +245,10 @@ step "setup: host packages"
 command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64 missing after install-deps.sh" >&2; exit 2; }
 
 
-if [ "$arch" = amd64 ]; then
+if [ "$arch" = amd64 ] && [ -n "$x86_source" ]; then
+	kdir=$("$REPO_ROOT/qemu-images/build-kernel.sh" --arch amd64 --kernel "$kver" ${extra[@]+"${extra[@]}"}) || exit 2
+	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
+elif [ "$arch" = amd64 ]; then
 	kdir=$("$REPO_ROOT/qemu-images/x86-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
 	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
 elif [ -n "$stock" ]; then

@@ -69,7 +69,8 @@ ksrc612=$(qemu-images/pristine-source.sh 6.12) || exit 2
 mkdir -p results
 log=results/check-logs
 rm -rf "$log" results/check-patched results/check-6.12 results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-stock-6.12 results/check-stock-6.12-16k results/check-lava \
-	results/check-x86 results/check-x86-kaslr results/check-x86-gbpages
+	results/check-x86 results/check-x86-kaslr results/check-x86-gbpages \
+	results/check-x86-fixed-kaslr results/check-x86-fixed-gbpages
 mkdir -p "$log"
 
 step "check: host unit tests of the suite's library"
@@ -133,6 +134,13 @@ for kv in $KERNELS; do
 		cat "$log/checkpatch-$kv.log"; fail "checkpatch --strict on the $kv series"
 	fi
 done
+
+step "check: checkpatch --strict on the x86 fix (fixtures/patches/x86-6.1), from linux-source-6.1"
+if (cd "$ksrc" && scripts/checkpatch.pl --strict -q "$REPO_ROOT"/fixtures/patches/x86-6.1/*.patch) > "$log/checkpatch-x86.log" 2>&1; then
+	pass "checkpatch --strict (6.1 tree): $(ls fixtures/patches/x86-6.1/*.patch | wc -l) x86 patch(es) clean"
+else
+	cat "$log/checkpatch-x86.log"; fail "checkpatch --strict on fixtures/patches/x86-6.1"
+fi
 
 step "check: the GitHub workflows pass actionlint, and actionlint fails a broken one"
 workflows=(.github/workflows/*.yml)
@@ -278,6 +286,35 @@ if [ "$rc" = 1 ] && [ -n "$first" ] &&
 else
 	tail -8 "$log/x86-gbpages.log"
 	fail "x86 gbpages: expected exit 1 and a crash in the first removal, got exit $rc ($(verdict_of results/check-x86-gbpages))"
+fi
+
+# The fixes: linux-source-6.1 built for x86-64 with the series, whose
+# resource patch (0001) is generic, and the x86 fix for 1 GiB pages. The
+# two plans that fail on the stock kernel must pass on it.
+x86_fix=(--arch x86_64 --x86-from-source)
+for p in fixtures/patches/x86-6.1/*.patch; do x86_fix+=(--extra-patch "$p"); done
+step "check: x86-64 from linux-source-6.1 with the series and the x86 fix: KASLR in the movable range (must pass)"
+./run.sh "${x86_fix[@]}" --x86-kaslr-in-range --quick --tests bootmem_iomem_test --stress 0 \
+	--results results/check-x86-fixed-kaslr > "$log/x86-fixed-kaslr.log" 2>&1
+rc=$?
+below=$(grep -m1 -o 'block [0-9]*, below it' results/check-x86-fixed-kaslr/results.ktap 2>/dev/null)
+if [ "$rc" = 0 ] && [ -n "$below" ] &&
+   passed_in results/check-x86-fixed-kaslr beside_kernel.remove_beside_the_kernel_image_releases_iomem; then
+	pass "x86 with the series' resource patch: a block below the KASLR image ($below) is released and added back (run.sh exit 0)"
+else
+	tail -8 "$log/x86-fixed-kaslr.log"
+	fail "x86 with the series, KASLR: run.sh exit $rc ($(verdict_of results/check-x86-fixed-kaslr))"
+fi
+step "check: x86-64 from linux-source-6.1 with the series and the x86 fix: a 1 GiB direct map (must pass)"
+./run.sh "${x86_fix[@]}" --x86-gbpages --quick --tests bootmem_cycle_test --stress 0 \
+	--results results/check-x86-fixed-gbpages > "$log/x86-fixed-gbpages.log" 2>&1
+rc=$?
+count_run results/check-x86-fixed-gbpages x86-fixed-gbpages
+if [ "$rc" = 0 ]; then
+	pass "x86 with the 1 GiB split fix: every cycle test passes on a 1 GiB direct map (run.sh exit 0)"
+else
+	tail -8 "$log/x86-fixed-gbpages.log"
+	fail "x86 with the fix, 1 GiB pages: run.sh exit $rc ($(verdict_of results/check-x86-fixed-gbpages))"
 fi
 
 echo

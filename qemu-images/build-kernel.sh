@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Build the arm64 kernel Image and the test driver module, cached.
+# Build the arm64 kernel Image and the test driver module, cached; with
+# --arch amd64, the x86-64 kernel (vmlinuz) from the same source and series,
+# whose generic patches take effect there (fixtures/configs/x86_64.config).
 #
 #   build-kernel.sh [--kernel 6.1|6.12] [--kernel-tree DIR] [--variant NAME[,NAME]]
-#                   [--extra-patch FILE]...
+#                   [--extra-patch FILE]... [--arch amd64]
 #
 # A variant (ci/variants.json: 4k, the default, 16k, 64k, kasan, 64k,kasan)
 # names the Kconfig fragments merged over base.config.
@@ -19,8 +21,8 @@
 # With --kernel-tree, the developer's tree is built out of tree (O=) with
 # the same fragments and no patches.
 #
-# Prints the kernel directory (Image, config, test_bootmem_hotplug.ko) on
-# stdout.
+# Prints the kernel directory (Image or vmlinuz, config,
+# test_bootmem_hotplug.ko) on stdout.
 # Parsed whole before it runs, so editing this file during a long run
 # cannot change what the run executes.
 {
@@ -31,12 +33,14 @@ tree=
 variant=4k
 kver=6.1
 extra=()
+arch=arm64
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel-tree) tree=${2:?--kernel-tree needs a directory}; shift 2 ;;
 	--variant) variant=${2:?--variant needs a name}; shift 2 ;;
 	--kernel) kver=${2:?--kernel needs a version}; shift 2 ;;
 	--extra-patch) extra+=("$(realpath "${2:?--extra-patch needs a file}")"); shift 2 ;;
+	--arch) arch=${2:?--arch needs arm64 or amd64}; shift 2 ;;
 	*) die "build-kernel.sh: unknown argument '$1'" ;;
 	esac
 done
@@ -44,7 +48,17 @@ done
 variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant") || exit 2
 eval "$variant_vars"
 variant=$variant_key
-fragments=("$REPO_ROOT/fixtures/configs/base.config")
+# Per architecture: the kernel's make ARCH, cross compiler, the image it
+# builds and the name the harness boots it by.
+case $arch in
+arm64) karch=arm64 kcross=$CROSS kimage_src=arch/arm64/boot/Image kimage=Image
+       fragments=("$REPO_ROOT/fixtures/configs/base.config") ;;
+amd64) [ "$variant" = 4k ] || die "build-kernel.sh: the x86-64 kernel has no variants (got $variant)"
+       [ -z "$tree" ] || die "build-kernel.sh: --kernel-tree is for arm64"
+       karch=x86_64 kcross= kimage_src=arch/x86/boot/bzImage kimage=vmlinuz variant=x86_64
+       fragments=("$REPO_ROOT/fixtures/configs/x86_64.config") ;;
+*) die "build-kernel.sh: no architecture '$arch' (arm64, amd64)" ;;
+esac
 for f in $variant_fragments; do
 	[ -f "$REPO_ROOT/fixtures/configs/$f" ] || die "ci/variants.json names fixtures/configs/$f, which is missing"
 	fragments+=("$REPO_ROOT/fixtures/configs/$f")
@@ -63,7 +77,7 @@ for p in ${patches[@]+"${patches[@]}"}; do
 	fi
 done
 module_src="$REPO_ROOT/fixtures/test_bootmem_hotplug"
-toolchain=$(${CROSS}gcc --version | head -1)
+toolchain=$(${kcross}gcc --version | head -1)
 
 if [ -n "$tree" ]; then
 	[ -f "$tree/Makefile" ] && [ -d "$tree/arch/arm64" ] || die "--kernel-tree $tree is not a kernel source tree"
@@ -80,7 +94,7 @@ else
 	# The work tree of a variant is shared by every run: one build at a
 	# time, and the cache checked again once the lock is ours.
 	cache_lock "kernel-$kver-$variant"
-	if [ -f "$kdir/Image" ]; then
+	if [ -f "$kdir/$kimage" ]; then
 		step "kernel: cached build $key ($(basename "$kdir"))"
 		touch "$kdir"
 		echo "$kdir"
@@ -130,7 +144,7 @@ fi
 
 out="$work/build"
 mkdir -p "$out" "$kdir"
-kmake() { make -C "$src" O="$out" ARCH=arm64 CROSS_COMPILE="ccache $CROSS" "$@"; }
+kmake() { make -C "$src" O="$out" ARCH=$karch CROSS_COMPILE="ccache $kcross" "$@"; }
 cfgkey=$(content_hash "${fragments[@]}")
 if [ "$(cat "$out/.bootmem-config" 2>/dev/null)" != "$cfgkey" ]; then
 	step "kernel: configuring ($kver, $variant)"
@@ -154,7 +168,7 @@ t0=$(date +%s)
 # Cold: nothing built in this tree yet (ccache may still help).
 temperature=warm
 [ -f "$out/vmlinux" ] || temperature=cold
-kmake -j"$(nproc)" Image modules >"$work/build.log" 2>&1 &
+kmake -j"$(nproc)" "$(basename "$kimage_src")" modules >"$work/build.log" 2>&1 &
 bpid=$!
 # A cold build is minutes of silence otherwise: a line every 30 s.
 while ! wait_up_to "$bpid" 30; do
@@ -178,8 +192,9 @@ rm -f "$kdir/test_bootmem_hotplug.ko"
 # Whether the kernel has the series is read from what it exports, not
 # guessed from a failed module build: a kernel with the marking API whose
 # driver does not build is a setup error, never "this kernel refuses".
-if grep -q 'arm64_bootmem_mark_hotremovable' "$out/Module.symvers"; then
-	make -s -C "$out" ARCH=arm64 CROSS_COMPILE="ccache $CROSS" M="$mbuild" modules \
+# x86-64 needs no marking API: its driver always builds.
+if [ "$arch" = amd64 ] || grep -q 'arm64_bootmem_mark_hotremovable' "$out/Module.symvers"; then
+	make -s -C "$out" ARCH=$karch CROSS_COMPILE="ccache $kcross" M="$mbuild" modules \
 		>"$work/module.log" 2>&1 ||
 		{ tail -20 "$work/module.log" >&2; die "the test driver does not build against this kernel, which has the marking API: $work/module.log"; }
 	cp "$mbuild/test_bootmem_hotplug.ko" "$kdir/"
@@ -194,12 +209,12 @@ for m in lib/notifier-error-inject.ko lib/memory-notifier-error-inject.ko; do
 	[ -f "$out/$m" ] && cp "$out/$m" "$kdir/modules/"
 done
 if [ "$kdir" != "$work" ]; then
-	cp "$out/arch/arm64/boot/Image" "$kdir/Image.tmp"
+	cp "$out/$kimage_src" "$kdir/$kimage.tmp"
 	cp "$out/.config" "$kdir/config"
-	mv "$kdir/Image.tmp" "$kdir/Image"
+	mv "$kdir/$kimage.tmp" "$kdir/$kimage"
 	prune_cache "$BOOTMEM_CACHE/kernels" 6
 else
-	cp "$out/arch/arm64/boot/Image" "$kdir/Image"
+	cp "$out/$kimage_src" "$kdir/$kimage"
 fi
 echo "$kdir"
 exit
