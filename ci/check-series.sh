@@ -29,7 +29,8 @@ mkdir -p "$work" "$out"
 cp -a "$pristine" "$src"
 kmake() { make -C "$src" O="$out" ARCH=arm64 CROSS_COMPILE="ccache $CROSS" "$@"; }
 kmake -s allnoconfig
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$REPO_ROOT/fixtures/configs/base.config" >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$REPO_ROOT/fixtures/configs/suite.config" \
+	"$REPO_ROOT/fixtures/configs/base.config" >/dev/null
 # The menu the kernel's test modules (lib/test_*) live under, so that an
 # option the series adds there can be switched on.
 "$src/scripts/config" --file "$out/.config" --enable RUNTIME_TESTING_MENU

@@ -19,15 +19,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report  # noqa: E402  (the one place phases are summed up)
 
 
+def fail(msg):
+    print(f"compare.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
 def load(results):
     path = Path(results) / "metrics.jsonl"
     try:
         metrics = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
     except OSError as e:
-        sys.exit(f"compare.py: {path}: {e.strerror}")
+        fail(f"{path}: {e.strerror}")
     rows = report.latency_table(metrics)
     if not rows:
-        sys.exit(f"compare.py: {path} holds no phase timings")
+        fail(f"{path} holds no phase timings")
     try:
         up = next(l for l in (Path(results) / "console.log").read_text(errors="replace").splitlines()
                   if "BOOTMEM-HOTPLUG: guest up: " in l)

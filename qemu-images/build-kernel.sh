@@ -7,7 +7,8 @@
 #                   [--extra-patch FILE]... [--arch amd64]
 #
 # A variant (ci/variants.json: 4k, the default, 16k, 64k, kasan, 64k,kasan)
-# names the Kconfig fragments merged over base.config.
+# names the Kconfig fragments merged over suite.config (what the suite needs
+# on any architecture) and base.config (the arm64 machine).
 #
 # Default: Debian's linux-source-6.1 with its series (fixtures/patches/6.1) applied
 # (an empty series means stock source), plus any --extra-patch (the mutant
@@ -52,11 +53,11 @@ variant=$variant_key
 # builds and the name the harness boots it by.
 case $arch in
 arm64) karch=arm64 kcross=$CROSS kimage_src=arch/arm64/boot/Image kimage=Image
-       fragments=("$REPO_ROOT/fixtures/configs/base.config") ;;
+       fragments=("$REPO_ROOT/fixtures/configs/suite.config" "$REPO_ROOT/fixtures/configs/base.config") ;;
 amd64) [ "$variant" = 4k ] || die "build-kernel.sh: the x86-64 kernel has no variants (got $variant)"
        [ -z "$tree" ] || die "build-kernel.sh: --kernel-tree is for arm64"
        karch=x86_64 kcross= kimage_src=arch/x86/boot/bzImage kimage=vmlinuz variant=x86_64
-       fragments=("$REPO_ROOT/fixtures/configs/x86_64.config") ;;
+       fragments=("$REPO_ROOT/fixtures/configs/suite.config" "$REPO_ROOT/fixtures/configs/x86_64.config") ;;
 *) die "build-kernel.sh: no architecture '$arch' (arm64, amd64)" ;;
 esac
 for f in $variant_fragments; do

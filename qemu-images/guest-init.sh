@@ -38,6 +38,9 @@ mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 echo "BOOTMEM-HOTPLUG: guest up: $(uname -r), $(nproc) cpus, $(grep MemTotal /proc/meminfo | tr -s ' ')"
 echo "BOOTMEM-HOTPLUG: cmdline: $(cat /proc/cmdline)"
 # The sizes every test derives its own from: this kernel's, 4K to 64K.
+# x86-64 says how its direct map is made (DirectMap4k/2M/1G); arm64 has none.
+grep -q '^DirectMap' /proc/meminfo &&
+	echo "BOOTMEM-HOTPLUG: direct map: $(grep '^DirectMap' /proc/meminfo | tr -s ' ' | paste -sd, -)"
 echo "BOOTMEM-HOTPLUG: sizes: page $(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps) bytes, memory block $(( 0x$(cat /sys/devices/system/memory/block_size_bytes) )) bytes"
 
 # What the kernel needs as modules before the disk can mount (a stock

@@ -15,6 +15,8 @@ export BOOTMEM_SEED=${bh_seed:-0}
 # Boot blocks the selftests leave to the stress run (empty: the programs'
 # own default, the default plan's).
 export BOOTMEM_STRESS_BOOT_BLOCKS=${bh_stress_boot_blocks:-}
+# The x86-kaslr plan's: the iomem test takes only a block below the image.
+export BOOTMEM_IOMEM_BELOW=${bh_iomem_below:-0}
 # The data disk run.sh and the LAVA QEMU job give the guest
 # (qemu-images/make-disk.sh): an ext4 /dev/vda, mounted where the image
 # says (GUEST_DISK_MOUNT in qemu-images/common.sh). A lab that has its own

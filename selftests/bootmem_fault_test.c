@@ -145,13 +145,14 @@ TEST_F(fault, failed_slab_allocation_during_add_leaves_nothing_behind)
 {
 	static const unsigned long depths[] = { 0, 256, 1024, 4096, 16384, 65536 };
 	struct acct_snapshot before;
+	char why[256];
 	struct phase_result r;
 	int failures = 0;
 	long first_success = -1;
 
 	REQUIRE_SETUP();
-	if (!fault_slab_available())
-		SKIP(return, "failslab not available (CONFIG_FAILSLAB, CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	if (!needs_kconfigs_met(needs.test_kconfigs, why, sizeof(why)))
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
 	ASSERT_EQ(0, cycle_phase_run(PHASE_REMOVE, self->block, self->nid, &r));
 	ASSERT_EQ(0, acct_take(&before));

@@ -83,13 +83,9 @@ static bool in_path(const char *cmd)
 	return false;
 }
 
-bool needs_met(const struct suite_needs *n, char *why, size_t len)
+bool needs_kconfigs_met(const char *const *kconfigs, char *why, size_t len)
 {
-	if (n->root && geteuid() != 0) {
-		snprintf(why, len, "needs root");
-		return false;
-	}
-	for (const char *const *k = n->kconfigs; k && *k; k++) {
+	for (const char *const *k = kconfigs; k && *k; k++) {
 		int present = needs_kconfig_present(*k);
 
 		if (present < 0) {
@@ -103,6 +99,17 @@ bool needs_met(const struct suite_needs *n, char *why, size_t len)
 			return false;
 		}
 	}
+	return true;
+}
+
+bool needs_met(const struct suite_needs *n, char *why, size_t len)
+{
+	if (n->root && geteuid() != 0) {
+		snprintf(why, len, "needs root");
+		return false;
+	}
+	if (!needs_kconfigs_met(n->kconfigs, why, len))
+		return false;
 	for (const char *const *c = n->commands; c && *c; c++)
 		if (!in_path(*c)) {
 			snprintf(why, len, "needs %s: not found in PATH", *c);

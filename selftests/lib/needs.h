@@ -36,6 +36,12 @@ struct suite_needs {
  * need in @why, when not.
  */
 bool needs_met(const struct suite_needs *n, char *why, size_t len);
+/*
+ * Are all of @kconfigs (NULL-terminated, as in struct suite_needs) there?
+ * False, with the first missing in @why, when not: for a test's own
+ * test_kconfigs.
+ */
+bool needs_kconfigs_met(const char *const *kconfigs, char *why, size_t len);
 /* Is the option there in the running kernel? -1 when it has no probe. */
 int needs_kconfig_present(const char *kconfig);
 
