@@ -47,6 +47,27 @@ series_patches() {
 # names (UNKNOWN_COMMIT_ID); every other check stays on.
 CHECKPATCH_SERIES=(--strict --ignore UNKNOWN_COMMIT_ID)
 
+# Debian's kernels: the linux-image-ABI package that metapackage $1 depends
+# on for architecture $2 (the ABI moves with security updates); empty when
+# apt cannot resolve it.
+resolve_kernel_package() {
+	apt-cache depends "$1:$2" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^: ]*\).*/\1/p' | head -1
+}
+
+# The .deb of package $1 for architecture $2 in the cache, downloaded with
+# apt-get download when missing; prints its path. Fails if apt cannot.
+cached_deb() {
+	local pkg=$1 arch=$2 deb
+	mkdir -p "$BOOTMEM_CACHE/debs"
+	deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*"_$arch.deb" 2>/dev/null | head -1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$BOOTMEM_CACHE/debs" && apt-get download -q "$pkg:$arch" >/dev/null) || return 1
+		deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*"_$arch.deb" | head -1)
+	fi
+	echo "$deb"
+}
+
 step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 

@@ -12,20 +12,14 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 meta=${1:-linux-image-arm64}
-pkg=$(apt-cache depends "$meta:arm64" 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9][^: ]*\).*/\1/p' | head -1)
+pkg=$(resolve_kernel_package "$meta" arm64)
 [ -n "$pkg" ] || die "cannot resolve $meta:arm64 (apt-get update, arm64 architecture?)"
 kdir="$BOOTMEM_CACHE/stock/$pkg"
 [ -f "$kdir/Image" ] || cache_lock stock-kernel
 if [ ! -f "$kdir/Image" ]; then
 	step "stock kernel: downloading $pkg:arm64"
-	mkdir -p "$BOOTMEM_CACHE/debs" "$kdir"
-	deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*_arm64.deb 2>/dev/null | head -1 || true)
-	if [ -z "$deb" ]; then
-		(cd "$BOOTMEM_CACHE/debs" && apt-get download -q "$pkg:arm64" >/dev/null) ||
-			die "apt-get download $pkg:arm64 failed"
-		deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*_arm64.deb | head -1)
-	fi
+	mkdir -p "$kdir"
+	deb=$(cached_deb "$pkg" arm64) || die "apt-get download $pkg:arm64 failed"
 	tmp=$(mktemp -d)
 	dpkg-deb --fsys-tarfile "$deb" | tar -C "$tmp" -x ./boot
 	cp "$tmp"/boot/vmlinuz-* "$kdir/Image"

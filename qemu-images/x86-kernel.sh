@@ -27,8 +27,7 @@ while [ $# -gt 0 ]; do
 done
 
 meta=linux-image-amd64
-pkg=$(apt-cache depends "$meta:amd64" 2>/dev/null |
-	sed -n 's/^ *Depends: \(linux-image-[0-9][^: ]*\).*/\1/p' | head -1)
+pkg=$(resolve_kernel_package "$meta" amd64)
 [ -n "$pkg" ] || die "cannot resolve $meta:amd64 (apt-get update?)"
 abi=${pkg#linux-image-}
 version=$(apt-cache show "$pkg:amd64" 2>/dev/null | sed -n 's/^Version: //p' | head -1)
@@ -41,13 +40,7 @@ stock="$BOOTMEM_CACHE/stock/$pkg"
 cache_lock stock-kernel
 if [ ! -f "$stock/vmlinuz" ] || [ ! -f "$stock/modules/order" ]; then
 	step "x86 kernel: downloading $pkg:amd64"
-	mkdir -p "$BOOTMEM_CACHE/debs"
-	deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*_amd64.deb 2>/dev/null | head -1 || true)
-	if [ -z "$deb" ]; then
-		(cd "$BOOTMEM_CACHE/debs" && apt-get download -q "$pkg:amd64" >/dev/null) ||
-			die "apt-get download $pkg:amd64 failed"
-		deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*_amd64.deb | head -1)
-	fi
+	deb=$(cached_deb "$pkg" amd64) || die "apt-get download $pkg:amd64 failed"
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	dpkg-deb -x "$deb" "$tmp"

@@ -90,25 +90,48 @@ struct iomem_walk {
 	struct phys_range *first;
 };
 
-static void iomem_line(const char *line, void *arg)
+/*
+ * One line of /proc/iomem (without its newline): its depth (0 for a top
+ * level entry, 2 for a child), its range, end exclusive, and its name.
+ */
+struct iomem_entry {
+	int depth;
+	uint64_t start, end;
+	const char *name;
+};
+
+static bool iomem_parse_line(const char *line, struct iomem_entry *e)
 {
-	struct iomem_walk *w = arg;
-	unsigned long long s, e;
+	unsigned long long s, x;
 	int depth = 0, used = 0;
 
 	while (line[depth] == ' ')
 		depth++;
-	if (sscanf(line + depth, "%llx-%llx : %n", &s, &e, &used) != 2 || !used)
+	if (sscanf(line + depth, "%llx-%llx : %n", &s, &x, &used) != 2 || !used)
+		return false;
+	e->depth = depth;
+	e->start = s;
+	e->end = x + 1;
+	e->name = line + depth + used;
+	return true;
+}
+
+static void iomem_line(const char *line, void *arg)
+{
+	struct iomem_walk *w = arg;
+	struct iomem_entry e;
+
+	if (!iomem_parse_line(line, &e))
 		return;
-	if (depth == 0)
-		w->in_ram = !strcmp(line + used, "System RAM");
-	if (s >= w->end || e < w->start)
+	if (e.depth == 0)
+		w->in_ram = !strcmp(e.name, "System RAM");
+	if (e.start >= w->end || e.end <= w->start)
 		return;
-	if (w->children ? depth == 2 && w->in_ram : depth == 0) {
+	if (w->children ? e.depth == 2 && w->in_ram : e.depth == 0) {
 		if (!w->overlaps++ && w->name) {
-			snprintf(w->name, w->len, "%s", line + depth + used);
-			w->first->start = s;
-			w->first->end = e + 1;
+			snprintf(w->name, w->len, "%s", e.name);
+			w->first->start = e.start;
+			w->first->end = e.end;
 		}
 	}
 }
@@ -150,25 +173,33 @@ struct holding_walk {
 	bool in_ram, found;
 };
 
+/* Counts the top-level System RAM entries that overlap the walk's range. */
+static void ram_overlap_line(const char *line, void *arg)
+{
+	struct iomem_walk *w = arg;
+	struct iomem_entry e;
+
+	if (iomem_parse_line(line, &e) && e.depth == 0 && !strcmp(e.name, "System RAM") &&
+	    e.start < w->end && e.end > w->start)
+		w->overlaps++;
+}
+
 static void holding_line(const char *line, void *arg)
 {
 	struct holding_walk *w = arg;
-	unsigned long long s, e;
-	int depth = 0, used = 0;
+	struct iomem_entry e;
 
-	while (line[depth] == ' ')
-		depth++;
-	if (w->found || sscanf(line + depth, "%llx-%llx : %n", &s, &e, &used) != 2 || !used)
+	if (w->found || !iomem_parse_line(line, &e))
 		return;
-	if (depth == 0) {
-		w->in_ram = !strcmp(line + used, "System RAM");
-		w->ram.start = s;
-		w->ram.end = e + 1;
-	} else if (depth == 2 && w->in_ram && !strcmp(line + depth + used, w->child)) {
+	if (e.depth == 0) {
+		w->in_ram = !strcmp(e.name, "System RAM");
+		w->ram.start = e.start;
+		w->ram.end = e.end;
+	} else if (e.depth == 2 && w->in_ram && !strcmp(e.name, w->child)) {
 		w->found = true;
 		*w->out_ram = w->ram;
-		w->out_at->start = s;
-		w->out_at->end = e + 1;
+		w->out_at->start = e.start;
+		w->out_at->end = e.end;
 	}
 }
 
@@ -183,20 +214,9 @@ int phys_ram_holding(const char *iomem, const char *child, struct phys_range *ra
 
 bool phys_ram_system_ram_overlaps(const char *iomem, uint64_t start, uint64_t end)
 {
-	bool any = false;
+	struct iomem_walk w = { .start = start, .end = end };
 
-	for (const char *line = iomem; line && *line;) {
-		unsigned long long s, e;
-		int used = 0;
-
-		/* Top level only: a child's line starts with blanks. */
-		if (line[0] != ' ' && sscanf(line, "%llx-%llx : %n", &s, &e, &used) == 2 && used &&
-		    !strncmp(line + used, "System RAM", 10) &&
-		    (line[used + 10] == '\n' || line[used + 10] == '\0') && s < end && e >= start)
-			any = true;
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return any;
+	/* Top-level entries that overlap, System RAM or not; keep the RAM. */
+	text_for_each_line(iomem, ram_overlap_line, &w);
+	return w.overlaps;
 }
