@@ -612,7 +612,11 @@ TEST_F(refusal, block_with_stale_iomem_reservation_is_refused_or_cycles)
 	n = cycle_movable_boot_blocks(1, cand, MEM_BLOCKS_MAX);
 	for (int i = 0; i < n && block < 0; i++) {
 		ASSERT_EQ(0, driver_info(cand[i], &info));
-		if (info.pages_reserved || info.marked)
+		/*
+		 * Marked already: an earlier test's mark was accepted, which
+		 * this test must then see cycle cleanly, not pass over.
+		 */
+		if (info.pages_reserved)
 			continue;
 		if (phys_ram_iomem_children(iomem, info.phys_start, info.phys_end, name,
 					    sizeof(name), &child))
@@ -626,6 +630,8 @@ TEST_F(refusal, block_with_stale_iomem_reservation_is_refused_or_cycles)
 		       "[%#" PRIx64 "-%#" PRIx64 ") and no reserved pages\n", block,
 		       info.phys_start, info.phys_end, name, child.start, child.end);
 	ret = driver_mark(block);
+	if (ret == -EEXIST)
+		ret = 0;
 	if (ret) {
 		EXPECT_EQ(-EBUSY, ret) TH_LOG("mark refused with %s", strerror(-ret));
 		kmsg_watch_scan(&self->env.kmsg, NULL, 0, "removal could not release", &logged);
