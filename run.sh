@@ -57,6 +57,17 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        linux-source-6.1 for x86-64 with the series, whose
                        generic patches (kernel/resource.c) then take effect,
                        and any --extra-patch (fixtures/configs/x86_64.config)
+  --kexec              the kexec test's handover ("kexec" plan; --tests defaults
+                       to bootmem_kexec_test): the test leaves a kernel loaded
+                       and the guest boots into it, which reports what it took
+                       as memory
+  --lending            lend boot memory between two guests and take it back
+                       (qemu-images/lend.py): the primary's RAM is a shared
+                       file the secondary maps as an ivshmem BAR; rounds of
+                       primary -> secondary -> primary under pressure, each
+                       block's pattern verified across guests, kexec refused
+                       while a block is lent, and the bad cases
+  --rounds N           lending rounds (1..20, default 3)
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus its series (fragments still applied)
   --kernel 6.1|6.12    Debian's linux-source of that version with its series
@@ -100,7 +111,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 
 tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=4k kver=6.1 results= keep= extra=() mem_given=false base_plan=default arch=arm64
-x86_kaslr= x86_gbpages= x86_source=
+x86_kaslr= x86_gbpages= x86_source= kexec= tests_given= lending= rounds=3
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -110,7 +121,7 @@ while [ $# -gt 0 ]; do
 	--pressure) need_arg "$@"; pressure=$2; shift 2
 		    case $pressure in ''|*[!0-9]*) bad "--pressure takes a percentage" ;; esac
 		    [ "$pressure" -ge 50 ] && [ "$pressure" -le 95 ] || bad "--pressure must be 50..95" ;;
-	--tests) need_arg "$@"; tests=$2; shift 2
+	--tests) need_arg "$@"; tests=$2; tests_given=1; shift 2
 		 case $tests in *[!a-z0-9_,]*) bad "--tests takes names like bootmem_cycle_test,bootmem_refusal_test, or none" ;; esac ;;
 	--cycles) need_arg "$@"; cycles=$2; shift 2
 		  case $cycles in ''|*[!0-9]*) bad "--cycles must be a number, got '$cycles'" ;; esac
@@ -134,6 +145,11 @@ while [ $# -gt 0 ]; do
 	--spare-ram) need_arg "$@"; spare=$(size_gb "$2") && [ "$spare" -ge 1 ] ||
 			bad "--spare-ram takes a size of at least 1G, like 1G"; shift 2 ;;
 	--initrd-high) initrd_high=1; shift ;;
+	--kexec) kexec=1; shift ;;
+	--lending) lending=1; shift ;;
+	--rounds) need_arg "$@"; rounds=$2; shift 2
+		  case $rounds in ''|*[!0-9]*) bad "--rounds must be a number, got '$rounds'" ;; esac
+		  [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || bad "--rounds must be 1..20" ;;
 	--kernel-tree) need_arg "$@"; tree=$2; shift 2
 		       [ -d "$tree" ] || bad "--kernel-tree $tree is not a directory" ;;
 	--stock) stock=1; shift ;;
@@ -158,6 +174,16 @@ while [ $# -gt 0 ]; do
 	esac
 done
 [ -n "$soak" ] && base_plan=soak
+if [ -n "$lending" ]; then
+	[ "$arch" = arm64 ] || bad "--lending is arm64's: the series lends boot memory there"
+	[ -z "$stock$tree$soak$kexec$numa$spare$initrd_high" ] ||
+		bad "--lending builds Debian's source with its series and boots its own two guests: no --stock, --kernel-tree, --soak, --kexec, --numa, --spare-ram or --initrd-high"
+fi
+if [ -n "$kexec" ]; then
+	[ "$arch" = arm64 ] || bad "--kexec is arm64's: the series' kexec refusal (0007)"
+	[ -z "$soak" ] || bad "--kexec and --soak exclude each other: the handover ends the run"
+	[ -n "$tests_given" ] || tests=bootmem_kexec_test
+fi
 if [ "$tests" = none ] && [ "${stress:-unset}" = 0 ] && [ -z "$soak" ]; then
 	bad "--tests none runs nothing without --stress SEC or --soak"
 fi
@@ -192,6 +218,7 @@ plans=$base_plan
 case " $append " in *" rodata=off "*) plans="$plans,rodata-off" ;; esac
 [ -n "$spare" ] && plans="$plans,spare-ram"
 [ -n "$initrd_high" ] && plans="$plans,initrd-high"
+[ -n "$kexec" ] && plans="$plans,kexec"
 case ",$variant," in *,kasan,*) plans="$plans,kasan" ;; esac
 if [ "$arch" = amd64 ]; then
 	plans="$plans,x86_64"
@@ -263,6 +290,17 @@ fi
 
 image="$results/initramfs.cpio.gz"
 "$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$image" "$arch" || exit 2
+
+if [ -n "$lending" ]; then
+	echo "plan: lending, $rounds rounds" > "$results/run.txt"
+	step "lending: two guests (qemu-system-aarch64, TCG) share the primary's RAM; $rounds rounds; consoles -> $results/console-{primary,secondary}.log"
+	/usr/bin/python3 "$REPO_ROOT/qemu-images/lend.py" --kernel "$kdir/Image" --initrd "$image" \
+		--results "$results" --rounds "$rounds"
+	code=$?
+	[ -n "$keep" ] || rm -f "$image"
+	echo "  wall time: $(( $(date +%s) - t_start )) s"
+	exit $code
+fi
 
 plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure bh_timeout=$plan_program_timeout_s"
 plan="$plan bh_stress_boot_blocks=$plan_stress_boot_blocks"

@@ -70,6 +70,7 @@ mkdir -p results
 log=results/check-logs
 rm -rf "$log" results/check-patched results/check-6.12 results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-stock-6.12 results/check-stock-6.12-16k results/check-lava \
 	results/check-x86 results/check-x86-kaslr results/check-x86-gbpages \
+	results/check-kexec results/check-kexec-reverted results/check-lending \
 	results/check-x86-fixed-kaslr results/check-x86-fixed-gbpages
 mkdir -p "$log"
 
@@ -96,6 +97,9 @@ usage_case "must be at least 1G and below --mem" --mem 6G --movable 6G
 usage_case "runs nothing without --stress" --tests none --stress 0
 usage_case "no program 'bootmem_nosuch_test'" --tests bootmem_nosuch_test
 usage_case "unknown option" --frobnicate
+usage_case "--rounds must be 1..20" --lending --rounds 0
+usage_case "--lending is arm64's" --lending --arch x86_64
+usage_case "no --stock" --lending --stock
 
 step "check: native build of the selftests and stress (-Wall -Wextra -Werror)"
 # A fresh directory: a build output that make thinks is up to date proves
@@ -225,6 +229,41 @@ if [ "$rc" = 0 ] && passed_in results/check-initrd-high \
 else
 	fail "initrd-high: run.sh exit $rc ($(verdict_of results/check-initrd-high))"
 fi
+
+step "check: kexec while boot memory is out: refused both ways, then a handover into the next kernel (must pass)"
+./run.sh --quick --kexec --results results/check-kexec > "$log/kexec.log" 2>&1
+rc=$?
+count_run results/check-kexec kexec
+next=$(grep -m1 -o 'next kernel up: .*' results/check-kexec/console.log 2>/dev/null)
+if [ "$rc" = 0 ] && [ -n "$next" ] && grep -q 'kexec: no range was removed when this kernel was loaded' results/check-kexec/console.log; then
+	pass "kexec (0007): loads refused while a boot block is out, offline refused while loaded; the handover booted ($next) (run.sh exit 0)"
+else
+	tail -8 "$log/kexec.log"; fail "kexec: run.sh exit $rc ($(verdict_of results/check-kexec))"
+fi
+
+step "check: the series without 0007: kexec loads with a block removed, and the next kernel takes it (must fail)"
+./run.sh --quick --kexec --extra-patch fixtures/mutants/kexec-refusal-reverted.patch --seed 1 \
+	--results results/check-kexec-reverted > "$log/kexec-reverted.log" 2>&1
+rc=$?
+took=$(grep -m1 -o 'next kernel took removed .*' results/check-kexec-reverted/console.log 2>/dev/null)
+if [ "$rc" = 1 ] && [ -n "$took" ] &&
+   grep -q '"test": "kexec.handover_gives_the_next_kernel_no_removed_memory", "status": "fail"' results/check-kexec-reverted/metrics.jsonl; then
+	pass "without 0007 the handover test fails, and the next kernel $took"
+else
+	tail -8 "$log/kexec-reverted.log"
+	fail "without 0007: expected exit 1 and the next kernel on the removed range, got exit $rc ($(verdict_of results/check-kexec-reverted))"
+fi
+
+step "check: lending boot memory between two guests and back, 2 rounds under pressure (must pass)"
+./run.sh --lending --rounds 2 --results results/check-lending > "$log/lending.log" 2>&1
+rc=$?
+if [ -s results/check-lending/results.ktap ]; then
+	count_tap results/check-lending/results.ktap lending
+else
+	tail -8 "$log/lending.log"; fail "lending: no results.ktap"
+fi
+[ "$rc" = 0 ] && pass "lending: $(head -1 results/check-lending/summary.txt) (run.sh exit 0)" ||
+	fail "lending: run.sh exit $rc"
 
 step "check: the QEMU job end to end under lava-run (make lava), judged by its test cases"
 if ci/lava/run-qemu.sh --results results/check-lava > "$log/lava.log" 2>&1; then

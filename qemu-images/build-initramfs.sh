@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Assemble the test initramfs (gzip cpio) from:
-#   - busybox-static, stress-ng, fio, numactl and coreutils' timeout, with
+#   - busybox-static, stress-ng, fio, numactl, coreutils' timeout and kexec, with
 #     their shared-library closure (guest-packages.py, Debian .debs of the
 #     guest's architecture);
 #   - the suite, built static from selftests/ and stress/ (cross for arm64,
@@ -67,7 +67,7 @@ done
 echo $progs > "$root/kselftest/bootmem_hotplug/TESTS"
 cp "$REPO_ROOT/selftests/settings" "$REPO_ROOT/selftests/config" "$root/kselftest/bootmem_hotplug/"
 if [ -d "$suite_out/stress" ]; then
-	install -m 0755 "$suite_out/stress/bootmem_stress" "$root/stress/"
+	install -m 0755 "$suite_out/stress/bootmem_stress" "$suite_out/stress/bootmem_lend" "$root/stress/"
 	cp "$REPO_ROOT/stress/settings" "$root/stress/"
 fi
 if [ -f "$kdir/test_bootmem_hotplug.ko" ]; then
@@ -75,6 +75,22 @@ if [ -f "$kdir/test_bootmem_hotplug.ko" ]; then
 fi
 cp "$kdir"/modules/*.ko "$root/lib/modules/" 2>/dev/null || true
 [ -f "$kdir/modules/order" ] && cp "$kdir/modules/order" "$root/lib/modules/"
+# What the kexec test loads (arm64, where the series refuses kexec while
+# boot memory is out): this image's own kernel, and for the kernel it boots
+# into an initramfs of busybox and kexec-next-init.sh. The test finds them
+# through the environment run-plan.sh sets from /kselftest/kexec-files.
+if [ "$arch" = arm64 ] && [ -f "$kdir/Image" ]; then
+	next=$(mktemp -d "$BOOTMEM_CACHE/kexec-next.XXXXXX")
+	mkdir -p "$root/boot" "$next"/{bin,dev,proc,sys}
+	cp "$stage/bin/busybox" "$next/bin/"
+	mknod "$next/dev/console" c 5 1
+	install -m 0755 "$REPO_ROOT/qemu-images/kexec-next-init.sh" "$next/init"
+	(cd "$next" && find . | cpio -o -H newc --quiet | gzip -1 > "$root/boot/kexec-next.cpio.gz")
+	rm -rf "$next"
+	cp "$kdir/Image" "$root/boot/Image"
+	echo "BOOTMEM_KEXEC_KERNEL=/boot/Image BOOTMEM_KEXEC_INITRD=/boot/kexec-next.cpio.gz" \
+		> "$root/kselftest/kexec-files"
+fi
 
 step "image: packing $(du -sh "$root" | cut -f1) into $(basename "$out")"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$out.tmp")

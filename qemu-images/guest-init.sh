@@ -10,6 +10,9 @@
 #   bh_stress  seconds of stress/bootmem_stress after the selftests, or
 #              soak:HOURS for a soak; bh_pressure is its % of MemTotal
 #   bh_timeout the kselftest runner's limit for each program, in seconds
+#   bh_kexec_handover  1: after the plan, boot the kernel the kexec test
+#              left loaded (the kexec plan)
+#   bh_lend_role  primary or secondary, with bh_mode=lend
 #   bh_mode    "shell" for a lab's runner (LAVA): set up, then give the
 #              console a shell; the lab's test definition runs the plan
 # run.sh always passes every value (from ci/plans.json): no default here.
@@ -80,6 +83,17 @@ kill:*) echo "BOOTMEM-HOTPLUG: killing ${bh_inject#kill:} 20 s after the stress 
 	  sleep 20; killall -9 "${bh_inject#kill:}" ) & ;;
 esac
 
+# Lending (qemu-images/lend.py): the agent takes its commands from the
+# console, one line each; the console must not echo them back.
+if [ "${bh_mode:-}" = lend ]; then
+	[ -f /kselftest/kexec-files ] && export $(cat /kselftest/kexec-files)
+	stty -echo 2>/dev/null
+	/stress/bootmem_lend --role "${bh_lend_role:?lend.py sets bh_lend_role}"
+	echo "BOOTMEM-HOTPLUG: DONE"
+	sync
+	poweroff -f
+fi
+
 if [ "${bh_mode:-}" = shell ]; then
 	echo "BOOTMEM-HOTPLUG: shell for the lab's test runner"
 	export PS1='bootmem-hotplug# '
@@ -90,6 +104,17 @@ fi
 echo "BOOTMEM-HOTPLUG: BEGIN KTAP"
 /kselftest/run-plan.sh
 echo "BOOTMEM-HOTPLUG: END KTAP"
+
+# The kexec plan: boot the kernel the kexec test left loaded; that kernel's
+# /init (kexec-next-init.sh) reports and says DONE. A kexec that returns
+# ends here without DONE, which the host counts as a dead guest.
+if [ "${bh_kexec_handover:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_loaded 2>/dev/null)" = 1 ]; then
+	echo "BOOTMEM-HOTPLUG: kexec: booting the kernel the kexec test loaded"
+	sync
+	kexec -e
+	echo "BOOTMEM-HOTPLUG: kexec -e returned: $?"
+	poweroff -f
+fi
 
 echo "BOOTMEM-HOTPLUG: DONE"
 sync

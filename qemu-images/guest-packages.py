@@ -27,6 +27,8 @@ TOOLS = {
     # The kselftest runner calls /usr/bin/timeout --foreground, which
     # busybox does not implement.
     "coreutils": ["usr/bin/timeout"],
+    # The kexec test loads the next kernel with kexec_load() as users do.
+    "kexec-tools": ["sbin/kexec"],
 }
 # Per Debian architecture: its multiarch directory and where its dynamic
 # loader lives (the file, and the path PT_INTERP names).

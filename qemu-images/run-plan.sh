@@ -17,6 +17,10 @@ export BOOTMEM_SEED=${bh_seed:-0}
 export BOOTMEM_STRESS_BOOT_BLOCKS=${bh_stress_boot_blocks:-}
 # The x86-kaslr plan's: the iomem test takes only a block below the image.
 export BOOTMEM_IOMEM_BELOW=${bh_iomem_below:-0}
+# The kexec plan's: the kexec test leaves a kernel loaded for /init to boot.
+export BOOTMEM_KEXEC_HANDOVER=${bh_kexec_handover:-0}
+# What the kexec test loads, where the image has it (build-initramfs.sh).
+[ -f /kselftest/kexec-files ] && export $(cat /kselftest/kexec-files)
 # The data disk run.sh and the LAVA QEMU job give the guest
 # (qemu-images/make-disk.sh): an ext4 /dev/vda, mounted where the image
 # says (GUEST_DISK_MOUNT in qemu-images/common.sh). A lab that has its own

@@ -37,6 +37,13 @@ static const struct {
 	{ "CONFIG_MEMORY_NOTIFIER_ERROR_INJECT", "/sys/kernel/debug/notifier-error-inject/memory", NULL },
 	{ "CONFIG_FAILSLAB", "/sys/kernel/debug/failslab", NULL },
 	{ "CONFIG_FAULT_INJECTION_DEBUG_FS", "/sys/kernel/debug/failslab/probability", NULL },
+	/*
+	 * kexec_loaded shows KEXEC_CORE, which KEXEC_FILE selects too; the
+	 * kexec test tells the two system calls apart by the kernel's own
+	 * refusal line, which a missing kexec_load() never prints.
+	 */
+	{ "CONFIG_KEXEC", "/sys/kernel/kexec_loaded", NULL },
+	{ "CONFIG_KEXEC_FILE", "/proc/kallsyms", " kexec_add_buffer\n" },
 };
 
 int needs_kconfig_present(const char *kconfig)

@@ -1,0 +1,363 @@
+#!/usr/bin/python3
+"""Lend boot memory from one arm64 guest to another and take it back.
+
+Two QEMU guests boot the same kernel and image. The primary's RAM is a
+shared file on the host (memory-backend-file, share=on); the secondary maps
+the same file as the BAR of an ivshmem-plain PCI device. In each guest the
+lending agent (stress/bootmem_lend) does what this script tells it over
+the guest's console, one line per command, and answers with one line.
+
+This script is the only one that knows who holds a block, and it never
+lets both: it tells the secondary to take a block only after the primary
+has said the block is removed, and the primary to take it back only after
+the secondary has said the same, or after the secondary's QEMU has exited
+and the host has scrubbed the block. Every step, with the host's time, is
+in lend-host.log, and each guest's answers are in its console.
+
+A run: a baseline (the primary removes and re-adds a block itself), then
+ROUNDS rounds of primary -> secondary -> primary, each checked both ways by
+an address-tagged pattern (written after offline, verified after add and
+before online); in each round, while the secondary holds the block, the
+primary must be refused a kexec load. Then the bad cases: a block that is
+not marked (refused), a second add of a held range (refused), and the
+secondary killed while it holds a block (the primary takes it back only
+after the host has seen QEMU exit and zeroed the block, which the
+primary's check of zeros proves).
+
+    lend.py --kernel IMAGE --initrd INITRD --results DIR [--rounds N]
+
+Writes DIR/results.ktap (one KTAP document), lend.jsonl (one line per
+step), summary.txt, console-primary.log, console-secondary.log,
+lend-host.log. Exit: 0 all passed, 1 a check failed or a guest died,
+2 setup error.
+"""
+import argparse
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# Where QEMU's arm64 virt machine puts RAM: one place, common.sh.
+RAM_BASE = int(re.search(r"^QEMU_VIRT_RAM_BASE=\$\(\((0x[0-9a-fA-F]+)\)\)",
+                         (REPO / "qemu-images/common.sh").read_text(), re.M).group(1), 16)
+# What counts as a kernel splat: one place, the suite's list.
+SPLATS = re.findall(r'^SPLAT\("(.*)"\)', (REPO / "selftests/lib/splats.def").read_text(), re.M)
+ANSWER = re.compile(r"BOOTMEM-LEND: (\S+) (ok|refused|fail) (\S+) ?(.*?) t=([0-9.]+)\s*$")
+PRIMARY_MEM_G = 4        # a power of two: the ivshmem BAR is the file's size
+SECONDARY_MEM_G = 2
+MOVABLE_G = 1            # the primary's ZONE_MOVABLE, the blocks it can lend
+ANSWER_TIMEOUT_S = 600   # one step under TCG and pressure
+
+
+class Failure(Exception):
+    pass
+
+
+class Guest:
+    """One QEMU guest: its console to a file and to a queue of lines."""
+
+    def __init__(self, role, cmd, console, host_log):
+        self.role = role
+        self.host_log = host_log
+        self.lines = queue.Queue()
+        self.splats = []
+        self.console = open(console, "w")
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.seq = 0
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            self.console.write(line + "\n")
+            self.console.flush()
+            if any(s in line for s in SPLATS):
+                self.splats.append(line)
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def send(self, text):
+        self.seq += 1
+        line = f"{self.seq} {text}"
+        self.host_log(f"host -> {self.role}: {line}")
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+        return self.seq
+
+    def wait_answer(self, seq, timeout=ANSWER_TIMEOUT_S):
+        """The agent's answer to command seq (0: the ready line)."""
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.1, end - time.monotonic()))
+            except queue.Empty:
+                raise Failure(f"{self.role}: no answer to command {seq} in {timeout} s")
+            if line is None:
+                raise Failure(f"{self.role}: the guest died waiting for command {seq}"
+                              f" (QEMU exit {self.proc.wait()})")
+            m = ANSWER.search(line)
+            if m and m.group(1) == str(seq):
+                self.host_log(f"{self.role} -> host: {m.group(0)}")
+                fields = dict(kv.split("=", 1) for kv in re.findall(r"\b\w+=\S+", m.group(4)))
+                return {"verdict": m.group(2), "verb": m.group(3), "text": m.group(4),
+                        "fields": fields, "guest_t": float(m.group(5)), "host_t": time.monotonic()}
+            if time.monotonic() > end:
+                raise Failure(f"{self.role}: no answer to command {seq} in {timeout} s")
+
+    def ask(self, text):
+        return self.wait_answer(self.send(text))
+
+    def kill(self):
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        return self.proc.wait()
+
+    def finish(self, timeout=120):
+        try:
+            self.send("quit")
+            end = time.monotonic() + timeout
+            while time.monotonic() < end:
+                line = self.lines.get(timeout=max(0.1, end - time.monotonic()))
+                if line is None:
+                    break
+                m = re.search(r"BOOTMEM-LEND: end (ok|fail) quit (.*)", line)
+                if m:
+                    self.host_log(f"{self.role} -> host: {m.group(0)}")
+                    return m.group(1) == "ok", m.group(2)
+        except (queue.Empty, BrokenPipeError):
+            pass
+        return False, "no end line"
+
+
+def qemu_cmd(kernel, initrd, role, mem_g, shared, extra_append):
+    append = (f"console=ttyAMA0 loglevel=5 oops=panic panic=-1 bh_mode=lend "
+              f"bh_lend_role={role} {extra_append}")
+    cmd = ["qemu-system-aarch64", "-cpu", "max", "-smp", "2", "-m", f"{mem_g}G",
+           "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+           "-nic", "none", "-kernel", kernel, "-initrd", initrd, "-append", append]
+    share = f"size={PRIMARY_MEM_G}G,mem-path={shared},share=on"
+    if role == "primary":
+        cmd += ["-M", "virt,dtb-randomness=off,memory-backend=ram0", "-object", f"memory-backend-file,id=ram0,{share}"]
+    else:
+        cmd += ["-M", "virt,dtb-randomness=off", "-object", f"memory-backend-file,id=lent0,{share}",
+                "-device", "ivshmem-plain,memdev=lent0"]
+    return cmd
+
+
+def tag(block, rnd, writer):
+    """Tags differ by block, round and writer: a stale pattern never passes."""
+    return (block * (1 << 27)) ^ (rnd << 48) ^ ({"primary": 0xa, "secondary": 0x5}[writer] << 60)
+
+
+class Run:
+    def __init__(self, args):
+        self.args = args
+        self.results = Path(args.results)
+        self.t0 = time.monotonic()
+        self.host = open(self.results / "lend-host.log", "w")
+        self.metrics = open(self.results / "lend.jsonl", "w")
+        self.tests = []      # (ok, name, detail)
+        self.events = []     # (host_t, role, what, block): the ownership record
+        self.verified = 0
+
+    def log(self, text):
+        self.host.write(f"t={time.monotonic() - self.t0:9.3f} {text}\n")
+        self.host.flush()
+
+    def metric(self, **kw):
+        self.metrics.write(json.dumps(kw) + "\n")
+        self.metrics.flush()
+
+    def result(self, ok, name, detail=""):
+        self.tests.append((ok, name, detail))
+        self.log(f"{'ok' if ok else 'not ok'} {name}{' # ' + detail if detail else ''}")
+
+    def expect(self, answer, verdict, what):
+        if answer["verdict"] != verdict:
+            raise Failure(f"{what}: {answer['verdict']} {answer['verb']} {answer['text']}")
+
+    # key: the block as the primary numbers it, which names it in the
+    # ownership record whichever guest's number the command uses.
+    def give(self, guest, block, t, key, unmarked=False):
+        a = guest.ask(f"give {block} {t:#x}{' unmarked' if unmarked else ''}")
+        if a["verdict"] == "ok":
+            self.events.append((a["host_t"], guest.role, "gone", key))
+        return a
+
+    def take(self, guest, block, t, key):
+        sent = time.monotonic()
+        a = guest.ask(f"take {block} {t:#x}")
+        if a["verdict"] == "ok":
+            # Online from the moment the take was sent, to be strict.
+            self.events.append((sent, guest.role, "held", key))
+            self.verified += int(a["fields"].get("verified_bytes", 0))
+        return a
+
+    def run(self):
+        shared = f"/dev/shm/bootmem-lend-{os.getpid()}"
+        with open(shared, "wb") as f:
+            f.truncate(PRIMARY_MEM_G << 30)
+        guests = {}
+        try:
+            guests["primary"] = Guest("primary", qemu_cmd(
+                self.args.kernel, self.args.initrd, "primary", PRIMARY_MEM_G, shared,
+                f"movablecore={MOVABLE_G}G"), self.results / "console-primary.log", self.log)
+            guests["secondary"] = Guest("secondary", qemu_cmd(
+                self.args.kernel, self.args.initrd, "secondary", SECONDARY_MEM_G, shared, ""),
+                self.results / "console-secondary.log", self.log)
+            self.scenario(guests["primary"], guests["secondary"], shared)
+        except Failure as e:
+            self.result(False, "lend.run", str(e))
+        finally:
+            for g in guests.values():
+                if g.proc.poll() is None:
+                    g.kill()
+            os.unlink(shared)
+
+    def scenario(self, p, s, shared):
+        rp, rs = p.wait_answer(0), s.wait_answer(0)
+        bs = int(rp["fields"]["block_size"], 16)
+        blocks = [int(b) for b in rp["fields"]["movable_boot_blocks"].split(",") if b != "none"]
+        window = int(rs["fields"]["lent_window"], 16)
+        if len(blocks) < 3 or not window:
+            raise Failure(f"nothing to lend: primary movable boot blocks {blocks}, "
+                          f"secondary window {window:#x}")
+
+        def in_secondary(block):
+            return (window + block * bs - RAM_BASE) // bs
+        self.log(f"primary blocks {blocks}; block size {bs:#x}; the secondary sees the primary's "
+                 f"RAM at {window:#x}")
+
+        # Baseline, same run: the primary gives a block to itself.
+        base = blocks[-1]
+        t0 = time.monotonic()
+        self.expect(self.give(p, base, tag(base, 0, "primary"), base), "ok", "baseline give")
+        self.expect(self.take(p, base, tag(base, 0, "primary"), base), "ok", "baseline take")
+        self.metric(kind="lend_baseline", block=base, cycle_ms=(time.monotonic() - t0) * 1e3)
+
+        for rnd in range(1, self.args.rounds + 1):
+            # The last two blocks are the baseline's and the unmarked
+            # case's, which must still be boot memory never removed.
+            blk = blocks[(rnd - 1) % (len(blocks) - 2)]
+            sblk = in_secondary(blk)
+            t_give = time.monotonic()
+            g = self.give(p, blk, tag(blk, rnd, "primary"), blk)
+            self.expect(g, "ok", f"round {rnd}: primary gives memory{blk}")
+            tk = self.take(s, sblk, tag(blk, rnd, "primary"), blk)
+            self.expect(tk, "ok", f"round {rnd}: secondary takes memory{sblk}")
+            to_secondary = (time.monotonic() - t_give) * 1e3
+            k = p.ask("kexec")
+            self.result(k["verdict"] == "refused" and "EBUSY" in k["text"],
+                        f"lend.kexec_refused_while_lent_round_{rnd}",
+                        f"primary kexec_file_load with memory{blk} lent: {k['verdict']} {k['text']}")
+            if rnd == 1:
+                again = s.ask(f"take {sblk} {tag(blk, rnd, 'primary'):#x}")
+                self.result(again["verdict"] == "refused" and "EEXIST" in again["text"],
+                            "lend.second_add_of_a_held_range_is_refused",
+                            f"secondary adds memory{sblk} again: {again['verdict']} {again['text']}")
+            t_back = time.monotonic()
+            self.expect(self.give(s, sblk, tag(blk, rnd, "secondary"), blk), "ok",
+                        f"round {rnd}: secondary gives memory{sblk} back")
+            self.expect(self.take(p, blk, tag(blk, rnd, "secondary"), blk), "ok",
+                        f"round {rnd}: primary takes memory{blk} back")
+            to_primary = (time.monotonic() - t_back) * 1e3
+            self.metric(kind="lend_round", round=rnd, block=blk, to_secondary_ms=to_secondary,
+                        to_primary_ms=to_primary, primary_give=g["fields"],
+                        secondary_take=tk["fields"])
+            self.result(True, f"lend.round_{rnd}",
+                        f"memory{blk}: to the secondary {to_secondary:.0f} ms, back "
+                        f"{to_primary:.0f} ms, {2 * bs >> 20} MiB verified")
+
+        # A block the primary's driver never marked: the kernel refuses.
+        unmarked = blocks[-2]
+        a = self.give(p, unmarked, tag(unmarked, 0, "primary"), unmarked, unmarked=True)
+        self.result(a["verdict"] == "refused" and "state=online" in a["text"],
+                    "lend.unmarked_block_is_refused", f"memory{unmarked}: {a['verdict']} {a['text']}")
+
+        # The secondary dies holding a block.
+        blk = blocks[0]
+        rnd = self.args.rounds + 1
+        self.expect(self.give(p, blk, tag(blk, rnd, "primary"), blk), "ok",
+                    "primary gives before the kill")
+        self.expect(self.take(s, in_secondary(blk), tag(blk, rnd, "primary"), blk), "ok",
+                    "secondary takes before the kill")
+        self.log(f"killing the secondary, which holds memory{blk}")
+        status = s.kill()
+        self.log(f"secondary's QEMU exited ({status}): memory{blk} is no longer mapped there")
+        self.events.append((time.monotonic(), "secondary", "gone", blk))
+        # Scrub what the secondary left: a block taken back from a dead VM
+        # is handed over clean.
+        with open(shared, "r+b") as f:
+            f.seek(blk * bs - RAM_BASE)
+            f.write(bytes(bs))
+        self.log(f"host zeroed memory{blk} in the shared file: free")
+        a = self.take(p, blk, 0, blk)
+        self.result(a["verdict"] == "ok", "lend.block_of_a_dead_secondary_comes_back_scrubbed",
+                    f"memory{blk}: {a['verdict']} {a['text']}")
+
+        self.result(*exclusive(self.events), "lend.no_block_online_in_both_guests")
+        ok, text = p.finish()
+        self.result(ok and not p.splats, "lend.primary_checks_and_no_splats",
+                    text if not p.splats else p.splats[0])
+        self.result(not s.splats, "lend.secondary_no_splats", s.splats[0] if s.splats else "")
+
+    def report(self):
+        ktap = ["TAP version 13", f"1..{len(self.tests)}"]
+        for i, (ok, name, detail) in enumerate(self.tests, 1):
+            ktap.append(f"{'ok' if ok else 'not ok'} {i} {name}" + (f" # {detail}" if detail and not ok else ""))
+            if detail and ok:
+                ktap.append(f"# {name}: {detail}")
+        (self.results / "results.ktap").write_text("\n".join(ktap) + "\n")
+        passed = sum(ok for ok, _, _ in self.tests)
+        summary = [f"lending: {passed}/{len(self.tests)} passed, "
+                   f"{self.verified >> 20} MiB verified across guests"]
+        summary += [f"  {'ok  ' if ok else 'FAIL'} {name}: {detail}" for ok, name, detail in self.tests]
+        (self.results / "summary.txt").write_text("\n".join(summary) + "\n")
+        print("\n".join(summary))
+        return 0 if self.tests and passed == len(self.tests) else 1
+
+
+def exclusive(events):
+    """(ok, detail): no block held by one guest before the other let it go.
+    The primary holds every block at boot."""
+    holder = {}
+    for t, role, what, block in sorted(events):
+        h = holder.get(block, "primary")
+        if what == "held":
+            if h not in (None, role):
+                return False, f"memory{block} taken by the {role} while the {h} held it"
+            holder[block] = role
+        elif what == "gone":
+            holder[block] = None
+    return True, f"{len(events)} ownership changes, never two holders"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--results", required=True)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    for f in (args.kernel, args.initrd):
+        if not os.path.isfile(f):
+            print(f"lend.py: {f}: no such file", file=sys.stderr)
+            return 2
+    if args.rounds < 1:
+        print("lend.py: --rounds must be at least 1", file=sys.stderr)
+        return 2
+    run = Run(args)
+    run.run()
+    return run.report()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

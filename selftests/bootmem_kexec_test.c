@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kexec and boot memory that has left. The next kernel takes its memory
+ * from the firmware's description (the DT /memory nodes), which still lists
+ * every boot block this kernel offlined, removed and perhaps lent to
+ * another VM. The series (0007) makes the two exclude each other: a kexec
+ * kernel cannot be loaded while boot memory is offline or removed, and boot
+ * memory cannot go offline while a kexec kernel is loaded. Each refusal is
+ * checked on both system calls, kexec_file_load() directly (for its errno)
+ * and kexec_load() through Debian's kexec-tools, as a user runs it, and by
+ * the kernel's log line that says why.
+ *
+ * With BOOTMEM_KEXEC_HANDOVER=1 (the kexec plan), the last test leaves a
+ * kernel loaded for /init to boot into: the same kernel with a small
+ * initramfs (qemu-images/kexec-next-init.sh) that reports which of the
+ * ranges named in its bh_kexec_removed= it took as System RAM.
+ *
+ * Needs, guards and restores: declared in `needs` below.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "lib/harness_extra.h"
+#include "lib/kexec_load.h"
+#include "lib/suite.h"
+
+static const struct suite_needs needs = {
+	.root = true,
+	.driver = true,
+	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_DEBUG_FS=y",
+					   "CONFIG_KEXEC=y", "CONFIG_KEXEC_FILE=y", NULL },
+	.commands = (const char *const[]){ "kexec", NULL },
+	.guards = "0007 (kexec refused while boot memory is offline or removed, and "
+		  "offline refused while a kexec kernel is loaded)",
+	.restores = "the blocks it took, added and onlined again; no kexec kernel left "
+		    "loaded (but for the handover, which /init boots into)",
+};
+
+/* The kernel's words for each refusal (0007). */
+#define LOAD_REFUSED "Can't kexec: boot memory"
+#define OFFLINE_REFUSED "cannot go offline while a kexec kernel is loaded"
+
+FIXTURE(kexec) {
+	struct suite_env env;
+	struct kexec_files files;
+	unsigned long block;
+	int nid;
+};
+
+FIXTURE_SETUP(kexec)
+{
+	SUITE_SETUP(&self->env, &needs);
+	ARM64_ONLY("the series' kexec refusal (0007)");
+	if (kexec_files_from_env(&self->files))
+		SKIP(return, "needs BOOTMEM_KEXEC_KERNEL and BOOTMEM_KEXEC_INITRD (a kernel image "
+		     "and an initramfs to load)");
+	ASSERT_EQ(0, access(self->files.kernel, R_OK)) TH_LOG("%s: %s", self->files.kernel, strerror(errno));
+	ASSERT_EQ(0, access(self->files.initrd, R_OK)) TH_LOG("%s: %s", self->files.initrd, strerror(errno));
+	SUITE_PICK_BLOCK(&self->env, cycle_seed(), &self->block, &self->nid);
+	SUITE_SETUP_DONE(&self->env);
+}
+
+/* Was @words logged since the last scan? */
+static bool logged(struct suite_env *env, const char *words)
+{
+	bool found = false;
+
+	kmsg_watch_scan(&env->kmsg, NULL, 0, words, &found);
+	return found;
+}
+
+/* Both system calls must refuse, each with the kernel's line saying why. */
+static void expect_loads_refused(struct __test_metadata *_metadata, FIXTURE_DATA(kexec) *self,
+				 const char *state)
+{
+	int ret;
+
+	logged(&self->env, LOAD_REFUSED);
+	ret = kexec_load_file(&self->files, "");
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("kexec_file_load() with memory%lu %s: %s", self->block, state,
+		       ret ? strerror(-ret) : "accepted");
+	}
+	EXPECT_TRUE(logged(&self->env, LOAD_REFUSED)) {
+		TH_LOG("kexec_file_load(): no \"" LOAD_REFUSED "\" line with memory%lu %s",
+		       self->block, state);
+	}
+	ret = kexec_load_with_tools(&self->files);
+	EXPECT_NE(0, ret) TH_LOG("kexec -l (kexec_load()) accepted with memory%lu %s", self->block, state);
+	EXPECT_TRUE(logged(&self->env, LOAD_REFUSED)) {
+		TH_LOG("kexec -l: no \"" LOAD_REFUSED "\" line with memory%lu %s", self->block, state);
+	}
+	EXPECT_EQ(0, kexec_loaded()) TH_LOG("a kexec kernel is loaded with memory%lu %s", self->block, state);
+	if (kexec_loaded() == 1)
+		kexec_unload();
+}
+
+FIXTURE_TEARDOWN(kexec)
+{
+	TEARDOWN_BEGIN();
+	/* The handover's kernel stays loaded: /init boots into it. */
+	if (self->env.ready && !env_u64("BOOTMEM_KEXEC_HANDOVER", 0) && kexec_loaded() == 1)
+		EXPECT_EQ(0, kexec_unload());
+	suite_teardown(_metadata, &self->env);
+}
+
+TEST_F(kexec, load_refused_while_boot_block_offline)
+{
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, mem_block_set_state(self->block, "offline"));
+	expect_loads_refused(_metadata, self, "offline");
+}
+
+TEST_F(kexec, load_refused_while_boot_block_removed)
+{
+	struct phase_result r;
+
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
+	ASSERT_EQ(0, cycle_phase_run(PHASE_REMOVE, self->block, self->nid, &r));
+	expect_loads_refused(_metadata, self, "removed");
+}
+
+TEST_F(kexec, boot_block_stays_online_while_kernel_loaded)
+{
+	int ret;
+
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, kexec_load_file(&self->files, ""));
+	ASSERT_EQ(1, kexec_loaded());
+	logged(&self->env, OFFLINE_REFUSED);
+	ret = mem_block_set_state(self->block, "offline");
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("memory%lu, marked, went offline with a kexec kernel loaded: %s", self->block,
+		       ret ? strerror(-ret) : "no error");
+	}
+	EXPECT_TRUE(logged(&self->env, OFFLINE_REFUSED)) {
+		TH_LOG("no \"" OFFLINE_REFUSED "\" line for memory%lu", self->block);
+	}
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+	/* Unloaded, the same block goes. */
+	ASSERT_EQ(0, kexec_unload());
+	EXPECT_EQ(0, mem_block_set_state(self->block, "offline")) {
+		TH_LOG("memory%lu still refused after the kexec kernel was unloaded", self->block);
+	}
+}
+
+/*
+ * A block removed and added back is no longer early, but the firmware
+ * still lists it: it is boot memory to kexec. Once it is online again
+ * both loads work, and a loaded kernel keeps it online; taken offline
+ * again, it makes the load refused again.
+ */
+TEST_F(kexec, block_added_back_counts_as_boot_memory)
+{
+	struct phase_result r;
+	int ret, p;
+
+	REQUIRE_SETUP();
+
+	for (p = PHASE_OFFLINE; p < PHASE_COUNT; p++)
+		if (cycle_phase_run(p, self->block, self->nid, &r))
+			break;
+	ASSERT_EQ(PHASE_COUNT, p) {
+		TH_LOG("memory%lu: %s: %s", self->block, cycle_phase_names[p % PHASE_COUNT],
+		       strerror(-r.err));
+	}
+	ret = kexec_load_file(&self->files, "");
+	EXPECT_EQ(0, ret) {
+		TH_LOG("kexec_file_load() refused with every block back online: %s", strerror(-ret));
+	}
+	/* Loaded, the block added back must stay online as boot memory does. */
+	logged(&self->env, OFFLINE_REFUSED);
+	ret = mem_block_set_state(self->block, "offline");
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("memory%lu, added back, went offline with a kexec kernel loaded: %s",
+		       self->block, ret ? strerror(-ret) : "no error");
+	}
+	EXPECT_TRUE(logged(&self->env, OFFLINE_REFUSED)) {
+		TH_LOG("no \"" OFFLINE_REFUSED "\" line for memory%lu, added back", self->block);
+	}
+	if (!ret)
+		mem_block_set_state(self->block, "online_movable");
+	EXPECT_EQ(0, kexec_unload());
+	EXPECT_EQ(0, kexec_load_with_tools(&self->files)) {
+		TH_LOG("kexec -l refused with every block back online");
+	}
+	EXPECT_EQ(0, kexec_unload());
+	ASSERT_EQ(0, mem_block_set_state(self->block, "offline"));
+	expect_loads_refused(_metadata, self, "offline after it was added back");
+}
+
+/*
+ * The handover: a boot block removed, as if lent away. The load must be
+ * refused; given the block back, it must work, and /init then boots the
+ * next kernel, which reports what it sees of the range. A kernel that
+ * accepts the load with the block out fails here and is booted anyway,
+ * with the block still removed, so that the next kernel's report shows
+ * what it did with it (the evidence for 0007's commit message).
+ */
+TEST_F(kexec, handover_gives_the_next_kernel_no_removed_memory)
+{
+	struct phase_result r;
+	struct block_info info;
+	char extra[128];
+	int ret;
+
+	REQUIRE_SETUP();
+	if (!env_u64("BOOTMEM_KEXEC_HANDOVER", 0))
+		SKIP(return, "no handover in this plan (BOOTMEM_KEXEC_HANDOVER=1: the kexec plan)");
+	ASSERT_EQ(0, driver_info(self->block, &info));
+	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
+	ASSERT_EQ(0, cycle_phase_run(PHASE_REMOVE, self->block, self->nid, &r));
+	snprintf(extra, sizeof(extra), "bh_kexec_removed=%#" PRIx64 "-%#" PRIx64,
+		 info.phys_start, info.phys_end - 1);
+	ret = kexec_load_file(&self->files, extra);
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("kexec_file_load() with memory%lu removed: %s", self->block,
+		       ret ? strerror(-ret) : "accepted, the next kernel will be handed it");
+	}
+	if (ret == 0) {
+		/* Leave the block out for the next kernel to show its use. */
+		self->env.nr = 0;
+		ksft_print_msg("kexec: loaded with memory%lu [%#" PRIx64 "-%#" PRIx64 "] removed\n",
+			       self->block, info.phys_start, info.phys_end - 1);
+		return;
+	}
+	for (int p = PHASE_ADD; p < PHASE_COUNT; p++)
+		ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r));
+	ASSERT_EQ(0, kexec_load_file(&self->files, "bh_kexec_removed=none"));
+	ksft_print_msg("kexec: loaded with every boot block online\n");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "kexec_load.h"
+#include "file_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kexec.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int kexec_files_from_env(struct kexec_files *f)
+{
+	f->kernel = getenv("BOOTMEM_KEXEC_KERNEL");
+	f->initrd = getenv("BOOTMEM_KEXEC_INITRD");
+	return f->kernel && f->initrd ? 0 : -ENOENT;
+}
+
+int kexec_loaded(void)
+{
+	char *text = file_read_all("/sys/kernel/kexec_loaded");
+	int loaded = text ? atoi(text) : -1;
+
+	free(text);
+	return loaded;
+}
+
+int kexec_load_file(const struct kexec_files *f, const char *extra)
+{
+	char *cmdline = file_read_all("/proc/cmdline");
+	char line[2048];
+	int kfd, ifd, ret;
+
+	if (!cmdline)
+		return -errno;
+	cmdline[strcspn(cmdline, "\n")] = '\0';
+	snprintf(line, sizeof(line), "%s %s", cmdline, extra);
+	free(cmdline);
+	kfd = open(f->kernel, O_RDONLY | O_CLOEXEC);
+	ifd = open(f->initrd, O_RDONLY | O_CLOEXEC);
+	ret = kfd < 0 || ifd < 0 ? -1 :
+		syscall(SYS_kexec_file_load, kfd, ifd, strlen(line) + 1, line, 0UL);
+	ret = ret ? -errno : 0;
+	if (kfd >= 0)
+		close(kfd);
+	if (ifd >= 0)
+		close(ifd);
+	return ret;
+}
+
+int kexec_unload(void)
+{
+	return syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, (unsigned long)KEXEC_FILE_UNLOAD) ?
+		-errno : 0;
+}
+
+int kexec_load_with_tools(const struct kexec_files *f)
+{
+	char cmd[1024];
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "kexec -l '%s' --initrd='%s' --reuse-cmdline", f->kernel,
+		 f->initrd);
+	fflush(stdout);
+	status = system(cmd);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}

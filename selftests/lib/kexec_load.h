@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Loading a kexec kernel, for the kexec test and the lending agent: both
+ * ask whether the running kernel lets a next kernel be loaded while boot
+ * memory is out (the series' 0007 says no).
+ */
+#ifndef BOOTMEM_KEXEC_LOAD_H
+#define BOOTMEM_KEXEC_LOAD_H
+
+/*
+ * What to load: a kernel image and an initramfs, named by
+ * BOOTMEM_KEXEC_KERNEL and BOOTMEM_KEXEC_INITRD (the test image sets them
+ * from its /kselftest/kexec-files; a board sets its own).
+ */
+struct kexec_files {
+	const char *kernel, *initrd;
+};
+
+/* Fills @f from the environment; -ENOENT when either is unset. */
+int kexec_files_from_env(struct kexec_files *f);
+/* /sys/kernel/kexec_loaded: 1, 0, or -1 when it cannot be read. */
+int kexec_loaded(void);
+/*
+ * kexec_file_load() of @f with the running command line and @extra
+ * appended. Returns 0 or -errno.
+ */
+int kexec_load_file(const struct kexec_files *f, const char *extra);
+/* kexec_file_load(KEXEC_FILE_UNLOAD). Returns 0 or -errno. */
+int kexec_unload(void);
+/*
+ * kexec-tools' "kexec -l" (kexec_load(): segments built in user space),
+ * as users run it. Returns its exit status.
+ */
+int kexec_load_with_tools(const struct kexec_files *f);
+
+#endif

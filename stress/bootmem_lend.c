@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The lending agent: one runs in each of two guests that share memory
+ * (qemu-images/lend.py), and does what the host tells it, one command per
+ * line on stdin (the guest's console), answering each on stdout with one
+ * line the host waits for. The host alone decides who holds a block; an
+ * agent only gives or takes when told, so the handshake, and the proof that
+ * no block is ever online in both guests, is in the two consoles.
+ *
+ *   bootmem_lend --role primary|secondary
+ *
+ * Commands ("SEQ VERB ARGS"), and what the agent does:
+ *   give BLOCK TAG [unmarked]  (primary: mark it first, unless "unmarked")
+ *                              offline BLOCK, write the lending pattern TAG
+ *                              over it, remove it (the secondary removes
+ *                              what it added)
+ *   take BLOCK TAG             add BLOCK (the secondary: another VM's
+ *                              memory, driver-managed), verify the pattern
+ *                              TAG before any page of it is used, online it
+ *                              movable
+ *   kexec                      try to load a kexec kernel (the series must
+ *                              refuse while a boot block is out)
+ *   quit                       scan the kernel log for splats and end
+ * Answers: "BOOTMEM-LEND: SEQ ok|refused|fail VERB [BLOCK] key=value...":
+ * ok, the step was done and its checks held; refused, the kernel said no
+ * and nothing changed (checked); fail, a check failed. Every answer carries
+ * the guest's monotonic time (t=).
+ *
+ * While it runs, stress-ng keeps the guest's memory under pressure, so that
+ * each offline migrates pages.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/cycle.h"
+#include "lib/file_io.h"
+#include "lib/kexec_load.h"
+#include "lib/kmsg.h"
+#include "lib/mem_blocks.h"
+#include "lib/test_driver.h"
+
+#define OFFLINE_TRIES 50
+
+enum role { PRIMARY, SECONDARY };
+
+struct agent {
+	enum role role;
+	struct kmsg_watch kmsg;
+	pid_t load;
+	/* The primary's node of each block it gave, to add it back there. */
+	int nid[MEM_BLOCKS_MAX];
+	unsigned long given[MEM_BLOCKS_MAX];
+	int nr_given;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double ms_since(double t0)
+{
+	return (now_s() - t0) * 1e3;
+}
+
+/* One answer line; the host reads nothing else of ours. */
+static void answer(const char *seq, const char *verdict, const char *verb, const char *fmt, ...)
+{
+	char rest[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rest, sizeof(rest), fmt, ap);
+	va_end(ap);
+	printf("BOOTMEM-LEND: %s %s %s %s t=%.3f\n", seq, verdict, verb, rest, now_s());
+	fflush(stdout);
+}
+
+static int driver_block_cmd(const char *file, unsigned long block, uint64_t tag, bool with_tag)
+{
+	char cmd[64];
+
+	if (with_tag)
+		snprintf(cmd, sizeof(cmd), "%lu %#" PRIx64, block, tag);
+	else
+		snprintf(cmd, sizeof(cmd), "%lu", block);
+	return driver_write(file, cmd);
+}
+
+/*
+ * What must hold of a block the agent no longer has: gone from the
+ * memory model and from the linear map, on every CPU.
+ */
+static const char *check_gone(unsigned long block)
+{
+	struct block_info info;
+
+	if (driver_info(block, &info))
+		return "the driver could not answer about it";
+	if (info.present)
+		return "still present";
+	if (info.linear.mapped)
+		return "its linear map is still mapped";
+	if (info.linear.reachable_cpus)
+		return "a CPU can still read it";
+	return NULL;
+}
+
+/* And of a block it has: online in ZONE_MOVABLE, mapped, readable everywhere. */
+static const char *check_held(unsigned long block)
+{
+	struct block_info info;
+
+	if (driver_info(block, &info))
+		return "the driver could not answer about it";
+	if (!info.present || !info.online)
+		return "not online";
+	if (strcmp(info.zone, "Movable"))
+		return "not in ZONE_MOVABLE";
+	if (info.linear.unmapped)
+		return "part of its linear map is missing";
+	if (info.linear.readable_cpus != info.online_cpus)
+		return "not readable on every CPU";
+	return NULL;
+}
+
+static int *given_nid(struct agent *a, unsigned long block)
+{
+	for (int i = 0; i < a->nr_given; i++)
+		if (a->given[i] == block)
+			return &a->nid[i];
+	if (a->nr_given == MEM_BLOCKS_MAX)
+		return NULL;
+	a->given[a->nr_given] = block;
+	a->nid[a->nr_given] = -1;
+	return &a->nid[a->nr_given++];
+}
+
+static void give(struct agent *a, const char *seq, unsigned long block, uint64_t tag, bool mark)
+{
+	double t0 = now_s(), t_off, t_fill;
+	const char *why;
+	int *nid = given_nid(a, block), ret, tries = 0;
+
+	if (!nid) {
+		answer(seq, "fail", "give", "%lu: too many blocks", block);
+		return;
+	}
+	if (a->role == PRIMARY) {
+		*nid = mem_block_node(block);
+		if (mark) {
+			ret = driver_mark(block);
+			if (ret && ret != -EEXIST) {
+				answer(seq, "refused", "give", "%lu errno=%s: the mark was refused",
+				       block, strerrorname_np(-ret));
+				return;
+			}
+		}
+	}
+	ret = mem_block_offline_retry(block, OFFLINE_TRIES, &tries);
+	if (ret) {
+		/* A refusal must change nothing: the block stays online. */
+		answer(seq, mem_block_state(block) == BLOCK_ONLINE ? "refused" : "fail", "give",
+		       "%lu errno=%s tries=%d state=%s", block, strerrorname_np(-ret), tries,
+		       mem_block_state_name(mem_block_state(block)));
+		return;
+	}
+	t_off = ms_since(t0);
+	t0 = now_s();
+	ret = driver_block_cmd(TEST_BOOTMEM_FILE_LEND_FILL, block, tag, true);
+	t_fill = ms_since(t0);
+	if (ret) {
+		answer(seq, "fail", "give", "%lu: lend_fill: %s", block, strerror(-ret));
+		return;
+	}
+	t0 = now_s();
+	ret = a->role == PRIMARY ? driver_remove(block) :
+		driver_block_cmd(TEST_BOOTMEM_FILE_LEND_REMOVE, block, 0, false);
+	if (ret) {
+		answer(seq, "fail", "give", "%lu: remove: %s", block, strerror(-ret));
+		return;
+	}
+	why = check_gone(block);
+	answer(seq, why ? "fail" : "ok", "give",
+	       "%lu offline_ms=%.1f tries=%d fill_ms=%.1f remove_ms=%.1f%s%s", block, t_off, tries,
+	       t_fill, ms_since(t0), why ? ": " : "", why ? why : "");
+}
+
+static void take(struct agent *a, const char *seq, unsigned long block, uint64_t tag)
+{
+	double t0 = now_s(), t_add, t_check;
+	const char *why;
+	int *nid, ret;
+
+	if (a->role == PRIMARY) {
+		nid = given_nid(a, block);
+		ret = nid && *nid >= 0 ? driver_add(block, *nid) : -EINVAL;
+	} else {
+		ret = driver_block_cmd(TEST_BOOTMEM_FILE_LEND_ADD, block, 0, false);
+	}
+	if (ret) {
+		answer(seq, "refused", "take", "%lu errno=%s state=%s", block, strerrorname_np(-ret),
+		       mem_block_state_name(mem_block_state(block)));
+		return;
+	}
+	t_add = ms_since(t0);
+	t0 = now_s();
+	ret = driver_block_cmd(TEST_BOOTMEM_FILE_LEND_CHECK, block, tag, true);
+	t_check = ms_since(t0);
+	if (ret) {
+		answer(seq, "fail", "take", "%lu: lend_check: %s (the kernel log says where)", block,
+		       strerror(-ret));
+		return;
+	}
+	t0 = now_s();
+	ret = mem_block_set_state(block, "online_movable");
+	if (ret) {
+		answer(seq, "fail", "take", "%lu: online_movable: %s", block, strerror(-ret));
+		return;
+	}
+	why = check_held(block);
+	answer(seq, why ? "fail" : "ok", "take",
+	       "%lu add_ms=%.1f check_ms=%.1f verified_bytes=%" PRIu64 " online_ms=%.1f%s%s", block,
+	       t_add, t_check, mem_block_size(), ms_since(t0), why ? ": " : "", why ? why : "");
+}
+
+static void try_kexec(const char *seq)
+{
+	struct kexec_files f;
+	int ret;
+
+	if (kexec_files_from_env(&f)) {
+		answer(seq, "fail", "kexec", "no BOOTMEM_KEXEC_KERNEL/INITRD in the image");
+		return;
+	}
+	ret = kexec_load_file(&f, "");
+	if (!ret) {
+		kexec_unload();
+		answer(seq, "ok", "kexec", "loaded");
+		return;
+	}
+	answer(seq, "refused", "kexec", "errno=%s", strerrorname_np(-ret));
+}
+
+/*
+ * Where the other VM's memory appears in this one: BAR 2 of QEMU's
+ * ivshmem-plain device (PCI 1af4:1110), which maps the shared file. 0 when
+ * there is none.
+ */
+static uint64_t lent_window(void)
+{
+	char path[128], *vendor, *device, *res;
+	uint64_t base = 0;
+
+	for (int dev = 0; dev < 32 && !base; dev++) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:00:%02x.0/vendor", dev);
+		vendor = file_read_all(path);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:00:%02x.0/device", dev);
+		device = file_read_all(path);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/0000:00:%02x.0/resource", dev);
+		res = vendor && device && strtoul(vendor, NULL, 0) == 0x1af4 &&
+		      strtoul(device, NULL, 0) == 0x1110 ? file_read_all(path) : NULL;
+		if (res) {
+			/* One "start end flags" line per BAR: BAR 2 is the third. */
+			const char *bar2 = strchr(res, '\n');
+
+			bar2 = bar2 ? strchr(bar2 + 1, '\n') : NULL;
+			base = bar2 ? strtoull(bar2 + 1, NULL, 0) : 0;
+		}
+		free(vendor);
+		free(device);
+		free(res);
+	}
+	return base;
+}
+
+/* The ready line: what the host needs to address blocks in this guest. */
+static void ready(struct agent *a)
+{
+	unsigned long blocks[MEM_BLOCKS_MAX];
+	char list[1024] = "";
+	size_t len = 0;
+	int n = 0;
+
+	if (a->role == PRIMARY)
+		n = cycle_movable_boot_blocks(1, blocks, MEM_BLOCKS_MAX);
+	for (int i = 0; i < n && len < sizeof(list) - 16; i++)
+		len += snprintf(list + len, sizeof(list) - len, "%s%lu", i ? "," : "", blocks[i]);
+	printf("BOOTMEM-LEND: 0 ok ready role=%s block_size=%#" PRIx64 " movable_boot_blocks=%s "
+	       "lent_window=%#" PRIx64 " t=%.3f\n", a->role == PRIMARY ? "primary" : "secondary",
+	       mem_block_size(), n ? list : "none", lent_window(), now_s());
+	fflush(stdout);
+}
+
+static pid_t start_load(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* Quiet, endless, about half of what is free: pressure, not OOM. */
+		execlp("stress-ng", "stress-ng", "--vm", "1", "--vm-bytes", "50%", "--vm-keep",
+		       "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+int main(int argc, char **argv)
+{
+	struct agent a = { .role = PRIMARY };
+	char line[256];
+
+	if (argc != 3 || strcmp(argv[1], "--role") ||
+	    (strcmp(argv[2], "primary") && strcmp(argv[2], "secondary"))) {
+		fprintf(stderr, "usage: bootmem_lend --role primary|secondary\n");
+		return 2;
+	}
+	a.role = strcmp(argv[2], "primary") ? SECONDARY : PRIMARY;
+	if (!driver_loaded()) {
+		fprintf(stderr, "bootmem_lend: the test driver is not loaded\n");
+		return 2;
+	}
+	kmsg_watch_start(&a.kmsg);
+	a.load = start_load();
+	ready(&a);
+	while (fgets(line, sizeof(line), stdin)) {
+		char seq[16], verb[16], opt[16] = "";
+		unsigned long block = 0;
+		uint64_t tag = 0;
+		int n = sscanf(line, "%15s %15s %lu %" SCNx64 " %15s", seq, verb, &block, &tag, opt);
+
+		if (n < 2)
+			continue;
+		if (!strcmp(verb, "give") && n >= 4)
+			give(&a, seq, block, tag, strcmp(opt, "unmarked"));
+		else if (!strcmp(verb, "take") && n >= 4)
+			take(&a, seq, block, tag);
+		else if (!strcmp(verb, "kexec"))
+			try_kexec(seq);
+		else if (!strcmp(verb, "quit"))
+			break;
+		else
+			answer(seq, "fail", verb, "bad command: %.*s", (int)strcspn(line, "\n"), line);
+	}
+	if (a.load > 0) {
+		kill(a.load, SIGTERM);
+		waitpid(a.load, NULL, 0);
+	}
+	{
+		char splat[512] = "";
+		int splats = kmsg_watch_scan(&a.kmsg, splat, sizeof(splat), NULL, NULL);
+
+		printf("BOOTMEM-LEND: end %s quit splats=%d%s%s t=%.3f\n", splats ? "fail" : "ok", splats,
+		       splats ? ": " : "", splat, now_s());
+	}
+	return 0;
+}
