@@ -184,7 +184,7 @@ if [ -n "$kexec" ]; then
 	[ -z "$soak" ] || bad "--kexec and --soak exclude each other: the handover ends the run"
 	[ -n "$tests_given" ] || tests=bootmem_kexec_test
 fi
-if [ "$tests" = none ] && [ "${stress:-unset}" = 0 ] && [ -z "$soak" ]; then
+if [ "$tests" = none ] && [ "${stress:-unset}" = 0 ] && [ -z "$soak$lending" ]; then
 	bad "--tests none runs nothing without --stress SEC or --soak"
 fi
 # The programs come from selftests/Makefile, the one list of them.

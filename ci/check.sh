@@ -70,7 +70,7 @@ mkdir -p results
 log=results/check-logs
 rm -rf "$log" results/check-patched results/check-6.12 results/check-rodata-off results/check-smp4 results/check-initrd-high results/check-stock results/check-stock-6.12 results/check-stock-6.12-16k results/check-lava \
 	results/check-x86 results/check-x86-kaslr results/check-x86-gbpages \
-	results/check-kexec results/check-kexec-reverted results/check-lending \
+	results/check-kexec results/check-kexec-reverted results/check-lending results/check-lending-reverted \
 	results/check-x86-fixed-kaslr results/check-x86-fixed-gbpages
 mkdir -p "$log"
 
@@ -81,6 +81,9 @@ run_tap unit-6.12-harness make -s -C selftests/unit KSRC="$ksrc612" OUT="$REPO_R
 
 step "check: the report writer on consoles recorded from real guests"
 run_tap report /usr/bin/python3 ci/test_report.py
+
+step "check: the lending harness (lend.py) on recorded consoles: a guest that dies, hangs, loses output or splats fails"
+run_tap lend-harness /usr/bin/python3 ci/test_lend.py
 
 step "check: run.sh refuses bad usage with exit 2, before it builds or boots anything"
 usage_case() { # expected-text args...
@@ -264,6 +267,17 @@ else
 fi
 [ "$rc" = 0 ] && pass "lending: $(head -1 results/check-lending/summary.txt) (run.sh exit 0)" ||
 	fail "lending: run.sh exit $rc"
+
+step "check: lending on the series without 0007: the primary's kexec load while a block is lent (must fail)"
+./run.sh --lending --rounds 1 --extra-patch fixtures/mutants/kexec-refusal-reverted.patch \
+	--results results/check-lending-reverted > "$log/lending-reverted.log" 2>&1
+rc=$?
+if [ "$rc" = 1 ] && grep -q '"test": "lend.kexec_refused_while_lent_round_1", "status": "fail"' \
+	results/check-lending-reverted/metrics.jsonl; then
+	pass "without 0007, lending fails lend.kexec_refused_while_lent_round_1: $(grep -m1 -o 'kexec_file_load with .*' results/check-lending-reverted/summary.txt)"
+else
+	tail -8 "$log/lending-reverted.log"; fail "lending without 0007: expected exit 1 and the kexec check failed, got exit $rc"
+fi
 
 step "check: the QEMU job end to end under lava-run (make lava), judged by its test cases"
 if ci/lava/run-qemu.sh --results results/check-lava > "$log/lava.log" 2>&1; then

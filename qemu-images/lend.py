@@ -26,9 +26,9 @@ primary's check of zeros proves).
 
     lend.py --kernel IMAGE --initrd INITRD --results DIR [--rounds N]
 
-Writes DIR/results.ktap (one KTAP document), lend.jsonl (one line per
-step), summary.txt, console-primary.log, console-secondary.log,
-lend-host.log. Exit: 0 all passed, 1 a check failed or a guest died,
+Writes DIR/results.ktap (one KTAP document), metrics.jsonl (each result,
+as ci/report.py writes them, and each round's figures), verdict.json,
+summary.txt, console-primary.log, console-secondary.log, lend-host.log. Exit: 0 all passed, 1 a check failed or a guest died,
 2 setup error.
 """
 import argparse
@@ -58,6 +58,10 @@ ANSWER_TIMEOUT_S = 600   # one step under TCG and pressure
 
 class Failure(Exception):
     pass
+
+
+class Recorded(Exception):
+    """A failure already recorded as the result of the step it ended."""
 
 
 class Guest:
@@ -163,10 +167,14 @@ class Run:
         self.results = Path(args.results)
         self.t0 = time.monotonic()
         self.host = open(self.results / "lend-host.log", "w")
-        self.metrics = open(self.results / "lend.jsonl", "w")
+        # The suite's metrics file: results as report.py writes them (so
+        # make mutants reads a lending run like any other), and the steps.
+        self.metrics = open(self.results / "metrics.jsonl", "w")
         self.tests = []      # (ok, name, detail)
         self.events = []     # (host_t, role, what, block): the ownership record
         self.verified = 0
+        self.rounds = []          # (primary -> secondary ms, secondary -> primary ms)
+        self.baseline_ms = None
 
     def log(self, text):
         self.host.write(f"t={time.monotonic() - self.t0:9.3f} {text}\n")
@@ -178,6 +186,8 @@ class Run:
 
     def result(self, ok, name, detail=""):
         self.tests.append((ok, name, detail))
+        self.metric(kind="result", program="lend", test=name, status="pass" if ok else "fail",
+                    expected=None, reason=detail)
         self.log(f"{'ok' if ok else 'not ok'} {name}{' # ' + detail if detail else ''}")
 
     def expect(self, answer, verdict, what):
@@ -216,6 +226,8 @@ class Run:
             self.scenario(guests["primary"], guests["secondary"], shared)
         except Failure as e:
             self.result(False, "lend.run", str(e))
+        except Recorded:
+            pass
         finally:
             for g in guests.values():
                 if g.proc.poll() is None:
@@ -241,41 +253,53 @@ class Run:
         t0 = time.monotonic()
         self.expect(self.give(p, base, tag(base, 0, "primary"), base), "ok", "baseline give")
         self.expect(self.take(p, base, tag(base, 0, "primary"), base), "ok", "baseline take")
-        self.metric(kind="lend_baseline", block=base, cycle_ms=(time.monotonic() - t0) * 1e3)
+        self.baseline_ms = (time.monotonic() - t0) * 1e3
+        self.metric(kind="lend_baseline", block=base, cycle_ms=self.baseline_ms)
 
         for rnd in range(1, self.args.rounds + 1):
-            # The last two blocks are the baseline's and the unmarked
-            # case's, which must still be boot memory never removed.
-            blk = blocks[(rnd - 1) % (len(blocks) - 2)]
-            sblk = in_secondary(blk)
-            t_give = time.monotonic()
-            g = self.give(p, blk, tag(blk, rnd, "primary"), blk)
-            self.expect(g, "ok", f"round {rnd}: primary gives memory{blk}")
-            tk = self.take(s, sblk, tag(blk, rnd, "primary"), blk)
-            self.expect(tk, "ok", f"round {rnd}: secondary takes memory{sblk}")
-            to_secondary = (time.monotonic() - t_give) * 1e3
-            k = p.ask("kexec")
-            self.result(k["verdict"] == "refused" and "EBUSY" in k["text"],
-                        f"lend.kexec_refused_while_lent_round_{rnd}",
-                        f"primary kexec_file_load with memory{blk} lent: {k['verdict']} {k['text']}")
-            if rnd == 1:
-                again = s.ask(f"take {sblk} {tag(blk, rnd, 'primary'):#x}")
-                self.result(again["verdict"] == "refused" and "EEXIST" in again["text"],
-                            "lend.second_add_of_a_held_range_is_refused",
-                            f"secondary adds memory{sblk} again: {again['verdict']} {again['text']}")
-            t_back = time.monotonic()
-            self.expect(self.give(s, sblk, tag(blk, rnd, "secondary"), blk), "ok",
-                        f"round {rnd}: secondary gives memory{sblk} back")
-            self.expect(self.take(p, blk, tag(blk, rnd, "secondary"), blk), "ok",
-                        f"round {rnd}: primary takes memory{blk} back")
-            to_primary = (time.monotonic() - t_back) * 1e3
-            self.metric(kind="lend_round", round=rnd, block=blk, to_secondary_ms=to_secondary,
-                        to_primary_ms=to_primary, primary_give=g["fields"],
-                        secondary_take=tk["fields"])
-            self.result(True, f"lend.round_{rnd}",
-                        f"memory{blk}: to the secondary {to_secondary:.0f} ms, back "
-                        f"{to_primary:.0f} ms, {2 * bs >> 20} MiB verified")
+            try:
+                self.round(p, s, rnd, blocks, bs, in_secondary)
+            except Failure as e:
+                self.result(False, f"lend.round_{rnd}", str(e))
+                raise Recorded()
+        self.bad_cases(p, s, blocks, bs, in_secondary, shared)
 
+    def round(self, p, s, rnd, blocks, bs, in_secondary):
+        """One round: primary -> secondary -> primary, verified both ways."""
+        # The last two blocks are the baseline's and the unmarked
+        # case's, which must still be boot memory never removed.
+        blk = blocks[(rnd - 1) % (len(blocks) - 2)]
+        sblk = in_secondary(blk)
+        t_give = time.monotonic()
+        g = self.give(p, blk, tag(blk, rnd, "primary"), blk)
+        self.expect(g, "ok", f"round {rnd}: primary gives memory{blk}")
+        tk = self.take(s, sblk, tag(blk, rnd, "primary"), blk)
+        self.expect(tk, "ok", f"round {rnd}: secondary takes memory{sblk}")
+        to_secondary = (time.monotonic() - t_give) * 1e3
+        k = p.ask("kexec")
+        self.result(k["verdict"] == "refused" and "EBUSY" in k["text"],
+                    f"lend.kexec_refused_while_lent_round_{rnd}",
+                    f"primary kexec_file_load with memory{blk} lent: {k['verdict']} {k['text']}")
+        if rnd == 1:
+            again = s.ask(f"take {sblk} {tag(blk, rnd, 'primary'):#x}")
+            self.result(again["verdict"] == "refused" and "EEXIST" in again["text"],
+                        "lend.second_add_of_a_held_range_is_refused",
+                        f"secondary adds memory{sblk} again: {again['verdict']} {again['text']}")
+        t_back = time.monotonic()
+        self.expect(self.give(s, sblk, tag(blk, rnd, "secondary"), blk), "ok",
+                    f"round {rnd}: secondary gives memory{sblk} back")
+        self.expect(self.take(p, blk, tag(blk, rnd, "secondary"), blk), "ok",
+                    f"round {rnd}: primary takes memory{blk} back")
+        to_primary = (time.monotonic() - t_back) * 1e3
+        self.rounds.append((to_secondary, to_primary))
+        self.metric(kind="lend_round", round=rnd, block=blk, to_secondary_ms=to_secondary,
+                    to_primary_ms=to_primary, primary_give=g["fields"],
+                    secondary_take=tk["fields"])
+        self.result(True, f"lend.round_{rnd}",
+                    f"memory{blk}: to the secondary {to_secondary:.0f} ms, back "
+                    f"{to_primary:.0f} ms, {2 * bs >> 20} MiB verified")
+
+    def bad_cases(self, p, s, blocks, bs, in_secondary, shared):
         # A block the primary's driver never marked: the kernel refuses.
         unmarked = blocks[-2]
         a = self.give(p, unmarked, tag(unmarked, 0, "primary"), unmarked, unmarked=True)
@@ -303,13 +327,16 @@ class Run:
         self.result(a["verdict"] == "ok", "lend.block_of_a_dead_secondary_comes_back_scrubbed",
                     f"memory{blk}: {a['verdict']} {a['text']}")
 
-        self.result(*exclusive(self.events), "lend.no_block_online_in_both_guests")
+        ok, detail = exclusive(self.events)
+        self.result(ok, "lend.no_block_online_in_both_guests", detail)
         ok, text = p.finish()
         self.result(ok and not p.splats, "lend.primary_checks_and_no_splats",
                     text if not p.splats else p.splats[0])
         self.result(not s.splats, "lend.secondary_no_splats", s.splats[0] if s.splats else "")
 
     def report(self):
+        if not self.tests:
+            self.result(False, "lend.run", "no result at all")
         ktap = ["TAP version 13", f"1..{len(self.tests)}"]
         for i, (ok, name, detail) in enumerate(self.tests, 1):
             ktap.append(f"{'ok' if ok else 'not ok'} {i} {name}" + (f" # {detail}" if detail and not ok else ""))
@@ -317,12 +344,29 @@ class Run:
                 ktap.append(f"# {name}: {detail}")
         (self.results / "results.ktap").write_text("\n".join(ktap) + "\n")
         passed = sum(ok for ok, _, _ in self.tests)
-        summary = [f"lending: {passed}/{len(self.tests)} passed, "
+        failed = [name for ok, name, _ in self.tests if not ok]
+        summary = [f"lending: {passed}/{len(self.tests)} passed, {len(self.rounds)} rounds, "
                    f"{self.verified >> 20} MiB verified across guests"]
+        if self.rounds:
+            def med(xs):
+                return sorted(xs)[len(xs) // 2]
+            summary.append(f"  per-round latency (ms, remove on one side to online on the other), "
+                           f"n={len(self.rounds)}: primary -> secondary p50 "
+                           f"{med([r[0] for r in self.rounds]):.0f} max {max(r[0] for r in self.rounds):.0f}; "
+                           f"secondary -> primary p50 {med([r[1] for r in self.rounds]):.0f} "
+                           f"max {max(r[1] for r in self.rounds):.0f}")
+        if self.baseline_ms is not None:
+            summary.append(f"  baseline, same run: the primary removes and re-adds a block itself in "
+                           f"{self.baseline_ms:.0f} ms")
         summary += [f"  {'ok  ' if ok else 'FAIL'} {name}: {detail}" for ok, name, detail in self.tests]
         (self.results / "summary.txt").write_text("\n".join(summary) + "\n")
+        verdict = "PASS" if not failed else f"FAIL: {len(failed)} failed: {', '.join(failed)}"
+        (self.results / "verdict.json").write_text(json.dumps(
+            {"verdict": verdict, "exit": 0 if not failed else 1, "plans": ["lending"],
+             "passed": passed, "failed": len(failed)}, indent=1) + "\n")
         print("\n".join(summary))
-        return 0 if self.tests and passed == len(self.tests) else 1
+        print(f"  verdict: {verdict}")
+        return 0 if not failed else 1
 
 
 def exclusive(events):

@@ -159,8 +159,11 @@ static void give(struct agent *a, const char *seq, unsigned long block, uint64_t
 		return;
 	}
 	if (a->role == PRIMARY) {
+		struct block_info info;
+
 		*nid = mem_block_node(block);
-		if (mark) {
+		/* A block lent and taken back before is hot-added memory: no mark. */
+		if (mark && !driver_info(block, &info) && info.boot) {
 			ret = driver_mark(block);
 			if (ret && ret != -EEXIST) {
 				answer(seq, "refused", "give", "%lu errno=%s: the mark was refused",
@@ -296,11 +299,18 @@ static void ready(struct agent *a)
 
 	if (a->role == PRIMARY)
 		n = cycle_movable_boot_blocks(1, blocks, MEM_BLOCKS_MAX);
-	for (int i = 0; i < n && len < sizeof(list) - 16; i++)
-		len += snprintf(list + len, sizeof(list) - len, "%s%lu", i ? "," : "", blocks[i]);
+	for (int i = 0, listed = 0; i < n && len < sizeof(list) - 16; i++) {
+		struct block_info info;
+
+		/* Boot reservations are never freed: such a block is never lent. */
+		if (driver_info(blocks[i], &info) || info.pages_reserved)
+			continue;
+		len += snprintf(list + len, sizeof(list) - len, "%s%lu", listed++ ? "," : "",
+				blocks[i]);
+	}
 	printf("BOOTMEM-LEND: 0 ok ready role=%s block_size=%#" PRIx64 " movable_boot_blocks=%s "
 	       "lent_window=%#" PRIx64 " t=%.3f\n", a->role == PRIMARY ? "primary" : "secondary",
-	       mem_block_size(), n ? list : "none", lent_window(), now_s());
+	       mem_block_size(), len ? list : "none", lent_window(), now_s());
 	fflush(stdout);
 }
 
