@@ -54,6 +54,7 @@ PRIMARY_MEM_G = 4        # a power of two: the ivshmem BAR is the file's size
 SECONDARY_MEM_G = 2
 MOVABLE_G = 1            # the primary's ZONE_MOVABLE, the blocks it can lend
 ANSWER_TIMEOUT_S = 600   # one step under TCG and pressure
+HOLD_S = 5               # how long the secondary uses a block each round
 
 
 class Failure(Exception):
@@ -276,6 +277,9 @@ class Run:
         tk = self.take(s, sblk, tag(blk, rnd, "primary"), blk)
         self.expect(tk, "ok", f"round {rnd}: secondary takes memory{sblk}")
         to_secondary = (time.monotonic() - t_give) * 1e3
+        # The secondary uses the block under its own load before it gives
+        # it back; meanwhile the primary's kexec must be refused.
+        t_hold = time.monotonic()
         k = p.ask("kexec")
         self.result(k["verdict"] == "refused" and "EBUSY" in k["text"],
                     f"lend.kexec_refused_while_lent_round_{rnd}",
@@ -285,9 +289,10 @@ class Run:
             self.result(again["verdict"] == "refused" and "EEXIST" in again["text"],
                         "lend.second_add_of_a_held_range_is_refused",
                         f"secondary adds memory{sblk} again: {again['verdict']} {again['text']}")
+        time.sleep(max(0.0, HOLD_S - (time.monotonic() - t_hold)))
         t_back = time.monotonic()
-        self.expect(self.give(s, sblk, tag(blk, rnd, "secondary"), blk), "ok",
-                    f"round {rnd}: secondary gives memory{sblk} back")
+        sg = self.give(s, sblk, tag(blk, rnd, "secondary"), blk)
+        self.expect(sg, "ok", f"round {rnd}: secondary gives memory{sblk} back")
         self.expect(self.take(p, blk, tag(blk, rnd, "secondary"), blk), "ok",
                     f"round {rnd}: primary takes memory{blk} back")
         to_primary = (time.monotonic() - t_back) * 1e3
@@ -297,7 +302,9 @@ class Run:
                     secondary_take=tk["fields"])
         self.result(True, f"lend.round_{rnd}",
                     f"memory{blk}: to the secondary {to_secondary:.0f} ms, back "
-                    f"{to_primary:.0f} ms, {2 * bs >> 20} MiB verified")
+                    f"{to_primary:.0f} ms, {2 * bs >> 20} MiB verified; offline migrated "
+                    f"{g['fields'].get('migrated_pages')} pages on the primary, "
+                    f"{sg['fields'].get('migrated_pages')} on the secondary")
 
     def bad_cases(self, p, s, blocks, bs, in_secondary, shared):
         # A block the primary's driver never marked: the kernel refuses.

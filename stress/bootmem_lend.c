@@ -22,7 +22,10 @@
  *                              refuse while a boot block is out)
  *   quit                       scan the kernel log for splats and end
  * Answers: "BOOTMEM-LEND: SEQ ok|refused|fail VERB [BLOCK] key=value...":
- * ok, the step was done and its checks held; refused, the kernel said no
+ * ok, the step was done and its checks held (MemTotal moved by exactly the
+ * block; a removed block is gone from the memory model, the linear map and
+ * every CPU; a taken one is online in ZONE_MOVABLE and readable on every
+ * CPU); refused, the kernel said no
  * and nothing changed (checked); fail, a check failed. Every answer carries
  * the guest's monotonic time (t=).
  *
@@ -41,14 +44,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/accounting.h"
 #include "lib/cycle.h"
 #include "lib/file_io.h"
 #include "lib/kexec_load.h"
 #include "lib/kmsg.h"
 #include "lib/mem_blocks.h"
 #include "lib/test_driver.h"
-
-#define OFFLINE_TRIES 50
 
 enum role { PRIMARY, SECONDARY };
 
@@ -136,6 +138,33 @@ static const char *check_held(unsigned long block)
 	return NULL;
 }
 
+/*
+ * The accounting a step must keep: offline takes exactly the block's pages
+ * out of MemTotal, online puts exactly them back, whatever the load does
+ * meanwhile (what hot-remove frees besides, the boot memmap and page
+ * tables, comes back at removal, after this is read). Returns the change
+ * in kB, or INT64_MIN when /proc could not be read.
+ */
+static int64_t mem_total_kb(void)
+{
+	static struct acct_snapshot snap;
+
+	return acct_take(&snap) ? INT64_MIN : (int64_t)snap.mem_total_kb;
+}
+
+static const char *check_total(int64_t before, int64_t after, int64_t want_kb)
+{
+	static char why[96];
+
+	if (before == INT64_MIN || after == INT64_MIN)
+		return "MemTotal could not be read";
+	if (after - before == want_kb)
+		return NULL;
+	snprintf(why, sizeof(why), "MemTotal moved by %" PRId64 " kB, not %" PRId64 " kB",
+		 after - before, want_kb);
+	return why;
+}
+
 static int *given_nid(struct agent *a, unsigned long block)
 {
 	for (int i = 0; i < a->nr_given; i++)
@@ -150,8 +179,10 @@ static int *given_nid(struct agent *a, unsigned long block)
 
 static void give(struct agent *a, const char *seq, unsigned long block, uint64_t tag, bool mark)
 {
-	double t0 = now_s(), t_off, t_fill;
-	const char *why;
+	double t0, t_off, t_fill;
+	struct phase_result off;
+	const char *why, *acct;
+	int64_t total;
 	int *nid = given_nid(a, block), ret, tries = 0;
 
 	if (!nid) {
@@ -172,7 +203,10 @@ static void give(struct agent *a, const char *seq, unsigned long block, uint64_t
 			}
 		}
 	}
-	ret = mem_block_offline_retry(block, OFFLINE_TRIES, &tries);
+	/* The suite's offline: retries EBUSY, counts the pages it migrated. */
+	total = mem_total_kb();
+	ret = cycle_phase_run(PHASE_OFFLINE, block, -1, &off);
+	tries = off.tries;
 	if (ret) {
 		/* A refusal must change nothing: the block stays online. */
 		answer(seq, mem_block_state(block) == BLOCK_ONLINE ? "refused" : "fail", "give",
@@ -180,7 +214,8 @@ static void give(struct agent *a, const char *seq, unsigned long block, uint64_t
 		       mem_block_state_name(mem_block_state(block)));
 		return;
 	}
-	t_off = ms_since(t0);
+	t_off = off.ns / 1e6;
+	acct = check_total(total, mem_total_kb(), -(int64_t)(mem_block_size() >> 10));
 	t0 = now_s();
 	ret = driver_block_cmd(TEST_BOOTMEM_FILE_LEND_FILL, block, tag, true);
 	t_fill = ms_since(t0);
@@ -195,14 +230,16 @@ static void give(struct agent *a, const char *seq, unsigned long block, uint64_t
 		answer(seq, "fail", "give", "%lu: remove: %s", block, strerror(-ret));
 		return;
 	}
-	why = check_gone(block);
+	why = acct ? acct : check_gone(block);
 	answer(seq, why ? "fail" : "ok", "give",
-	       "%lu offline_ms=%.1f tries=%d fill_ms=%.1f remove_ms=%.1f%s%s", block, t_off, tries,
-	       t_fill, ms_since(t0), why ? ": " : "", why ? why : "");
+	       "%lu offline_ms=%.1f tries=%d migrated_pages=%" PRIu64 " fill_ms=%.1f remove_ms=%.1f%s%s",
+	       block, t_off, tries, off.migrated, t_fill, ms_since(t0), why ? ": " : "",
+	       why ? why : "");
 }
 
 static void take(struct agent *a, const char *seq, unsigned long block, uint64_t tag)
 {
+	int64_t total = mem_total_kb();
 	double t0 = now_s(), t_add, t_check;
 	const char *why;
 	int *nid, ret;
@@ -233,7 +270,9 @@ static void take(struct agent *a, const char *seq, unsigned long block, uint64_t
 		answer(seq, "fail", "take", "%lu: online_movable: %s", block, strerror(-ret));
 		return;
 	}
-	why = check_held(block);
+	why = check_total(total, mem_total_kb(), mem_block_size() >> 10);
+	if (!why)
+		why = check_held(block);
 	answer(seq, why ? "fail" : "ok", "take",
 	       "%lu add_ms=%.1f check_ms=%.1f verified_bytes=%" PRIu64 " online_ms=%.1f%s%s", block,
 	       t_add, t_check, mem_block_size(), ms_since(t0), why ? ": " : "", why ? why : "");
@@ -319,9 +358,15 @@ static pid_t start_load(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		/* Quiet, endless, about half of what is free: pressure, not OOM. */
-		execlp("stress-ng", "stress-ng", "--vm", "1", "--vm-bytes", "50%", "--vm-keep",
-		       "--quiet", (char *)NULL);
+		/*
+		 * Quiet, endless, about half of what is free: pressure, not
+		 * OOM. Without --vm-keep it maps its memory anew each round,
+		 * so a block that arrives is soon full of its pages (movable
+		 * allocations take ZONE_MOVABLE first), and giving the block
+		 * back has pages to migrate.
+		 */
+		execlp("stress-ng", "stress-ng", "--vm", "1", "--vm-bytes", "50%", "--quiet",
+		       (char *)NULL);
 		_exit(127);
 	}
 	return pid;
