@@ -15,7 +15,9 @@
 #                      KASAN; ci/variants.json), then one table
 #   make compare       arm64 with the series beside the x86-64 reference
 #                      (run.sh --arch x86_64): per-phase latency, one table
-.PHONY: check series check-series mutants run_tests lava matrix compare
+#   make lending       lend boot memory between two guests and back,
+#                      ROUNDS rounds (default 10) on KERNEL
+.PHONY: check series check-series mutants run_tests lava matrix compare lending
 
 check:
 	@ci/check.sh
@@ -48,3 +50,8 @@ compare:
 	 ./run.sh --quick --results results/compare-arm64 > results/compare-arm64.log 2>&1; \
 	 ./run.sh --arch x86_64 --quick --results results/compare-x86_64 > results/compare-x86_64.log 2>&1; \
 	 ci/compare.py results/compare-arm64 results/compare-x86_64 -o results/compare.md
+
+ROUNDS ?= 10
+
+lending:
+	@./run.sh --lending --kernel $(KERNEL) --rounds $(ROUNDS) --results results/lending-$(KERNEL)

@@ -252,10 +252,17 @@ class Run:
         # Baseline, same run: the primary gives a block to itself.
         base = blocks[-1]
         t0 = time.monotonic()
-        self.expect(self.give(p, base, tag(base, 0, "primary"), base), "ok", "baseline give")
-        self.expect(self.take(p, base, tag(base, 0, "primary"), base), "ok", "baseline take")
+        try:
+            self.expect(self.give(p, base, tag(base, 0, "primary"), base), "ok", "baseline give")
+            self.expect(self.take(p, base, tag(base, 0, "primary"), base), "ok", "baseline take")
+        except Failure as e:
+            self.result(False, "lend.baseline_cycle", str(e))
+            raise Recorded()
         self.baseline_ms = (time.monotonic() - t0) * 1e3
         self.metric(kind="lend_baseline", block=base, cycle_ms=self.baseline_ms)
+        self.result(True, "lend.baseline_cycle",
+                    f"memory{base} removed and added back by the primary in {self.baseline_ms:.0f} ms, "
+                    f"its pattern verified")
 
         for rnd in range(1, self.args.rounds + 1):
             try:
