@@ -36,6 +36,7 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -411,6 +412,14 @@ def main():
             return 2
     if args.rounds < 1:
         print("lend.py: --rounds must be at least 1", file=sys.stderr)
+        return 2
+    if not shutil.which("qemu-system-aarch64"):
+        print("lend.py: qemu-system-aarch64 not found (qemu-images/install-deps.sh)", file=sys.stderr)
+        return 2
+    free = shutil.disk_usage("/dev/shm").free if os.path.isdir("/dev/shm") else 0
+    if free < PRIMARY_MEM_G << 30:
+        print(f"lend.py: /dev/shm has {free >> 20} MiB free; the primary's shared RAM needs "
+              f"{PRIMARY_MEM_G} GiB", file=sys.stderr)
         return 2
     run = Run(args)
     run.run()
