@@ -109,6 +109,10 @@ echo "BOOTMEM-HOTPLUG: END KTAP"
 # /init (kexec-next-init.sh) reports and says DONE. A kexec that returns
 # ends here without DONE, which the host counts as a dead guest.
 if [ "${bh_kexec_handover:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_loaded 2>/dev/null)" = 1 ]; then
+	# This kernel's memory, beside what the next one will say it took.
+	grep 'System RAM' /proc/iomem | while read -r line; do
+		echo "BOOTMEM-HOTPLUG: kexec: this kernel iomem: $line"
+	done
 	echo "BOOTMEM-HOTPLUG: kexec: booting the kernel the kexec test loaded"
 	sync
 	kexec -e

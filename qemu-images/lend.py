@@ -174,6 +174,7 @@ class Run:
         self.metrics = open(self.results / "metrics.jsonl", "w")
         self.tests = []      # (ok, name, detail)
         self.events = []     # (host_t, role, what, block): the ownership record
+        self.released = {}   # block -> "role:seq" of the answer that let it go
         self.verified = 0
         self.rounds = []          # (primary -> secondary ms, secondary -> primary ms)
         self.baseline_ms = None
@@ -202,11 +203,13 @@ class Run:
         a = guest.ask(f"give {block} {t:#x}{' unmarked' if unmarked else ''}")
         if a["verdict"] == "ok":
             self.events.append((a["host_t"], guest.role, "gone", key))
+            self.released[key] = f"{guest.role}:{guest.seq}"
         return a
 
     def take(self, guest, block, t, key):
+        """Take, naming the answer that released the block: the grant."""
         sent = time.monotonic()
-        a = guest.ask(f"take {block} {t:#x}")
+        a = guest.ask(f"take {block} {t:#x} granted_by={self.released.get(key, 'none')}")
         if a["verdict"] == "ok":
             # Online from the moment the take was sent, to be strict.
             self.events.append((sent, guest.role, "held", key))
@@ -293,7 +296,7 @@ class Run:
                     f"lend.kexec_refused_while_lent_round_{rnd}",
                     f"primary kexec_file_load with memory{blk} lent: {k['verdict']} {k['text']}")
         if rnd == 1:
-            again = s.ask(f"take {sblk} {tag(blk, rnd, 'primary'):#x}")
+            again = s.ask(f"take {sblk} {tag(blk, rnd, 'primary'):#x} granted_by={self.released[blk]}")
             self.result(again["verdict"] == "refused" and "EEXIST" in again["text"],
                         "lend.second_add_of_a_held_range_is_refused",
                         f"secondary adds memory{sblk} again: {again['verdict']} {again['text']}")
@@ -338,6 +341,7 @@ class Run:
             f.seek(blk * bs - RAM_BASE)
             f.write(bytes(bs))
         self.log(f"host zeroed memory{blk} in the shared file: free")
+        self.released[blk] = "host:secondary-exited-and-block-zeroed"
         a = self.take(p, blk, 0, blk)
         self.result(a["verdict"] == "ok", "lend.block_of_a_dead_secondary_comes_back_scrubbed",
                     f"memory{blk}: {a['verdict']} {a['text']}")

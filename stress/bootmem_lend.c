@@ -14,10 +14,15 @@
  *                              offline BLOCK, write the lending pattern TAG
  *                              over it, remove it (the secondary removes
  *                              what it added)
- *   take BLOCK TAG             add BLOCK (the secondary: another VM's
+ *   take BLOCK TAG granted_by=WHO:SEQ
+ *                              add BLOCK (the secondary: another VM's
  *                              memory, driver-managed), verify the pattern
  *                              TAG before any page of it is used, online it
- *                              movable
+ *                              movable. WHO:SEQ is the answer of the guest
+ *                              that gave the block up (or host:...), which
+ *                              the answer repeats: with it, the two
+ *                              consoles show each block's order by
+ *                              themselves. A take without it is refused.
  *   kexec                      try to load a kexec kernel (the series must
  *                              refuse while a boot block is out)
  *   quit                       scan the kernel log for splats and end
@@ -237,7 +242,8 @@ static void give(struct agent *a, const char *seq, unsigned long block, uint64_t
 	       why ? why : "");
 }
 
-static void take(struct agent *a, const char *seq, unsigned long block, uint64_t tag)
+static void take(struct agent *a, const char *seq, unsigned long block, uint64_t tag,
+		 const char *grant)
 {
 	int64_t total = mem_total_kb();
 	double t0 = now_s(), t_add, t_check;
@@ -274,8 +280,9 @@ static void take(struct agent *a, const char *seq, unsigned long block, uint64_t
 	if (!why)
 		why = check_held(block);
 	answer(seq, why ? "fail" : "ok", "take",
-	       "%lu add_ms=%.1f check_ms=%.1f verified_bytes=%" PRIu64 " online_ms=%.1f%s%s", block,
-	       t_add, t_check, mem_block_size(), ms_since(t0), why ? ": " : "", why ? why : "");
+	       "%lu %s add_ms=%.1f check_ms=%.1f verified_bytes=%" PRIu64 " online_ms=%.1f%s%s", block,
+	       grant, t_add, t_check, mem_block_size(), ms_since(t0), why ? ": " : "",
+	       why ? why : "");
 }
 
 static void try_kexec(const char *seq)
@@ -391,17 +398,17 @@ int main(int argc, char **argv)
 	a.load = start_load();
 	ready(&a);
 	while (fgets(line, sizeof(line), stdin)) {
-		char seq[16], verb[16], opt[16] = "";
+		char seq[16], verb[16], opt[64] = "";
 		unsigned long block = 0;
 		uint64_t tag = 0;
-		int n = sscanf(line, "%15s %15s %lu %" SCNx64 " %15s", seq, verb, &block, &tag, opt);
+		int n = sscanf(line, "%15s %15s %lu %" SCNx64 " %63s", seq, verb, &block, &tag, opt);
 
 		if (n < 2)
 			continue;
 		if (!strcmp(verb, "give") && n >= 4)
 			give(&a, seq, block, tag, strcmp(opt, "unmarked"));
-		else if (!strcmp(verb, "take") && n >= 4)
-			take(&a, seq, block, tag);
+		else if (!strcmp(verb, "take") && n == 5 && !strncmp(opt, "granted_by=", 11))
+			take(&a, seq, block, tag, opt);
 		else if (!strcmp(verb, "kexec"))
 			try_kexec(seq);
 		else if (!strcmp(verb, "quit"))
