@@ -176,6 +176,7 @@ class Run:
         self.events = []     # (host_t, role, what, block): the ownership record
         self.released = {}   # block -> "role:seq" of the answer that let it go
         self.verified = 0
+        self.verified_across = 0
         self.rounds = []          # (primary -> secondary ms, secondary -> primary ms)
         self.baseline_ms = None
 
@@ -209,11 +210,16 @@ class Run:
     def take(self, guest, block, t, key):
         """Take, naming the answer that released the block: the grant."""
         sent = time.monotonic()
-        a = guest.ask(f"take {block} {t:#x} granted_by={self.released.get(key, 'none')}")
+        grant = self.released.get(key, "none")
+        a = guest.ask(f"take {block} {t:#x} granted_by={grant}")
         if a["verdict"] == "ok":
             # Online from the moment the take was sent, to be strict.
             self.events.append((sent, guest.role, "held", key))
-            self.verified += int(a["fields"].get("verified_bytes", 0))
+            verified = int(a["fields"].get("verified_bytes", 0))
+            self.verified += verified
+            # Written by the other guest: verified across guests.
+            if grant.split(":")[0] in ("primary", "secondary") and not grant.startswith(guest.role):
+                self.verified_across += verified
         return a
 
     def run(self):
@@ -365,7 +371,8 @@ class Run:
         passed = sum(ok for ok, _, _ in self.tests)
         failed = [name for ok, name, _ in self.tests if not ok]
         summary = [f"lending: {passed}/{len(self.tests)} passed, {len(self.rounds)} rounds, "
-                   f"{self.verified >> 20} MiB verified across guests"]
+                   f"{self.verified_across >> 20} MiB verified across guests "
+                   f"({self.verified >> 20} MiB verified in all)"]
         if self.rounds:
             def med(xs):
                 return sorted(xs)[len(xs) // 2]
