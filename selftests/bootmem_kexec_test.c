@@ -7,7 +7,7 @@
  * kernel cannot be loaded while boot memory is offline or removed, and boot
  * memory cannot go offline while a kexec kernel is loaded. Each refusal is
  * checked on both system calls, kexec_file_load() directly (for its errno)
- * and kexec_load() through Debian's kexec-tools, as a user runs it, and by
+ * and kexec_load() through Debian's kexec-tools (kexec -c -l), and by
  * the kernel's log line that says why.
  *
  * With BOOTMEM_KEXEC_HANDOVER=1 (the kexec plan), the last test leaves a
@@ -42,15 +42,14 @@ static const struct suite_needs needs = {
 		    "loaded (but for the handover, which /init boots into)",
 };
 
-/* The kernel's words for each refusal (0007). */
-#define LOAD_REFUSED "Can't kexec: boot memory"
-#define OFFLINE_REFUSED "cannot go offline while a kexec kernel is loaded"
 
 FIXTURE(kexec) {
 	struct suite_env env;
 	struct kexec_files files;
 	unsigned long block;
 	int nid;
+	/* The handover's kernel, which /init boots into: not unloaded. */
+	bool keep_loaded;
 };
 
 FIXTURE_SETUP(kexec)
@@ -81,20 +80,20 @@ static void expect_loads_refused(struct __test_metadata *_metadata, FIXTURE_DATA
 {
 	int ret;
 
-	logged(&self->env, LOAD_REFUSED);
+	logged(&self->env, KEXEC_LOAD_REFUSED);
 	ret = kexec_load_file(&self->files, "");
 	EXPECT_EQ(-EBUSY, ret) {
 		TH_LOG("kexec_file_load() with memory%lu %s: %s", self->block, state,
 		       ret ? strerror(-ret) : "accepted");
 	}
-	EXPECT_TRUE(logged(&self->env, LOAD_REFUSED)) {
-		TH_LOG("kexec_file_load(): no \"" LOAD_REFUSED "\" line with memory%lu %s",
+	EXPECT_TRUE(logged(&self->env, KEXEC_LOAD_REFUSED)) {
+		TH_LOG("kexec_file_load(): no \"" KEXEC_LOAD_REFUSED "\" line with memory%lu %s",
 		       self->block, state);
 	}
 	ret = kexec_load_with_tools(&self->files);
 	EXPECT_NE(0, ret) TH_LOG("kexec -l (kexec_load()) accepted with memory%lu %s", self->block, state);
-	EXPECT_TRUE(logged(&self->env, LOAD_REFUSED)) {
-		TH_LOG("kexec -l: no \"" LOAD_REFUSED "\" line with memory%lu %s", self->block, state);
+	EXPECT_TRUE(logged(&self->env, KEXEC_LOAD_REFUSED)) {
+		TH_LOG("kexec -l: no \"" KEXEC_LOAD_REFUSED "\" line with memory%lu %s", self->block, state);
 	}
 	EXPECT_EQ(0, kexec_loaded()) TH_LOG("a kexec kernel is loaded with memory%lu %s", self->block, state);
 	if (kexec_loaded() == 1)
@@ -104,8 +103,7 @@ static void expect_loads_refused(struct __test_metadata *_metadata, FIXTURE_DATA
 FIXTURE_TEARDOWN(kexec)
 {
 	TEARDOWN_BEGIN();
-	/* The handover's kernel stays loaded: /init boots into it. */
-	if (self->env.ready && !env_u64("BOOTMEM_KEXEC_HANDOVER", 0) && kexec_loaded() == 1)
+	if (self->env.ready && !self->keep_loaded && kexec_loaded() == 1)
 		EXPECT_EQ(0, kexec_unload());
 	suite_teardown(_metadata, &self->env);
 }
@@ -134,14 +132,14 @@ TEST_F(kexec, boot_block_stays_online_while_kernel_loaded)
 	REQUIRE_SETUP();
 	ASSERT_EQ(0, kexec_load_file(&self->files, ""));
 	ASSERT_EQ(1, kexec_loaded());
-	logged(&self->env, OFFLINE_REFUSED);
+	logged(&self->env, KEXEC_OFFLINE_REFUSED);
 	ret = mem_block_set_state(self->block, "offline");
 	EXPECT_EQ(-EBUSY, ret) {
 		TH_LOG("memory%lu, marked, went offline with a kexec kernel loaded: %s", self->block,
 		       ret ? strerror(-ret) : "no error");
 	}
-	EXPECT_TRUE(logged(&self->env, OFFLINE_REFUSED)) {
-		TH_LOG("no \"" OFFLINE_REFUSED "\" line for memory%lu", self->block);
+	EXPECT_TRUE(logged(&self->env, KEXEC_OFFLINE_REFUSED)) {
+		TH_LOG("no \"" KEXEC_OFFLINE_REFUSED "\" line for memory%lu", self->block);
 	}
 	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
 	/* Unloaded, the same block goes. */
@@ -176,14 +174,14 @@ TEST_F(kexec, block_added_back_counts_as_boot_memory)
 		TH_LOG("kexec_file_load() refused with every block back online: %s", strerror(-ret));
 	}
 	/* Loaded, the block added back must stay online as boot memory does. */
-	logged(&self->env, OFFLINE_REFUSED);
+	logged(&self->env, KEXEC_OFFLINE_REFUSED);
 	ret = mem_block_set_state(self->block, "offline");
 	EXPECT_EQ(-EBUSY, ret) {
 		TH_LOG("memory%lu, added back, went offline with a kexec kernel loaded: %s",
 		       self->block, ret ? strerror(-ret) : "no error");
 	}
-	EXPECT_TRUE(logged(&self->env, OFFLINE_REFUSED)) {
-		TH_LOG("no \"" OFFLINE_REFUSED "\" line for memory%lu, added back", self->block);
+	EXPECT_TRUE(logged(&self->env, KEXEC_OFFLINE_REFUSED)) {
+		TH_LOG("no \"" KEXEC_OFFLINE_REFUSED "\" line for memory%lu, added back", self->block);
 	}
 	if (!ret)
 		mem_block_set_state(self->block, "online_movable");
@@ -227,6 +225,7 @@ TEST_F(kexec, handover_gives_the_next_kernel_no_removed_memory)
 	if (ret == 0) {
 		/* Leave the block out for the next kernel to show its use. */
 		self->env.nr = 0;
+		self->keep_loaded = true;
 		ksft_print_msg("kexec: loaded with memory%lu [%#" PRIx64 "-%#" PRIx64 "] removed\n",
 			       self->block, info.phys_start, info.phys_end - 1);
 		return;
@@ -234,6 +233,7 @@ TEST_F(kexec, handover_gives_the_next_kernel_no_removed_memory)
 	for (int p = PHASE_ADD; p < PHASE_COUNT; p++)
 		ASSERT_EQ(0, cycle_phase_run(p, self->block, self->nid, &r));
 	ASSERT_EQ(0, kexec_load_file(&self->files, "bh_kexec_removed=none"));
+	self->keep_loaded = true;
 	ksft_print_msg("kexec: loaded with every boot block online\n");
 }
 

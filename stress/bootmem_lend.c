@@ -285,9 +285,10 @@ static void take(struct agent *a, const char *seq, unsigned long block, uint64_t
 	       why ? why : "");
 }
 
-static void try_kexec(const char *seq)
+static void try_kexec(struct agent *a, const char *seq)
 {
 	struct kexec_files f;
+	bool said = false;
 	int ret;
 
 	if (kexec_files_from_env(&f)) {
@@ -300,7 +301,9 @@ static void try_kexec(const char *seq)
 		answer(seq, "ok", "kexec", "loaded");
 		return;
 	}
-	answer(seq, "refused", "kexec", "errno=%s", strerrorname_np(-ret));
+	/* The refusal must be the series', in its own words, not any EBUSY. */
+	kmsg_watch_scan(&a->kmsg, NULL, 0, KEXEC_LOAD_REFUSED, &said);
+	answer(seq, "refused", "kexec", "errno=%s kernel_said_why=%d", strerrorname_np(-ret), said);
 }
 
 /*
@@ -410,7 +413,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(verb, "take") && n == 5 && !strncmp(opt, "granted_by=", 11))
 			take(&a, seq, block, tag, opt);
 		else if (!strcmp(verb, "kexec"))
-			try_kexec(seq);
+			try_kexec(&a, seq);
 		else if (!strcmp(verb, "quit"))
 			break;
 		else

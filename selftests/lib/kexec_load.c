@@ -38,8 +38,11 @@ int kexec_load_file(const struct kexec_files *f, const char *extra)
 	if (!cmdline)
 		return -errno;
 	cmdline[strcspn(cmdline, "\n")] = '\0';
-	snprintf(line, sizeof(line), "%s %s", cmdline, extra);
+	ret = snprintf(line, sizeof(line), "%s %s", cmdline, extra);
 	free(cmdline);
+	/* A cut command line could drop what the next kernel is told. */
+	if (ret < 0 || (size_t)ret >= sizeof(line))
+		return -E2BIG;
 	kfd = open(f->kernel, O_RDONLY | O_CLOEXEC);
 	ifd = open(f->initrd, O_RDONLY | O_CLOEXEC);
 	ret = kfd < 0 || ifd < 0 ? -1 :
@@ -63,7 +66,8 @@ int kexec_load_with_tools(const struct kexec_files *f)
 	char cmd[1024];
 	int status;
 
-	snprintf(cmd, sizeof(cmd), "kexec -l '%s' --initrd='%s' --reuse-cmdline", f->kernel,
+	/* -c: kexec_load() itself; newer kexec-tools try kexec_file_load() first. */
+	snprintf(cmd, sizeof(cmd), "kexec -c -l '%s' --initrd='%s' --reuse-cmdline", f->kernel,
 		 f->initrd);
 	fflush(stdout);
 	status = system(cmd);

@@ -12,6 +12,10 @@
  * BOOTMEM_KEXEC_KERNEL and BOOTMEM_KEXEC_INITRD (the test image sets them
  * from its /kselftest/kexec-files; a board sets its own).
  */
+/* The kernel's words for each refusal (series patch 7). */
+#define KEXEC_LOAD_REFUSED "Can't kexec: boot memory"
+#define KEXEC_OFFLINE_REFUSED "cannot go offline while a kexec kernel is loaded"
+
 struct kexec_files {
 	const char *kernel, *initrd;
 };
@@ -22,14 +26,14 @@ int kexec_files_from_env(struct kexec_files *f);
 int kexec_loaded(void);
 /*
  * kexec_file_load() of @f with the running command line and @extra
- * appended. Returns 0 or -errno.
+ * appended. Returns 0 or -errno (-E2BIG: the line would not fit).
  */
 int kexec_load_file(const struct kexec_files *f, const char *extra);
 /* kexec_file_load(KEXEC_FILE_UNLOAD). Returns 0 or -errno. */
 int kexec_unload(void);
 /*
- * kexec-tools' "kexec -l" (kexec_load(): segments built in user space),
- * as users run it. Returns its exit status.
+ * kexec-tools' "kexec -c -l" (kexec_load(): segments built in user
+ * space), as users run it. Returns its exit status.
  */
 int kexec_load_with_tools(const struct kexec_files *f);
 
