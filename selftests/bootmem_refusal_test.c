@@ -4,9 +4,11 @@
  * leaves the block as it was, and logs no splat.
  *
  *   offline of an unmarked boot block         EPERM  ("offlining attempted")
- *   marking a block outside ZONE_MOVABLE      EPERM
- *   marking a block holding boot reservations EBUSY
- *   marking a block twice                     EEXIST
+ *   marking a block outside ZONE_MOVABLE      EPERM, "not in ZONE_MOVABLE"
+ *   marking a block holding boot reservations EBUSY, "holds iomem resources ..."
+ *   (its "reserved" children in /proc/iomem)
+ *   marking a block twice                     EEXIST, "already marked"
+ *   marking an offline marked block           EBUSY, "not online"
  *   removing a block that is absent           ENODEV
  *   adding a block that is present            EEXIST
  *   onlining a removed block                  ENOENT (no memory block device)
@@ -20,6 +22,9 @@
  *                                             marked ranges by its block only
  *   marking a block that holds an iomem       EBUSY, or the block cycles
  *   child (a freed initrd's "reserved")       cleanly: mark and remove agree
+ *   marking a block an iomem child touches    EBUSY, "holds iomem resources
+ *   (inside, at its start, straddling its     that removal could not release",
+ *   start or end, covering it)                for exactly the blocks it touches
  *
  * and what must not be refused: one block of a GiB hot-added as a unit
  * goes offline, even where that GiB is one PUD block mapping (rodata=off).
@@ -42,6 +47,7 @@
 #include "lib/metrics.h"
 #include "lib/ptdump.h"
 #include "lib/phys_ram.h"
+#include "lib/refusal_reason.h"
 #include "lib/suite.h"
 
 static const struct suite_needs needs = {
@@ -116,6 +122,7 @@ TEST_F(refusal, unmarked_boot_block_offline_is_eperm)
 TEST_F(refusal, marking_non_movable_block_is_eperm)
 {
 	struct block_info info;
+	char why[512];
 	long block;
 
 	ARM64_ONLY("x86-64 has no mark to refuse");
@@ -124,7 +131,14 @@ TEST_F(refusal, marking_non_movable_block_is_eperm)
 	if (block < 0)
 		block = find_block("DMA", true);
 	ASSERT_LE(0, block) TH_LOG("no online ZONE_NORMAL or ZONE_DMA block");
+	ASSERT_EQ(0, driver_info(block, &info));
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, NULL, NULL);
 	EXPECT_EQ(-EPERM, driver_mark(block));
+	EXPECT_TRUE(mark_refusal_logged(&self->env.kmsg, info.phys_start, info.phys_end,
+					MARK_REFUSED_NOT_MOVABLE, why, sizeof(why))) {
+		TH_LOG("memory%ld: want the refusal \"%s\"; the kernel said: %s", block,
+		       MARK_REFUSED_NOT_MOVABLE, why);
+	}
 	ASSERT_EQ(0, driver_info(block, &info));
 	EXPECT_FALSE(info.marked);
 	/* Unmovable kernel pages may answer EBUSY first; refused either way. */
@@ -136,6 +150,7 @@ TEST_F(refusal, marking_reserved_block_is_ebusy)
 {
 	static unsigned long all[MEM_BLOCKS_MAX];
 	struct block_info info;
+	char why[512];
 	int n;
 
 	ARM64_ONLY("x86-64 has no mark to refuse");
@@ -152,7 +167,18 @@ TEST_F(refusal, marking_reserved_block_is_ebusy)
 		if (!info.boot || info.marked)
 			continue;
 		ASSERT_LT(0, info.pages_reserved) TH_LOG("top movable block memory%lu holds no reserved pages", all[i]);
+		kmsg_watch_scan(&self->env.kmsg, NULL, 0, NULL, NULL);
 		EXPECT_EQ(-EBUSY, driver_mark(all[i]));
+		/*
+		 * Its boot reservations are "reserved" children in /proc/iomem
+		 * (arm64 inserts every memblock reservation at arch_initcall),
+		 * so the one check of iomem children refuses it, naming them.
+		 */
+		EXPECT_TRUE(mark_refusal_logged(&self->env.kmsg, info.phys_start, info.phys_end,
+						MARK_REFUSED_IOMEM, why, sizeof(why))) {
+			TH_LOG("memory%lu: want the refusal \"%s\"; the kernel said: %s", all[i],
+			       MARK_REFUSED_IOMEM, why);
+		}
 		ASSERT_EQ(0, driver_info(all[i], &info));
 		EXPECT_FALSE(info.marked);
 		return;
@@ -320,6 +346,7 @@ TEST_F(refusal, marking_changes_only_its_own_block)
 TEST_F(refusal, failed_mark_keeps_the_existing_mark)
 {
 	struct block_info info;
+	char why[512];
 	unsigned long block;
 	int nid, ret;
 
@@ -327,8 +354,17 @@ TEST_F(refusal, failed_mark_keeps_the_existing_mark)
 	REQUIRE_SETUP();
 	SUITE_PICK_BLOCK(&self->env, cycle_seed(), &block, &nid);
 	ASSERT_EQ(0, mem_block_set_state(block, "offline"));
+	ASSERT_EQ(0, driver_info(block, &info));
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, NULL, NULL);
 	ret = driver_mark(block);
-	EXPECT_NE(0, ret) TH_LOG("marking offline memory%lu again succeeded", block);
+	EXPECT_EQ(-EBUSY, ret) TH_LOG("marking offline memory%lu again: %s", block,
+				      ret ? strerror(-ret) : "success");
+	/* EBUSY is the iomem refusal's errno too: the reason tells them apart. */
+	EXPECT_TRUE(mark_refusal_logged(&self->env.kmsg, info.phys_start, info.phys_end,
+					MARK_REFUSED_NOT_ONLINE, why, sizeof(why))) {
+		TH_LOG("memory%lu: want the refusal \"%s\"; the kernel said: %s", block,
+		       MARK_REFUSED_NOT_ONLINE, why);
+	}
 	ASSERT_EQ(0, driver_info(block, &info));
 	EXPECT_TRUE(info.marked) TH_LOG("the failed mark (%s) removed memory%lu's mark",
 					 strerror(-ret), block);
@@ -342,11 +378,19 @@ TEST_F(refusal, double_mark_is_eexist_and_unmark_restores)
 	unsigned long block;
 	int nid;
 	struct block_info info;
+	char why[512];
 
 	ARM64_ONLY("x86-64 has no mark");
 	REQUIRE_SETUP();
 	SUITE_PICK_BLOCK(&self->env, cycle_seed(), &block, &nid);
+	ASSERT_EQ(0, driver_info(block, &info));
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, NULL, NULL);
 	EXPECT_EQ(-EEXIST, driver_mark(block));
+	EXPECT_TRUE(mark_refusal_logged(&self->env.kmsg, info.phys_start, info.phys_end,
+					MARK_REFUSED_ALREADY, why, sizeof(why))) {
+		TH_LOG("memory%lu: want the refusal \"%s\"; the kernel said: %s", block,
+		       MARK_REFUSED_ALREADY, why);
+	}
 	EXPECT_EQ(0, driver_unmark(block));
 	EXPECT_EQ(-ENOENT, driver_unmark(block));
 	ASSERT_EQ(0, driver_info(block, &info));
@@ -652,6 +696,154 @@ TEST_F(refusal, block_with_stale_iomem_reservation_is_refused_or_cycles)
 		TH_LOG("re-add of memory%ld: %s; %" PRIu64 " MiB lost until reboot", block,
 		       strerror(-ret), (info.phys_end - info.phys_start) >> 20);
 	}
+}
+
+/*
+ * An iomem child under System RAM at every position relative to a block:
+ * marking must refuse every block the child touches, with the iomem
+ * reason, and mark the blocks it does not touch. Release of the range at
+ * remove time fails for any child that intersects it, whatever its
+ * position; a check that looks only at children inside the block, or
+ * only at its start, would let a straddling one through, and the removed
+ * block could never be added back.
+ * fixtures/mutants/iomem-check-sees-only-children-inside.patch proves it.
+ */
+FIXTURE(iomem_child) {
+	struct suite_env env;
+	long block;		/* the middle of three markable blocks */
+	bool planted;
+};
+
+FIXTURE_VARIANT(iomem_child) {
+	const char *position;		/* TEST_BOOTMEM_CHILD_* */
+	bool reaches_below, reaches_above;	/* touches block - 1, block + 1 */
+};
+
+FIXTURE_VARIANT_ADD(iomem_child, inside) {
+	.position = TEST_BOOTMEM_CHILD_INSIDE,
+};
+
+FIXTURE_VARIANT_ADD(iomem_child, at_start) {
+	.position = TEST_BOOTMEM_CHILD_AT_START,
+};
+
+FIXTURE_VARIANT_ADD(iomem_child, straddling_start) {
+	.position = TEST_BOOTMEM_CHILD_STRADDLING_START,
+	.reaches_below = true,
+};
+
+FIXTURE_VARIANT_ADD(iomem_child, straddling_end) {
+	.position = TEST_BOOTMEM_CHILD_STRADDLING_END,
+	.reaches_above = true,
+};
+
+FIXTURE_VARIANT_ADD(iomem_child, covering) {
+	.position = TEST_BOOTMEM_CHILD_COVERING,
+	.reaches_below = true,
+	.reaches_above = true,
+};
+
+/* Could @block be marked, as far as user space can tell? */
+static bool looks_markable(unsigned long block, const char *iomem)
+{
+	struct block_info info;
+	struct phys_range child;
+	char z[32], name[64];
+
+	if (mem_block_state(block) != BLOCK_ONLINE || mem_block_zone(block, z, sizeof(z)) ||
+	    strcmp(z, "Movable") || driver_info(block, &info))
+		return false;
+	return info.boot && !info.marked && !info.pages_reserved &&
+	       !phys_ram_iomem_children(iomem, info.phys_start, info.phys_end, name,
+					sizeof(name), &child);
+}
+
+FIXTURE_SETUP(iomem_child)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	char *iomem;
+	int n, ret;
+
+	self->block = -1;
+	SUITE_SETUP(&self->env, &needs);
+	iomem = file_read_all("/proc/iomem");
+	ASSERT_NE(NULL, iomem);
+	n = mem_blocks_list(all, MEM_BLOCKS_MAX);
+	for (int i = 1; i + 1 < n && self->block < 0; i++)
+		if (all[i - 1] + 1 == all[i] && all[i] + 1 == all[i + 1] &&
+		    looks_markable(all[i - 1], iomem) && looks_markable(all[i], iomem) &&
+		    looks_markable(all[i + 1], iomem))
+			self->block = (long)all[i];
+	free(iomem);
+	ASSERT_LE(0, self->block) TH_LOG("no three neighbouring movable boot blocks without "
+					 "reservations or iomem children");
+	/* A block-mapped linear map refuses them all first (rodata=off). */
+	ret = driver_mark(self->block);
+	if (ret == -EOPNOTSUPP)
+		SUITE_END_ON_BLOCK_MAPPED_REFUSAL();
+	ASSERT_EQ(0, ret) TH_LOG("memory%ld could not be marked before any child: %s",
+				 self->block, strerror(-ret));
+	ASSERT_EQ(0, driver_unmark(self->block));
+	SUITE_SETUP_DONE(&self->env);
+}
+
+FIXTURE_TEARDOWN(iomem_child)
+{
+	TEARDOWN_BEGIN();
+	if (self->planted)
+		EXPECT_EQ(0, driver_iomem_child(self->block, TEST_BOOTMEM_CHILD_NONE));
+	suite_teardown(_metadata, &self->env);
+}
+
+/*
+ * Marks @block, expecting the iomem refusal when @touched and a mark
+ * otherwise (undone at once). Fails the test on anything else.
+ */
+static void expect_mark(struct __test_metadata *_metadata, struct kmsg_watch *kmsg,
+			unsigned long block, bool touched, const char *position)
+{
+	struct block_info info;
+	char other[512];
+	int ret;
+
+	ASSERT_EQ(0, driver_info(block, &info));
+	ret = driver_mark(block);
+	if (!touched) {
+		EXPECT_EQ(0, ret) TH_LOG("memory%lu, which the %s child does not touch, was refused: %s",
+					 block, position, strerror(-ret));
+		if (!ret)
+			EXPECT_EQ(0, driver_unmark(block));
+		return;
+	}
+	if (!ret)
+		driver_unmark(block);
+	EXPECT_EQ(-EBUSY, ret) TH_LOG("memory%lu holds an iomem child (%s), yet marking it gave %s",
+				      block, position, ret ? strerror(-ret) : "success");
+	EXPECT_TRUE(mark_refusal_logged(kmsg, info.phys_start, info.phys_end, MARK_REFUSED_IOMEM,
+					other, sizeof(other))) {
+		TH_LOG("memory%lu (%s child): want the refusal \"%s\"; the kernel said: %s",
+		       block, position, MARK_REFUSED_IOMEM, other);
+	}
+}
+
+TEST_F(iomem_child, marks_exactly_the_blocks_it_does_not_touch)
+{
+	long b = self->block;
+
+	ARM64_ONLY("x86-64 has no mark to refuse");
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, driver_iomem_child(b, variant->position));
+	self->planted = true;
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, NULL, NULL);
+	ksft_print_msg("iomem child %s memory%ld; marking memory%ld..%ld\n", variant->position,
+		       b, b - 1, b + 1);
+	expect_mark(_metadata, &self->env.kmsg, b, true, variant->position);
+	expect_mark(_metadata, &self->env.kmsg, b - 1, variant->reaches_below, variant->position);
+	expect_mark(_metadata, &self->env.kmsg, b + 1, variant->reaches_above, variant->position);
+	/* Taken out, the child leaves the block markable again. */
+	ASSERT_EQ(0, driver_iomem_child(b, TEST_BOOTMEM_CHILD_NONE));
+	self->planted = false;
+	expect_mark(_metadata, &self->env.kmsg, b, false, "removed");
 }
 
 TEST_HARNESS_MAIN

@@ -32,7 +32,12 @@ void kmsg_watch_start(struct kmsg_watch *w)
 		lseek(w->fd, 0, SEEK_END);
 }
 
-int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found)
+/*
+ * Reads what was logged since the last call; a line containing @want sets
+ * *found, and the first such line goes to @line (@line_len bytes).
+ */
+static int scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found,
+		char *line, size_t line_len)
 {
 	char rec[2048];
 
@@ -60,12 +65,28 @@ int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *w
 		if (kmsg_is_splat(msg) && w->splats++ == 0)
 			snprintf(w->first_splat, sizeof(w->first_splat), "%.*s",
 				 (int)sizeof(w->first_splat) - 1, msg);
-		if (want && found && strstr(msg, want))
+		if (want && found && !*found && strstr(msg, want)) {
 			*found = true;
+			if (line_len)
+				snprintf(line, line_len, "%s", msg);
+		}
 	}
 	if (w->splats && len)
 		snprintf(splat, len, "%s", w->first_splat);
 	return w->splats;
+}
+
+int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found)
+{
+	return scan(w, splat, len, want, found, NULL, 0);
+}
+
+bool kmsg_watch_find(struct kmsg_watch *w, const char *want, char *line, size_t len)
+{
+	bool found = false;
+
+	scan(w, NULL, 0, want, &found, line, len);
+	return found;
 }
 
 void kmsg_watch_stop(struct kmsg_watch *w)

@@ -32,6 +32,12 @@ void kmsg_watch_start(struct kmsg_watch *w);
  * in @splat, when /dev/kmsg could not be opened: no log is not no splat.
  */
 int kmsg_watch_scan(struct kmsg_watch *w, char *splat, size_t len, const char *want, bool *found);
+/*
+ * The same read, for one line: whether a line containing @want was logged
+ * since the last call, the first such line in @line (@len bytes). Splats
+ * read on the way are counted as by kmsg_watch_scan().
+ */
+bool kmsg_watch_find(struct kmsg_watch *w, const char *want, char *line, size_t len);
 void kmsg_watch_stop(struct kmsg_watch *w);
 /* Is @line a splat? Split out for the unit tests. */
 bool kmsg_is_splat(const char *line);

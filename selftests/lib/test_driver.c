@@ -50,6 +50,10 @@ static int write_block(const char *file, unsigned long block)
 int driver_mark(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_MARK, block); }
 int driver_unmark(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_UNMARK, block); }
 int driver_remove(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_REMOVE, block); }
+int driver_remove_watched(unsigned long block)
+{
+	return write_block(TEST_BOOTMEM_FILE_REMOVE_WATCHED, block);
+}
 
 int driver_add(unsigned long block, int nid)
 {
@@ -57,6 +61,14 @@ int driver_add(unsigned long block, int nid)
 
 	driver_add_command(block, nid, buf, sizeof(buf));
 	return driver_write(TEST_BOOTMEM_FILE_ADD, buf);
+}
+
+int driver_iomem_child(unsigned long block, const char *position)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "%lu %s", block, position);
+	return driver_write(TEST_BOOTMEM_FILE_IOMEM_CHILD, buf);
 }
 
 int driver_plug(unsigned long block, unsigned long count, int nid)
@@ -118,6 +130,7 @@ struct info_field {
 #define TEST_BOOTMEM_KEY(key, kind, when) FIELD(struct block_info, #key, key, kind, when)
 static const struct info_field block_fields[] = TEST_BOOTMEM_INFO_BLOCK_KEYS;
 static const struct info_field census_fields[] = TEST_BOOTMEM_INFO_CENSUS_KEYS;
+static const struct info_field watch_fields[] = TEST_BOOTMEM_INFO_WATCH_KEYS;
 #undef TEST_BOOTMEM_KEY
 
 #define TEST_BOOTMEM_WALK_KEY(suffix, member, kind) \
@@ -140,12 +153,13 @@ static const struct info_group {
 	{ TEST_BOOTMEM_VMEMMAP_PREFIX, walk_fields, ARRAY_SIZE(walk_fields),
 	  offsetof(struct block_info, vmemmap) },
 	{ "", census_fields, ARRAY_SIZE(census_fields), 0 },
+	{ "", watch_fields, ARRAY_SIZE(watch_fields), 0 },
 };
 
 #define NR_GROUPS ARRAY_SIZE(groups)
 /* driver_parse_info() notes the keys of a group it saw as bits of a uint64_t. */
 _Static_assert(ARRAY_SIZE(block_fields) <= 64 && ARRAY_SIZE(walk_fields) <= 64 &&
-	       ARRAY_SIZE(census_fields) <= 64, "a group has more keys than a uint64_t has bits");
+	       ARRAY_SIZE(census_fields) <= 64 && ARRAY_SIZE(watch_fields) <= 64, "a group has more keys than a uint64_t has bits");
 
 /* Is the key text[0..len) the group's prefix followed by @field's key? */
 static bool key_is(const char *text, size_t len, const struct info_group *group,

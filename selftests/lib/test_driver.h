@@ -38,12 +38,21 @@ struct block_info {
 	char zone[16];
 	struct map_view linear, vmemmap;
 	uint64_t pages_free, pages_reserved, pages_lru, pages_other, pages_offline;
+	/* What the last remove_watched of this block saw (all 0 if none). */
+	bool watched;
+	uint64_t watch_cpus, watch_warm_cpus;
+	uint64_t watch_stale_linear_cpus, watch_stale_vmemmap_cpus;
 };
 
 bool driver_loaded(void);
 int driver_mark(unsigned long block);
 int driver_unmark(unsigned long block);
 int driver_remove(unsigned long block);
+/*
+ * Removes the block while every online CPU keeps reading it; driver_info()
+ * then tells, in its watch_* members, whether any CPU still could after.
+ */
+int driver_remove_watched(unsigned long block);
 int driver_add(unsigned long block, int nid);
 /*
  * Adds @count blocks from @block as one unit, of RAM the firmware
@@ -51,6 +60,11 @@ int driver_add(unsigned long block, int nid);
  */
 int driver_plug(unsigned long block, unsigned long count, int nid);
 int driver_unplug(unsigned long block, unsigned long count);
+/*
+ * Plants a busy iomem child under System RAM at @position relative to the
+ * block (TEST_BOOTMEM_CHILD_*), or takes it out (TEST_BOOTMEM_CHILD_NONE).
+ */
+int driver_iomem_child(unsigned long block, const char *position);
 int driver_info(unsigned long block, struct block_info *info);
 /* Parses the text of the info file; split out for the unit tests. */
 int driver_parse_info(const char *text, struct block_info *info);

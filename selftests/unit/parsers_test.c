@@ -26,6 +26,7 @@
 #include "lib/page_census.h"
 #include "lib/pattern.h"
 #include "lib/ptdump.h"
+#include "lib/refusal_reason.h"
 #include "lib/file_io.h"
 #include "lib/test_driver.h"
 
@@ -657,6 +658,49 @@ TEST(a_splat_read_by_a_mid_test_scan_is_still_reported)
 	EXPECT_NE(NULL, strstr(splat, "WARNING: CPU: 0"));
 	close(p[0]);
 	close(p[1]);
+}
+
+/*
+ * A refusal counts only for its own range and with its own reason: the
+ * same errno from another check, or the right reason for a neighbour,
+ * does not.
+ */
+TEST(mark_refusal_matches_range_and_reason)
+{
+	/* One record per read, as /dev/kmsg gives them: one per case. */
+	static const char *const log[] = {
+		"4,11,100,-;Boot memory [150000000 158000000] not marked hot-removable: "
+		MARK_REFUSED_IOMEM "\n",
+		"4,12,101,-;Boot memory [148000000 150000000] not marked hot-removable: "
+		MARK_REFUSED_NOT_ONLINE "\n",
+		"4,13,102,-;Boot memory [150000000 158000000] not marked hot-removable: "
+		MARK_REFUSED_IOMEM "\n",
+	};
+	struct kmsg_watch w = { 0 };
+	char other[256];
+	int p[2];
+
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pipe2(p, O_NONBLOCK));
+		w.fd = p[0];
+		ASSERT_EQ((ssize_t)strlen(log[i]), write(p[1], log[i], strlen(log[i])));
+		if (i == 0) {
+			EXPECT_TRUE(mark_refusal_logged(&w, 0x150000000, 0x158000000,
+							MARK_REFUSED_IOMEM, other, sizeof(other)));
+		} else if (i == 1) {
+			/* Right range, another check's reason: named in @other. */
+			EXPECT_FALSE(mark_refusal_logged(&w, 0x148000000, 0x150000000,
+							 MARK_REFUSED_IOMEM, other, sizeof(other)));
+			EXPECT_NE(NULL, strstr(other, MARK_REFUSED_NOT_ONLINE));
+		} else {
+			/* The right reason, for a neighbour's range. */
+			EXPECT_FALSE(mark_refusal_logged(&w, 0x158000000, 0x160000000,
+							 MARK_REFUSED_IOMEM, other, sizeof(other)));
+			EXPECT_NE(NULL, strstr(other, "no refusal logged"));
+		}
+		close(p[0]);
+		close(p[1]);
+	}
 }
 
 /* The series' list of marked ranges, as debugfs prints it (END inclusive). */
