@@ -1,8 +1,12 @@
 #!/usr/bin/python3
-"""Print a plan's settings from ci/plans.json, for shell or for C.
+"""Print a plan's settings from ci/plans.json, for shell or for C, and
+the programs a run means to run.
 
     plan.py NAME[,MODIFIER...]     e.g. plan.py quick,rodata-off
     plan.py --c-header             the C programs' defaults (plan_defaults.h)
+    plan.py --programs TESTS [STRESS]
+                                   the programs, space-separated, in the
+                                   order the guest runs them (programs())
 
 run.sh evaluates the output, so the defaults live in plans.json alone:
   plan_cycles plan_stress_s plan_pressure_pct plan_stress_boot_blocks plan_silence_s
@@ -10,13 +14,15 @@ run.sh evaluates the output, so the defaults live in plans.json alone:
 A modifier's settings override the base plan's; appends add up. x86_cpu
 and x86_machine (QEMU's -cpu and -M of an x86 plan), mem and movable (the
 guest's size) are optional: empty means boot-guest.sh's or the variant's.
-Exit 2 names an unknown plan.
+Exit 2 names an unknown plan, an unknown program or a run of none.
 """
 import json
+import re
 import shlex
 import sys
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
 KEYS = ["cycles", "stress_s", "pressure_pct", "stress_boot_blocks", "silence_s", "program_timeout_s"]
 
 
@@ -35,11 +41,65 @@ def c_header(plans):
     return 0
 
 
+def make_programs(makefile):
+    """TEST_GEN_PROGS of one of our kselftest Makefiles, the one list of its
+    programs (build-initramfs.sh installs them from the same line)."""
+    m = re.search(r"^TEST_GEN_PROGS := (.*)$", (REPO / makefile).read_text(), re.M)
+    if not m or not m.group(1).split():
+        raise ValueError(f"{makefile} lists no TEST_GEN_PROGS")
+    return m.group(1).split()
+
+
+def known_programs():
+    """Every program a run can be asked for: the selftests, then stress."""
+    return make_programs("selftests/Makefile") + make_programs("stress/Makefile")
+
+
+def programs(tests, stress):
+    """The programs a run means to run, in the order the guest's runner
+    (qemu-images/run-plan.sh) runs them; the one rule, for run.sh, the
+    LAVA jobs (ci/lava/results.py) and the report's check of its list.
+
+    tests: as bh_tests: "all" (or empty, which run-plan.sh reads as all)
+    for selftests/Makefile's list, "none", or a comma list of its programs.
+    stress: as bh_stress: empty for none (0, run.sh's "no stress", is the
+    same: run.sh then passes no bh_stress), seconds, or soak:HOURS; any of
+    these runs stress/Makefile's program after the selftests.
+    Raises ValueError for an unknown program, a malformed stress or a run
+    of no program at all."""
+    suite = make_programs("selftests/Makefile")
+    if tests in ("", "all"):
+        chosen = list(suite)
+    elif tests == "none":
+        chosen = []
+    else:
+        chosen = [t for t in tests.split(",") if t]
+        unknown = [t for t in chosen if t not in suite]
+        if unknown or not chosen:
+            raise ValueError(f"no program '{','.join(unknown) or tests}' "
+                             f"(have: {' '.join(suite)})")
+    stress = str(stress).strip()
+    if stress not in ("", "0"):
+        if not re.fullmatch(r"[0-9]+|soak:[0-9]+(\.[0-9]+)?", stress):
+            raise ValueError(f"stress '{stress}' is neither seconds nor soak:HOURS")
+        chosen += make_programs("stress/Makefile")
+    if not chosen:
+        raise ValueError("the run would run no program: no tests and no stress")
+    return chosen
+
+
 def main():
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--programs":
+        try:
+            print(" ".join(programs(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else "")))
+        except ValueError as e:
+            print(f"plan.py: {e}", file=sys.stderr)
+            return 2
+        return 0
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    plans = json.loads((Path(__file__).resolve().parent / "plans.json").read_text())["plans"]
+    plans = json.loads((REPO / "ci/plans.json").read_text())["plans"]
     if sys.argv[1] == "--c-header":
         return c_header(plans)
     settings, append, scale, x86 = {}, [], 1, {"x86_cpu": "", "x86_machine": "", "mem": "", "movable": ""}

@@ -2,6 +2,7 @@
 """Turn a guest console log into the results of a run.
 
     report.py RESULTS_DIR [--boot-status N] [--plan NAME[,NAME...]]
+              [--programs PROGRAM[,PROGRAM...]]
 
 Reads RESULTS_DIR/console.log (written live by qemu-images/boot-guest.sh)
 and writes, next to it:
@@ -17,11 +18,19 @@ them is "not ok". A skip passes only when one of the plans applied to the
 run (ci/plans.json, --plan) expects it, or when it is the refusal of a
 kernel without the series (selftests/lib/verdict.h).
 
+What the run meant to run comes from the harness, never from the console:
+--programs, or else the "programs:" line run.sh writes in RESULTS_DIR/run.txt
+(the list ci/plan.py's programs() gives). Without either it does not judge
+(exit 2): a console that lost a whole program, with the plan line and the
+runner's numbers made to agree, would otherwise pass. Every program meant
+to run must have a runner result on the console, and every program on it
+must be one meant to run.
+
 Exit codes (run.sh passes them on):
   0  every selected test passed, and the kernel logged no splat
   1  a test failed, a program crashed or printed a short plan, a skip was
      not expected, the kernel splatted, or the guest crashed or hung
-  2  usage error of this script
+  2  usage error of this script, or no list of the programs meant to run
   3  the kernel refuses boot-memory offline: an image without the test
      driver (no series) whose every test skipped with that refusal
 """
@@ -34,12 +43,21 @@ import xml.sax.saxutils as sx
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "ci"))
+import plan  # noqa: E402  (ci/plan.py: which programs a run can mean)
 
 
 def _splat_patterns():
-    """The one list of splat patterns, shared with lib/kmsg.c."""
+    """The one list of splat patterns, shared with lib/kmsg.c (which takes
+    every SPLAT line) and qemu-images/lend.py (which takes this reading).
+    A SPLAT line this cannot read would be a pattern C watches for and the
+    console's verdict silently does not: refuse the file instead."""
     text = (REPO / "selftests/lib/splats.def").read_text()
-    return re.findall(r'^SPLAT\("(.*)"\)\s*$', text, re.M)
+    patterns = re.findall(r'^SPLAT\("([^"\\]+)"\)\s*$', text, re.M)
+    if len(patterns) != len(re.findall(r"^\s*SPLAT\(", text, re.M)):
+        raise SystemExit("report.py: selftests/lib/splats.def has a SPLAT line that is not "
+                         'exactly SPLAT("pattern") alone on its line')
+    return patterns
 
 
 def _refused_token():
@@ -250,6 +268,31 @@ def judge_programs(parsed):
     return problems
 
 
+def judge_intent(parsed, intended):
+    """Holds the console to the programs the run meant to run (from the
+    harness, never the console): each must have started, once; a program
+    that started and has no runner result is judge_programs()'s. Each one
+    missing or unasked for becomes a failed result named after it. Returns
+    the problems."""
+    problems = []
+    started = [p["name"] for p in parsed["programs"]]
+    for name in intended:
+        n = started.count(name)
+        why = ("meant to run, never started" if n == 0 else
+               f"started {n} times; the run asked for it once" if n > 1 else None)
+        if why:
+            parsed["tests"].append({"program": name, "name": name, "status": "fail",
+                                    "reason": why, "log": []})
+            problems.append(f"{name}: {why}")
+    for name in dict.fromkeys(started):
+        if name not in intended:
+            why = "ran a program the run did not ask for"
+            parsed["tests"].append({"program": name, "name": name, "status": "fail",
+                                    "reason": why, "log": []})
+            problems.append(f"{name}: {why}")
+    return problems
+
+
 def judge_skips(tests, expected, must_run, no_driver):
     """Marks each skip expected or not. Returns the unexpected ones."""
     unexpected = []
@@ -364,10 +407,10 @@ def running_test(parsed):
     return None
 
 
-def verdict_of(parsed, boot_status, plan_names):
+def verdict_of(parsed, boot_status, plan_names, intended):
     expected, must_run = load_plans(plan_names)
     tests, splats, markers = parsed["tests"], parsed["splats"], parsed["markers"]
-    problems = judge_programs(parsed)
+    problems = judge_programs(parsed) + judge_intent(parsed, intended)
     no_driver = any("no test driver in this image" in m for m in markers)
     unexpected = judge_skips(tests, expected, must_run, no_driver)
     passed = sum(t["status"] == "pass" for t in tests)
@@ -414,6 +457,34 @@ def verdict_of(parsed, boot_status, plan_names):
     return "PASS", 0, passed, failed, skipped, unexpected
 
 
+def intended_programs(rdir, given):
+    """The programs the run meant to run: --programs (comma-separated), or
+    else run.sh's "programs:" line in RESULTS_DIR/run.txt. Returns (list,
+    None) or (None, why it cannot be known)."""
+    if given is not None:
+        names, where = given.split(","), "--programs"
+    else:
+        run_txt = rdir / "run.txt"
+        line = next((l for l in (run_txt.read_text(errors="replace").splitlines()
+                                 if run_txt.is_file() else [])
+                     if l.startswith("programs:")), None)
+        if line is None:
+            return None, (f"no --programs and no 'programs:' line in {run_txt}: what the run "
+                          "meant to run is unknown, and a report that cannot know it does not "
+                          "judge the console")
+        names, where = line[len("programs:"):].split(), f"{run_txt}'s programs: line"
+    names = [n.strip() for n in names]
+    if not any(names) or "none" in names or not all(names):
+        return None, f"{where}: an empty list of programs; every run means to run at least one"
+    if len(set(names)) != len(names):
+        return None, f"{where}: names a program twice; a run runs each once"
+    known = plan.known_programs()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        return None, f"{where}: no program {', '.join(unknown)} (have: {' '.join(known)})"
+    return names, None
+
+
 def main():
     args = sys.argv[1:]
     if not args or args[0].startswith("-"):
@@ -422,11 +493,14 @@ def main():
     rdir = Path(args[0])
     boot_status = 0
     plan_names = ["quick"]
+    given = None
     try:
         if "--boot-status" in args:
             boot_status = int(args[args.index("--boot-status") + 1])
         if "--plan" in args:
             plan_names = [p for p in args[args.index("--plan") + 1].split(",") if p]
+        if "--programs" in args:
+            given = args[args.index("--programs") + 1]
     except (IndexError, ValueError):
         print(__doc__, file=sys.stderr)
         return 2
@@ -434,8 +508,13 @@ def main():
     if not console_path.is_file():
         print(f"report.py: {console_path}: no console log", file=sys.stderr)
         return 2
+    intended, why = intended_programs(rdir, given)
+    if why:
+        print(f"report.py: {why}", file=sys.stderr)
+        return 2
     parsed = parse(console_path.read_text(errors="replace"))
-    verdict, code, passed, failed, skipped, unexpected = verdict_of(parsed, boot_status, plan_names)
+    verdict, code, passed, failed, skipped, unexpected = verdict_of(parsed, boot_status, plan_names,
+                                                                    intended)
     tests, metrics, splats, markers = parsed["tests"], parsed["metrics"], parsed["splats"], parsed["markers"]
 
     rows = latency_table(metrics)
@@ -450,7 +529,8 @@ def main():
                                 "reason": t["reason"].strip()}) + "\n")
     (rdir / "junit.xml").write_text(junit(tests, splats))
     (rdir / "verdict.json").write_text(json.dumps({
-        "verdict": verdict, "exit": code, "plans": plan_names, "passed": passed,
+        "verdict": verdict, "exit": code, "plans": plan_names, "intended_programs": intended,
+        "passed": passed,
         "failed": failed, "skipped": skipped, "unexpected_skips": len(unexpected),
         "splats": len(splats),
         "programs": [{k: p.get(k) for k in ("name", "runner", "directive", "plan", "results",
@@ -458,7 +538,8 @@ def main():
                      for p in parsed["programs"]]}, indent=1) + "\n")
 
     guest = next((m.split(": ", 2)[-1] for m in markers if "guest up" in m), "guest never reached /init")
-    out = [f"bootmem-hotplug results: {rdir}", f"guest: {guest}", f"plan: {','.join(plan_names)}", ""]
+    out = [f"bootmem-hotplug results: {rdir}", f"guest: {guest}", f"plan: {','.join(plan_names)}",
+           f"programs meant to run: {', '.join(intended)}", ""]
     for t in tests:
         tag = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[t["status"]]
         if t["status"] == "skip" and not t.get("expected"):

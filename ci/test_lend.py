@@ -5,11 +5,20 @@ was made): a guest stands in for QEMU by replaying one, so each way a
 guest can go wrong (it dies, hangs, loses output, splats) must end in a
 failure that says so, never in a pass or a wait without end. And the
 ownership record: a block taken while the other guest holds it must fail.
+The whole scenario (lend.Run) also runs on the recorded pair: it must pass
+on the real run, and fail, naming the step, when a round's answers are
+missing or the run meant more rounds than the guests answered.
 Prints TAP; exits 1 if any case fails.
 """
+import argparse
+import contextlib
 import importlib.util
+import io
+import json
 import os
+import shutil
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONSOLES = os.path.join(HERE, "..", "fixtures", "consoles")
@@ -71,6 +80,77 @@ def case_splat_counted():
     for n in range(0, 12):
         g.wait_answer(n, timeout=10)
     return len(g.splats) == 1, f"splats: {g.splats}"
+
+
+def full_run(primary, secondary="lend-secondary.log", rounds=2, timeout=3):
+    """lend.Run's whole scenario, each guest a stand-in that prints its
+    recorded console and then stays up with its stdin open, as QEMU does,
+    taking the host's commands and answering no more. The recorded
+    secondary already held each block for its time, so the host does not
+    wait HOLD_S again; a missing answer ends after `timeout` s. Returns
+    (exit, verdict.json, the results as (ok, name, detail))."""
+    saved = lend.HOLD_S, lend.ANSWER_TIMEOUT_S
+    lend.HOLD_S, lend.ANSWER_TIMEOUT_S = 0, timeout
+    consoles = {"primary": primary, "secondary": secondary}
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            # The primary's RAM file, sparse but for the block the host
+            # scrubs (128 MiB): in memory where there is room, as lend.py's.
+            shm = os.path.isdir("/dev/shm") and shutil.disk_usage("/dev/shm").free >= 1 << 30
+            run = lend.Run(argparse.Namespace(kernel=None, initrd=None, results=d, rounds=rounds,
+                                              shared_dir="/dev/shm" if shm else d))
+
+            def start(role, shared):
+                path = os.path.join(CONSOLES, consoles[role])
+                return lend.Guest(role, ["sh", "-c", f"cat '{path}'; exec sleep 120"],
+                                  os.devnull, run.log)
+            with contextlib.redirect_stdout(io.StringIO()):
+                run.run(start)
+                code = run.report()
+            with open(os.path.join(d, "verdict.json")) as f:
+                verdict = json.load(f)
+    finally:
+        lend.HOLD_S, lend.ANSWER_TIMEOUT_S = saved
+    return code, verdict, run.tests
+
+
+def failed_named(tests, name):
+    return next((detail for ok, n, detail in tests if n == name and not ok), None)
+
+
+def case_full_run_of_the_recorded_pair_passes():
+    code, verdict, tests = full_run("lend-primary.log")
+    names = [n for _, n, _ in tests]
+    ok = (code == 0 and verdict["verdict"] == "PASS" and "lend.round_2" in names and
+          "lend.kexec_refused_while_lent_round_2" in names)
+    return ok, f"exit {code}, {verdict['verdict']}; results {names}"
+
+
+def case_full_run_round_lost():
+    # Round 2's answers cut from the primary's console: the host asked for
+    # round 2, so it waits for that answer, and names the round it lost.
+    code, verdict, tests = full_run("lend-primary-round-lost.log")
+    why = failed_named(tests, "lend.round_2")
+    ok = (code == 1 and why is not None and "no answer to command 6" in why and
+          "lend.round_2" in verdict["verdict"])
+    return ok, f"exit {code}, {verdict['verdict']}; lend.round_2: {why}"
+
+
+def case_full_run_more_rounds_than_answered():
+    # Three rounds meant, two recorded: the answer numbered 9 is the bad
+    # case's give of another block, which must not stand for round 3's.
+    code, verdict, tests = full_run("lend-primary.log", rounds=3)
+    why = failed_named(tests, "lend.round_3")
+    ok = (code == 1 and why is not None and
+          "answer 9 is to 'give 32', but command 9 was 'give 33'" in why)
+    return ok, f"exit {code}, {verdict['verdict']}; lend.round_3: {why}"
+
+
+def case_full_run_rcu_stall_in_the_primary():
+    code, verdict, tests = full_run("lend-primary-rcu-stall.log")
+    why = failed_named(tests, "lend.primary_checks_and_no_splats")
+    ok = code == 1 and why is not None and "rcu_preempt detected stalls on CPUs/tasks" in why
+    return ok, f"exit {code}, {verdict['verdict']}; lend.primary_checks_and_no_splats: {why}"
 
 
 def case_exclusive_ok():

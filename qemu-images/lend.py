@@ -32,6 +32,7 @@ summary.txt, console-primary.log, console-secondary.log, lend-host.log. Exit: 0 
 2 setup error.
 """
 import argparse
+import importlib.util
 import json
 import os
 import queue
@@ -48,8 +49,18 @@ REPO = Path(__file__).resolve().parent.parent
 # Where QEMU's arm64 virt machine puts RAM: one place, common.sh.
 RAM_BASE = int(re.search(r"^QEMU_VIRT_RAM_BASE=\$\(\((0x[0-9a-fA-F]+)\)\)",
                          (REPO / "qemu-images/common.sh").read_text(), re.M).group(1), 16)
-# What counts as a kernel splat: one place, the suite's list.
-SPLATS = re.findall(r'^SPLAT\("(.*)"\)', (REPO / "selftests/lib/splats.def").read_text(), re.M)
+
+
+def _splats():
+    """What counts as a kernel splat: one place, the suite's list
+    (selftests/lib/splats.def), as ci/report.py reads it for every run."""
+    spec = importlib.util.spec_from_file_location("bootmem_report", REPO / "ci/report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    return report.SPLATS
+
+
+SPLATS = _splats()
 ANSWER = re.compile(r"BOOTMEM-LEND: (\S+) (ok|refused|fail) (\S+) ?(.*?) t=([0-9.]+)\s*$")
 PRIMARY_MEM_G = 4        # a power of two: the ivshmem BAR is the file's size
 SECONDARY_MEM_G = 2
@@ -80,6 +91,7 @@ class Guest:
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
         self.seq = 0
+        self.sent = {}      # seq -> the command, which its answer must name
 
     def _read(self):
         for raw in self.proc.stdout:
@@ -95,12 +107,16 @@ class Guest:
         self.seq += 1
         line = f"{self.seq} {text}"
         self.host_log(f"host -> {self.role}: {line}")
+        self.sent[self.seq] = text
         self.proc.stdin.write((line + "\n").encode())
         self.proc.stdin.flush()
         return self.seq
 
-    def wait_answer(self, seq, timeout=ANSWER_TIMEOUT_S):
-        """The agent's answer to command seq (0: the ready line)."""
+    def wait_answer(self, seq, timeout=None):
+        """The agent's answer to command seq (0: the ready line). The answer
+        must name the command's verb and block: the step the host meant is
+        the one that was answered, never an answer that only has its number."""
+        timeout = ANSWER_TIMEOUT_S if timeout is None else timeout
         end = time.monotonic() + timeout
         while True:
             try:
@@ -113,6 +129,13 @@ class Guest:
             m = ANSWER.search(line)
             if m and m.group(1) == str(seq):
                 self.host_log(f"{self.role} -> host: {m.group(0)}")
+                # The verb, and the block of a give or take. A "fail" answer
+                # fails its step anyway, in the agent's own words.
+                cmd = self.sent.get(seq, "").split()[:2]
+                said = [m.group(3)] + m.group(4).split()[:len(cmd) - 1]
+                if cmd and m.group(2) != "fail" and said != cmd:
+                    raise Failure(f"{self.role}: answer {seq} is to '{' '.join(said)}', but "
+                                  f"command {seq} was '{' '.join(cmd)}'")
                 fields = dict(kv.split("=", 1) for kv in re.findall(r"\b\w+=\S+", m.group(4)))
                 return {"verdict": m.group(2), "verb": m.group(3), "text": m.group(4),
                         "fields": fields, "guest_t": float(m.group(5)), "host_t": time.monotonic()}
@@ -226,23 +249,33 @@ class Run:
                 self.verified_across += verified
         return a
 
-    def run(self):
+    def qemu_guest(self, role, shared):
+        mem, append = ((PRIMARY_MEM_G, f"movablecore={MOVABLE_G}G") if role == "primary"
+                       else (SECONDARY_MEM_G, ""))
+        return Guest(role, qemu_cmd(self.args.kernel, self.args.initrd, role, mem, shared, append),
+                     self.results / f"console-{role}.log", self.log)
+
+    def run(self, start=None):
+        """start(role, shared) gives each guest: QEMU's, or in
+        ci/test_lend.py a stand-in that replays a recorded console."""
+        start = start or self.qemu_guest
         shared = os.path.join(self.args.shared_dir, f"bootmem-lend-{os.getpid()}")
         with open(shared, "wb") as f:
             f.truncate(PRIMARY_MEM_G << 30)
         guests = {}
         try:
-            guests["primary"] = Guest("primary", qemu_cmd(
-                self.args.kernel, self.args.initrd, "primary", PRIMARY_MEM_G, shared,
-                f"movablecore={MOVABLE_G}G"), self.results / "console-primary.log", self.log)
-            guests["secondary"] = Guest("secondary", qemu_cmd(
-                self.args.kernel, self.args.initrd, "secondary", SECONDARY_MEM_G, shared, ""),
-                self.results / "console-secondary.log", self.log)
+            guests["primary"] = start("primary", shared)
+            guests["secondary"] = start("secondary", shared)
             self.scenario(guests["primary"], guests["secondary"], shared)
         except Failure as e:
             self.result(False, "lend.run", str(e))
         except Recorded:
             pass
+        except (KeyError, ValueError, OSError) as e:
+            # An answer without a field it must have, a field that is no
+            # number, a guest gone when the host writes to it: the run
+            # fails with a verdict, not a traceback and no report.
+            self.result(False, "lend.run", f"{type(e).__name__}: {e}")
         finally:
             for g in guests.values():
                 if g.proc.poll() is None:
@@ -373,6 +406,11 @@ class Run:
     def report(self):
         if not self.tests:
             self.result(False, "lend.run", "no result at all")
+        # The rounds asked for, not the rounds the consoles show: a run that
+        # got through fewer passes nothing, whatever its results say.
+        if len(self.rounds) < self.args.rounds and all(ok for ok, _, _ in self.tests):
+            self.result(False, "lend.rounds", f"meant to run {self.args.rounds} rounds, "
+                        f"completed {len(self.rounds)}: lend.round_{len(self.rounds) + 1} never ran")
         ktap = ["TAP version 13", f"1..{len(self.tests)}"]
         for i, (ok, name, detail) in enumerate(self.tests, 1):
             ktap.append(f"{'ok' if ok else 'not ok'} {i} {name}" + (f" # {detail}" if detail and not ok else ""))

@@ -1,20 +1,25 @@
 #!/usr/bin/python3
 """Judge a lava-run of the suite by its test cases, never by "job: pass".
 
-    results.py RESULTS_DIR --lava-run-exit N [--plan NAME[,NAME...]]
+    results.py RESULTS_DIR --lava-run-exit N [--plan NAME[,NAME...]] [--job JOB.yaml]
 
 Reads RESULTS_DIR/lava-run.log (lava-run's JSON-lines log) and writes
 RESULTS_DIR/console.log (the guest's console as LAVA logged it) and
 RESULTS_DIR/lava-cases.txt (one line per test case). Then:
   - any test case "fail" fails the run, though LAVA says job: pass;
   - the console goes through ci/report.py with the plan, as a QEMU run's
-    does (expected skips, short plans, splats);
+    does (expected skips, short plans, splats), and with the programs the
+    job meant to run: its test definition's bh_tests and bh_stress, read
+    from the job LAVA ran (--job, default RESULTS_DIR/job.yaml, where
+    run-qemu.sh writes it) and turned into programs by ci/plan.py, the rule
+    run.sh uses. A job whose intent cannot be read is exit 2;
   - the cases LAVA recorded must be the results the report read, with the
     same outcome each: a case lost on the serial line is a failure;
   - a job LAVA could not run (Infrastructure, Configuration) is exit 2.
 Exit 0 pass, 1 fail, 2 the job could not run.
 """
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +27,23 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import plan  # noqa: E402  (ci/plan.py: which programs a plan means)
+
+
+def job_programs(job_path):
+    """The programs the job meant to run: the bh_ settings its test
+    definition exports (templates/testdef.yaml.j2), by plan.programs().
+    Raises ValueError when the job says none."""
+    job = yaml.safe_load(job_path.read_text())
+    steps = [step for action in job.get("actions", []) if "test" in action
+             for d in action["test"].get("definitions", [])
+             for step in (d.get("repository") or {}).get("run", {}).get("steps", [])
+             if isinstance(step, str) and step.startswith("export ")]
+    env = dict(w.split("=", 1) for s in steps for w in shlex.split(s)[1:] if "=" in w)
+    if "bh_tests" not in env:
+        raise ValueError(f"{job_path}: no test definition exports bh_tests")
+    return plan.programs(env["bh_tests"], env.get("bh_stress", ""))
 
 
 def read_log(path):
@@ -57,9 +79,16 @@ def main():
     rdir = Path(args[0])
     rc = int(args[args.index("--lava-run-exit") + 1])
     plans = args[args.index("--plan") + 1] if "--plan" in args else "quick"
+    job_path = Path(args[args.index("--job") + 1]) if "--job" in args else rdir / "job.yaml"
     log = rdir / "lava-run.log"
     if not log.is_file():
         print(f"results.py: {log}: no lava-run log", file=sys.stderr)
+        return 2
+    try:
+        programs = job_programs(job_path)
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        print(f"results.py: what the job meant to run is unknown ({e}), so its console is "
+              "not judged", file=sys.stderr)
         return 2
     target, cases, job = read_log(log)
     # LAVA's own signal lines are not the guest's output.
@@ -81,7 +110,8 @@ def main():
             print("LAVA could not run the job: " + problems[-1])
             return 2
     rep = subprocess.run([sys.executable, str(HERE.parent / "report.py"), str(rdir),
-                          "--plan", plans], capture_output=True, text=True)
+                          "--plan", plans, "--programs", ",".join(programs)],
+                         capture_output=True, text=True)
     print(rep.stdout, end="")
     if rep.returncode != 0:
         problems.append(f"ci/report.py on the console LAVA logged: exit {rep.returncode}")
