@@ -743,25 +743,36 @@ FIXTURE_VARIANT_ADD(iomem_child, covering) {
 	.reaches_above = true,
 };
 
-/* Could @block be marked, as far as user space can tell? */
-static bool looks_markable(unsigned long block, const char *iomem)
+/* Why @block could not be marked, as far as user space can tell; NULL: it could. */
+static const char *unmarkable_why(unsigned long block, const char *iomem)
 {
 	struct block_info info;
 	struct phys_range child;
 	char z[32], name[64];
 
-	if (mem_block_state(block) != BLOCK_ONLINE || mem_block_zone(block, z, sizeof(z)) ||
-	    strcmp(z, "Movable") || driver_info(block, &info))
-		return false;
-	return info.boot && !info.marked && !info.pages_reserved &&
-	       !phys_ram_iomem_children(iomem, info.phys_start, info.phys_end, name,
-					sizeof(name), &child);
+	if (mem_block_state(block) != BLOCK_ONLINE)
+		return "offline";
+	if (mem_block_zone(block, z, sizeof(z)) || strcmp(z, "Movable"))
+		return "not movable";
+	if (driver_info(block, &info))
+		return "no driver info";
+	if (!info.boot)
+		return "hot-added";
+	if (info.marked)
+		return "marked";
+	if (info.pages_reserved)
+		return "reserved pages";
+	if (phys_ram_iomem_children(iomem, info.phys_start, info.phys_end, name, sizeof(name),
+				    &child))
+		return "an iomem child";
+	return NULL;
 }
 
 FIXTURE_SETUP(iomem_child)
 {
 	static unsigned long all[MEM_BLOCKS_MAX];
-	char *iomem;
+	char *iomem, seen[512] = "";
+	size_t used = 0;
 	int n, ret;
 
 	self->block = -1;
@@ -769,14 +780,19 @@ FIXTURE_SETUP(iomem_child)
 	iomem = file_read_all("/proc/iomem");
 	ASSERT_NE(NULL, iomem);
 	n = mem_blocks_list(all, MEM_BLOCKS_MAX);
-	for (int i = 1; i + 1 < n && self->block < 0; i++)
-		if (all[i - 1] + 1 == all[i] && all[i] + 1 == all[i + 1] &&
-		    looks_markable(all[i - 1], iomem) && looks_markable(all[i], iomem) &&
-		    looks_markable(all[i + 1], iomem))
-			self->block = (long)all[i];
+	/* The first run of three markable blocks, numbered one after the other. */
+	for (int i = 0, run = 0; i < n && self->block < 0; i++) {
+		const char *why = unmarkable_why(all[i], iomem);
+
+		if (why && strcmp(why, "not movable") && used < sizeof(seen))
+			used += snprintf(seen + used, sizeof(seen) - used, " %lu:%s", all[i], why);
+		run = why ? 0 : (run && all[i - 1] + 1 == all[i] ? run + 1 : 1);
+		if (run == 3)
+			self->block = (long)all[i - 1];
+	}
 	free(iomem);
 	ASSERT_LE(0, self->block) TH_LOG("no three neighbouring movable boot blocks without "
-					 "reservations or iomem children");
+					 "reservations or iomem children;%s", seen);
 	/* A block-mapped linear map refuses them all first (rodata=off). */
 	ret = driver_mark(self->block);
 	if (ret == -EOPNOTSUPP)
