@@ -8,6 +8,7 @@
  *   marking a block holding boot reservations EBUSY, "holds iomem resources ..."
  *   (its "reserved" children in /proc/iomem)
  *   marking a block twice                     EEXIST, "already marked"
+ *   marking a block removed and added back    EINVAL, "not boot memory"
  *   marking an offline marked block           EBUSY, "not online"
  *   removing a block that is absent           ENODEV
  *   adding a block that is present            EEXIST
@@ -413,6 +414,24 @@ TEST_F(refusal, double_remove_is_enodev_and_add_of_present_is_eexist)
 	EXPECT_EQ((int)BLOCK_ABSENT, (int)mem_block_state(block));
 	ASSERT_EQ(0, cycle_block_restore(block, nid));
 	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(block));
+	/*
+	 * Added back, the block is hot-added memory: marking it is EINVAL,
+	 * "not boot memory", the one refusal of that errno a block of RAM
+	 * gets (the driver's own EINVAL is for malformed input).
+	 */
+	if (ARCH_HAS_MARK) {
+		struct block_info info;
+		char why[512];
+
+		ASSERT_EQ(0, driver_info(block, &info));
+		kmsg_watch_scan(&self->env.kmsg, NULL, 0, NULL, NULL);
+		EXPECT_EQ(-EINVAL, driver_mark(block)) TH_LOG("marking re-added memory%lu", block);
+		EXPECT_TRUE(mark_refusal_logged(&self->env.kmsg, info.phys_start, info.phys_end,
+						MARK_REFUSED_NOT_BOOT, why, sizeof(why))) {
+			TH_LOG("memory%lu: want the refusal \"%s\"; the kernel said: %s", block,
+			       MARK_REFUSED_NOT_BOOT, why);
+		}
+	}
 }
 
 TEST_F(refusal, garbage_writes_are_einval)

@@ -14,6 +14,7 @@
 
 #include "kmsg.h"
 
+#define MARK_REFUSED_NOT_BOOT		"not boot memory"
 #define MARK_REFUSED_NOT_MOVABLE	"not in ZONE_MOVABLE"
 #define MARK_REFUSED_NOT_ONLINE		"not online"
 #define MARK_REFUSED_IOMEM		"holds iomem resources that removal could not release"
