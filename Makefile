@@ -27,8 +27,8 @@ check:
 check-fast:
 	@ci/check.sh --fast
 
-# The kernel the series targets: make check-series KERNEL=6.12.
-KERNEL ?= 6.1
+# The kernel the series targets (ci/kernels.json): make check-series KERNEL=6.12.
+KERNEL ?= $(shell /usr/bin/python3 ci/kernels.py default)
 
 series:
 	@ci/series.sh results/series-$(KERNEL) $(KERNEL)

@@ -9,7 +9,8 @@ REPO_ROOT=$(cd "$(dirname "$0")" && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
 
 usage() {
-	cat <<'USAGE'
+	local text
+	text=$(cat <<'USAGE'
 usage: ./run.sh [options]
 
 Installs what is missing (Debian packages), builds the arm64 kernel with the
@@ -70,11 +71,9 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --rounds N           lending rounds (1..20, default 3)
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus its series (fragments still applied)
-  --kernel 6.1|6.12    Debian's linux-source of that version with its series
-                       (fixtures/patches/VERSION; default 6.1), or with --stock
-                       its stock kernel
+@KERNEL_OPTION@
   --stock              boot Debian's stock kernel of --kernel and the page size
-                       of --variant (ci/variants.json: 6.1 4K, 6.12 4K and 16K)
+                       of --variant (ci/kernels.json: @STOCK_CONTROLS@)
                        as the control; it must report that boot-memory offline
                        is refused
   --extra-patch FILE   apply FILE on top of the series (bug injection)
@@ -82,6 +81,9 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        64k, kasan, or a combination such as 64k,kasan
   --results DIR        where to write results (default results/<time>)
   --keep               keep the initramfs and the guest's disk in the results directory
+  --dry-run            print what the run would build and boot (kernel, source
+                       package, series, cache work tree, plan, programs, QEMU)
+                       and stop, installing and building nothing
   --help               this text
 
 Plans (ci/plans.json) set the defaults above, the console watchdog and the
@@ -95,6 +97,11 @@ error (bad option, missing tool, a kernel, driver or image that does not
 build); 3 the kernel refuses boot-memory offline (a kernel without the
 series: no test driver, every test skipped with the refusal).
 USAGE
+)
+	local stock
+	stock=$(kernels_py stock-controls | paste -sd, - | sed 's/,/, /g')
+	text=${text/@KERNEL_OPTION@/$(kernels_py usage)}
+	printf '%s\n' "${text/@STOCK_CONTROLS@/$stock}"
 }
 
 bad() { printf 'run.sh: %s (see ./run.sh --help)\n' "$*" >&2; exit 2; }
@@ -110,8 +117,8 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 }
 
 tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
-tree= stock= variant=4k kver=6.1 results= keep= extra=() mem_given=false base_plan=default arch=arm64
-x86_kaslr= x86_gbpages= x86_source= kexec= tests_given= lending= rounds=3
+tree= stock= variant=4k kver=$DEFAULT_KERNEL results= keep= extra=() mem_given=false base_plan=default arch=arm64
+x86_kaslr= x86_gbpages= x86_source= kexec= kernel_given= dry_run= tests_given= lending= rounds=3
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -153,7 +160,7 @@ while [ $# -gt 0 ]; do
 	--kernel-tree) need_arg "$@"; tree=$2; shift 2
 		       [ -d "$tree" ] || bad "--kernel-tree $tree is not a directory" ;;
 	--stock) stock=1; shift ;;
-	--kernel) need_arg "$@"; kver=$2; shift 2
+	--kernel) need_arg "$@"; kver=$2; kernel_given=1; shift 2
 		  case " $KERNELS " in *" $kver "*) ;; *) bad "--kernel takes one of $KERNELS, got '$kver'" ;; esac ;;
 	--extra-patch) need_arg "$@"; [ -f "$2" ] || bad "--extra-patch $2: no such file"
 		       extra+=(--extra-patch "$2"); shift 2 ;;
@@ -170,6 +177,7 @@ while [ $# -gt 0 ]; do
 		shift ;;
 	--results) need_arg "$@"; results=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
+	--dry-run) dry_run=1; shift ;;
 	*) bad "unknown option '$1'" ;;
 	esac
 done
@@ -188,10 +196,12 @@ if [ "$tests" = none ] && [ "${stress:-unset}" = 0 ] && [ -z "$soak$lending" ]; 
 	bad "--tests none runs nothing without --stress SEC or --soak"
 fi
 [ -n "$stock" ] && [ -n "$tree" ] && bad "--stock and --kernel-tree exclude each other"
+load_arch "$arch"
 if [ "$arch" = amd64 ]; then
 	# The reference is the stock kernel: nothing to build or to choose.
 	[ -z "$stock$tree" ] || bad "--arch x86_64 always boots Debian's stock amd64 kernel: no --stock or --kernel-tree"
-	[ "$kver" = 6.1 ] && [ "$variant" = 4k ] || bad "--arch x86_64 is 6.1 with 4K pages: no --kernel or --variant"
+	[ -z "$kernel_given" ] && [ "$variant" = 4k ] || bad "--arch x86_64 is Debian's $arch_ref_kernel with 4K pages: no --kernel or --variant"
+	kver=$arch_ref_kernel
 	[ -z "$initrd_high$spare" ] || bad "--initrd-high and --spare-ram are arm64 plans (QEMU virt's loader and device tree)"
 elif [ -n "$x86_kaslr$x86_gbpages$x86_source" ]; then
 	bad "--x86-kaslr-in-range, --x86-gbpages and --x86-from-source need --arch x86_64"
@@ -200,8 +210,7 @@ variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant" 2>&1) || b
 eval "$variant_vars"
 stock_meta=
 if [ -n "$stock" ]; then
-	eval "stock_meta=\$variant_stock_${kver//./_}"
-	[ -n "$stock_meta" ] || bad "Debian ships no stock $kver arm64 kernel of variant '$variant' (ci/variants.json)"
+	stock_meta=$(kernels_py stock "$kver" "$variant_key" 2>&1) || bad "${stock_meta#kernels.py: }"
 	[ ${#extra[@]} -eq 0 ] || bad "--extra-patch patches the built kernel, not --stock"
 fi
 if [ -n "$numa" ] && [ $(( smp % 2 )) -ne 0 ]; then bad "--numa needs an even --smp"; fi
@@ -260,6 +269,19 @@ fi
 movg=$(size_gb "$movable")
 [ "$movg" -ge 1 ] && [ "$movg" -lt "$memg" ] || bad "--movable ($movable) must be at least 1G and below --mem ($mem)"
 
+if [ -n "$dry_run" ]; then
+	echo "kernel: $kver ($arch), plan $plans"
+	if [ -n "$stock" ]; then
+		echo "stock: $stock_meta"
+	elif [ "$arch" = arm64 ] && [ -z "$tree" ]; then
+		echo "series: $(kernels_py patches "$kver")"
+		"$REPO_ROOT/qemu-images/build-kernel.sh" --dry-run --kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"} || exit 2
+	fi
+	echo "programs: ${programs:-(none: lend.py judges the lending rounds)}"
+	echo "qemu: $arch_qemu -M $arch_machine -cpu $arch_cpu -m ${mem} -smp $smp, movablecore=$movable"
+	exit 0
+fi
+
 # A fresh directory for every run, even two started in the same second; a
 # given --results is emptied of an earlier run's files before anything can
 # fail, so no console or verdict of another run is ever read.
@@ -317,8 +339,7 @@ fi
 plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure bh_timeout=$plan_program_timeout_s"
 plan="$plan bh_stress_boot_blocks=$plan_stress_boot_blocks"
 [ -n "$bh_stress" ] && plan="$plan bh_stress=$bh_stress"
-console=ttyAMA0 kernel_file=Image qemu=qemu-system-aarch64
-[ "$arch" = amd64 ] && console=ttyS0 kernel_file=vmlinuz qemu=qemu-system-x86_64
+console=$arch_console kernel_file=$arch_image qemu=$arch_qemu
 # The plans' own words (x86_64: nokaslr), unless --append already has them.
 for w in $plan_append; do
 	case " $append " in *" $w "*) ;; *) plan="$plan $w" ;; esac
@@ -357,7 +378,7 @@ step "boot: $qemu -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration
 "$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
 boot() {
 	SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 GUEST_ARCH=$arch \
-		X86_CPU=$plan_x86_cpu X86_MACHINE=$plan_x86_machine \
+		QEMU_CPU=$plan_x86_cpu QEMU_MACHINE=$plan_x86_machine \
 		"$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/$kernel_file" "$image" \
 		"$results/console.log" "$duration" "$qemu_mem" "$smp" "$cmdline" "$numa"
 }

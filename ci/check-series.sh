@@ -14,11 +14,11 @@ set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
 
-kver=${1:-6.1}
+kver=${1:-$DEFAULT_KERNEL}
 check_kernel "$kver"
 pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
 work="$BOOTMEM_CACHE/work/series-check-$kver"
-src="$work/linux-source-$kver"
+src="$work/$(kernels_py source "$kver")" || exit 2
 out="$work/build"
 # A fresh tree and build directory each time: the pristine copy keeps its
 # old mtimes, so objects left from the last patch of an earlier run would

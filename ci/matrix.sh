@@ -46,11 +46,11 @@ for v in "${variants[@]}"; do
 	step "matrix: $v rodata=off exit $rc: $(grep -m1 '  verdict:' "$out/$key-rodata-off.log" | sed 's/^ *//')"
 	case $rc in 0) ;; 1|3) [ "$worst" = 2 ] || worst=1 ;; *) worst=2 ;; esac
 done
-/usr/bin/python3 - "$out" "$BOOTMEM_CACHE/build-times" "${variants[@]}" <<'PY' | tee "$out/table.md"
+/usr/bin/python3 - "$out" "$BOOTMEM_CACHE/build-times" "$DEFAULT_KERNEL" "${variants[@]}" <<'PY' | tee "$out/table.md"
 import json, re, subprocess, sys
 from pathlib import Path
 
-out, times_file, variants = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
+out, times_file, kernel, variants = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4:]
 builds = {}
 if times_file.exists():
     for line in times_file.read_text().splitlines():
@@ -102,7 +102,7 @@ for v in variants:
         vd = json.loads((rdir / "verdict.json").read_text())
     except (OSError, ValueError):
         vd = {"verdict": f"no verdict (exit {(rdir / 'exit').read_text().strip() if (rdir / 'exit').exists() else '?'})"}
-    b = builds.get(f"6.1-{key}", builds.get(key, {}))
+    b = builds.get(f"{kernel}-{key}", {})
     build = f"{b.get('cold', '-')} s / {b.get('warm', '-')} s"
     wall = (rdir / "wall_s").read_text().strip() if (rdir / "wall_s").exists() else "?"
     skipped, unexpected = vd.get("skipped", 0), vd.get("unexpected_skips", 0)

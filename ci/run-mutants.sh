@@ -26,7 +26,7 @@ REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
 cd "$REPO_ROOT"
 
-kver=${KERNEL:-6.1}
+kver=${KERNEL:-$DEFAULT_KERNEL}
 # A mutant is written against the 6.1 series; where the kernel changed
 # under it, fixtures/mutants/KVER/NAME.patch is the same bug for KVER.
 mutant_file() {
@@ -48,8 +48,7 @@ for m in "${mutants[@]}"; do
 	grep -q '^Tests: ' "$m" || { echo "run-mutants.sh: $m has no Tests: header" >&2; exit 2; }
 done
 check_kernel "$kver"
-out=results/mutants
-[ "$kver" = 6.1 ] || out=results/mutants-$kver
+out=results/mutants-$kver
 mkdir -p "$out"
 caught=0 survived=0 errors=0
 rows=()

@@ -3,18 +3,20 @@
 # the kernel patches of fixtures/patches/KERNEL, then the test module as the
 # last patch, made here from fixtures/test_bootmem_hotplug (its source,
 # Kconfig entry and commit message; the one place they live, for both
-# kernels) with git format-patch against Debian's linux-source-KERNEL.
+# kernels) with git format-patch against that kernel's Debian source
+# (ci/kernels.json).
 # Subjects are renumbered to the whole series.
 #
-#   ci/series.sh OUTDIR [KERNEL]      KERNEL: 6.1 (default) or 6.12
+#   ci/series.sh OUTDIR [KERNEL]      KERNEL: one of ci/kernels.json (default: its default)
 # Prints the paths of the patches, in order, without the cover letter.
 {
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/common.sh"
 out=${1:?usage: ci/series.sh OUTDIR [KERNEL]}
-kver=${2:-6.1}
+kver=${2:-$DEFAULT_KERNEL}
 check_kernel "$kver"
+patch_dir=$REPO_ROOT/$(kernels_py patches "$kver") || exit 2
 pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
 drv="$REPO_ROOT/fixtures/test_bootmem_hotplug"
 
@@ -24,7 +26,7 @@ rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 renumber() { sed -E "1,/^Subject:/ s/^Subject: \[PATCH ([0-9]+)\/[0-9]+\]/Subject: [PATCH \1\/$total]/"; }
-cover="$REPO_ROOT/fixtures/patches/$kver/0000-cover-letter.patch"
+cover="$patch_dir/0000-cover-letter.patch"
 [ -f "$cover" ] &&
 	sed -E "s/^Subject: \[PATCH 0\/[0-9]+\]/Subject: [PATCH 0\/$total]/" "$cover" > "$out/0000-cover-letter.patch"
 for p in "${kernel[@]}"; do

