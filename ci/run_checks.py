@@ -210,6 +210,7 @@ class Checks:
     def tap(self, c, v):
         name = c["name"]
         logfile = REPO / LOG / f"{name}.tap"
+        logfile.unlink(missing_ok=True)
         rc = self.run_cmd(fill(c["cmd"], v), logfile)
         results = [ln for ln in read_text(logfile).splitlines() if re.match(r"^(ok|not ok) ", ln)]
         if not results:
@@ -237,6 +238,7 @@ class Checks:
 
     def command(self, c, v):
         logfile = REPO / LOG / f"{c['name']}.log"
+        logfile.unlink(missing_ok=True)
         rcs = [self.run_cmd(fill(cmd, v), logfile) for cmd in c["cmds"]]
         good = all(rc == 0 for rc in rcs)
         if c.get("expect_fail"):
@@ -256,6 +258,7 @@ class Checks:
         name = c["name"]
         rdir = REPO / "results" / f"check-{name}"
         runlog = REPO / LOG / f"{name}.log"
+        runlog.unlink(missing_ok=True)
         args = fill(c["args"], v)
         for p in sorted(glob.glob(str(REPO / c.get("extra_patches", "")))) if c.get("extra_patches") else []:
             args += ["--extra-patch", os.path.relpath(p, REPO)]

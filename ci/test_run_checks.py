@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""Regression tests of make check's judge (ci/run_checks.py): a run
+scenario must fail on the wrong exit code, a must-pass test that did not
+pass, a must-fail test that did not fail, and evidence that is missing;
+and checks.json may not name a test a mutant's Tests: header does not.
+Each case builds a results directory the way report.py writes one (the
+metrics records through the same keys ci/protocol.py reads) and fakes
+run.sh, so no guest runs. TAP on stdout; exit 1 when a case fails.
+"""
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run_checks  # noqa: E402
+
+
+class Quiet(run_checks.Runner):
+    def ok(self, what):
+        self.passed += 1
+        self.last = ("PASS", what)
+
+    def fail(self, what):
+        self.failed += 1
+        self.last = ("FAIL", what)
+
+    def skip(self, what):
+        pass
+
+
+def judged(scenario, rc, results, console="", verdict="PASS"):
+    """Run one scenario against a fake run.sh that leaves this results
+    directory and exits rc; returns (passed, failed, last message)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rdir = Path(tmp)
+        with open(rdir / "metrics.jsonl", "w") as f:
+            for test, status in results.items():
+                f.write(json.dumps({"kind": "result", "program": "p", "test": test, "status": status,
+                                    "expected": None, "reason": ""}) + "\n")
+        (rdir / "console.log").write_text(console)
+        (rdir / "verdict.json").write_text(json.dumps({"verdict": verdict}))
+        r = Quiet()
+        checks = run_checks.Checks(r, run_checks.kernel_table.load(), {})
+        checks.run_cmd = lambda cmd, logfile, stream=False: rc
+        orig = run_checks.REPO
+        try:
+            # The scenario's results directory is this one.
+            run_checks.REPO = rdir
+            (rdir / "results").mkdir()
+            (rdir / "results" / f"check-{scenario['name']}").symlink_to(rdir)
+            (rdir / run_checks.LOG).mkdir(parents=True)
+            (rdir / "fixtures").symlink_to(orig / "fixtures")
+            checks.run(scenario, {})
+        finally:
+            run_checks.REPO = orig
+        return r.passed, r.failed, r.last
+
+
+BASE = {"kind": "run", "name": "case", "title": "t", "args": [], "exit": 0,
+        "must_pass": ["a.x"], "must_fail": ["a.y"],
+        "evidence": [{"in": "console", "re": "CPUs watched, [0-9]+ read it", "as": "w"}], "say": "ok {w}"}
+GOOD = {"rc": 0, "results": {"a.x": "pass", "a.y": "fail"}, "console": "4 CPUs watched, 4 read it\n"}
+
+CASES = [
+    ("judge_passes_a_scenario_that_holds", {}, (1, 0)),
+    ("judge_fails_the_wrong_exit_code", {"rc": 1}, (0, 1)),
+    ("judge_fails_a_must_pass_test_that_skipped", {"results": {"a.x": "skip", "a.y": "fail"}}, (0, 1)),
+    ("judge_fails_a_must_pass_test_with_no_result", {"results": {"a.y": "fail"}}, (0, 1)),
+    ("judge_fails_a_must_fail_test_that_passed", {"results": {"a.x": "pass", "a.y": "pass"}}, (0, 1)),
+    ("judge_fails_missing_console_evidence", {"console": "4 CPUs watched\n"}, (0, 1)),
+]
+
+
+def main():
+    n = len(CASES) + 3
+    print("TAP version 13")
+    print(f"1..{n}")
+    bad = 0
+    for i, (name, change, want) in enumerate(CASES, 1):
+        a = {**GOOD, **change}
+        passed, failed, last = judged(BASE, a["rc"], a["results"], a["console"])
+        good = (passed, failed) == want
+        bad += not good
+        print(f"{'ok' if good else 'not ok'} {i} run_checks.{name}" + ("" if good else f" # got {last}"))
+    # An any-group holds when one branch does; all needs every one.
+    found = {}
+    src = {"console": "RIP: 0010:foo\nPGD 1 P4D 2 PUD 0\n"}
+    grp = {"any": [{"in": "console", "re": "RIP: 0010:remove_pagetable"},
+                   {"all": [{"in": "console", "re": "RIP: 0010:foo"}, {"in": "console", "re": "PUD 0$", "as": "w"}]}]}
+    good = run_checks.match(grp, src, found) and found.get("w") == "PUD 0" and \
+        not run_checks.match({"all": [grp, {"in": "console", "re": "nothing"}]}, src, {})
+    bad += not good
+    print(f"{'ok' if good else 'not ok'} {n - 2} run_checks.evidence_groups_any_and_all")
+    # A mutant scenario may only claim tests its Tests: header names.
+    scenario = {**BASE, "args": ["--extra-patch", "fixtures/mutants/kexec-refusal-reverted.patch"],
+                "must_pass": [], "must_fail": ["refusal.not_in_the_header"], "evidence": [], "exit": 1}
+    try:
+        judged(scenario, 1, {"refusal.not_in_the_header": "fail"})
+        good = False
+    except run_checks.Usage as e:
+        good = "Tests: header" in str(e)
+    bad += not good
+    print(f"{'ok' if good else 'not ok'} {n - 1} run_checks.mutant_scenario_claims_only_its_header_tests")
+    # ... and a test the header does name is judged as usual.
+    scenario["must_fail"] = ["kexec.handover_gives_the_next_kernel_no_removed_memory"]
+    try:
+        good = judged(scenario, 1, {scenario["must_fail"][0]: "fail"})[:2] == (1, 0)
+    except run_checks.Usage:
+        good = False
+    bad += not good
+    print(f"{'ok' if good else 'not ok'} {n} run_checks.mutant_scenario_with_a_header_test_is_judged")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
