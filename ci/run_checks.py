@@ -286,6 +286,8 @@ class Checks:
             else:
                 self.r.fail(f"{name}: no results.ktap")
         wrong = []
+        if c.get("count") == "metrics" and not results:
+            wrong.append("no result records in metrics.jsonl")
         if rc != c["exit"]:
             wrong.append(f"exit {rc}, want {c['exit']}")
         for t in c.get("must_pass", []):

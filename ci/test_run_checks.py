@@ -70,10 +70,13 @@ CASES = [
     ("judge_fails_a_must_fail_test_that_passed", {"results": {"a.x": "pass", "a.y": "pass"}}, (0, 1)),
     ("judge_fails_missing_console_evidence", {"console": "4 CPUs watched\n"}, (0, 1)),
 ]
+# A run that counts its tests must have some: exit 0 and no records (a
+# report that never ran) is no pass.
+COUNTED = {**BASE, "count": "metrics", "must_pass": [], "must_fail": []}
 
 
 def main():
-    n = len(CASES) + 3
+    n = len(CASES) + 4
     print("TAP version 13")
     print(f"1..{n}")
     bad = 0
@@ -83,6 +86,10 @@ def main():
         good = (passed, failed) == want
         bad += not good
         print(f"{'ok' if good else 'not ok'} {i} run_checks.{name}" + ("" if good else f" # got {last}"))
+    passed, failed, last = judged(COUNTED, 0, {}, GOOD["console"])
+    good = (passed, failed) == (0, 1) and "no result records" in last[1]
+    bad += not good
+    print(f"{'ok' if good else 'not ok'} {n - 3} run_checks.judge_fails_a_counted_run_with_no_results")
     # An any-group holds when one branch does; all needs every one.
     found = {}
     src = {"console": "RIP: 0010:foo\nPGD 1 P4D 2 PUD 0\n"}
