@@ -6,7 +6,7 @@
 {
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")" && pwd)
-. "$REPO_ROOT/qemu-images/common.sh"
+. "$REPO_ROOT/qemu-images/host/common.sh"
 
 usage() {
 	local text
@@ -57,13 +57,13 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --x86-from-source    with --arch x86_64: instead of the stock image, build
                        linux-source-6.1 for x86-64 with the series, whose
                        generic patches (kernel/resource.c) then take effect,
-                       and any --extra-patch (fixtures/configs/x86_64.config)
+                       and any --extra-patch (fixtures/kernel/configs/x86_64.config)
   --kexec              the kexec test's handover ("kexec" plan; --tests defaults
                        to bootmem_kexec_test): the test leaves a kernel loaded
                        and the guest boots into it, which reports what it took
                        as memory
   --lending            lend boot memory between two guests and take it back
-                       (qemu-images/lend.py): the primary's RAM is a shared
+                       (ci/lend.py): the primary's RAM is a shared
                        file the secondary maps as an ivshmem BAR; rounds of
                        primary -> secondary -> primary under pressure, each
                        block's pattern verified across guests, kexec refused
@@ -275,7 +275,7 @@ if [ -n "$dry_run" ]; then
 		echo "stock: $stock_meta"
 	elif [ "$arch" = arm64 ] && [ -z "$tree" ]; then
 		echo "series: $(kernels_py patches "$kver")"
-		"$REPO_ROOT/qemu-images/build-kernel.sh" --dry-run --kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"} || exit 2
+		"$REPO_ROOT/qemu-images/host/build-kernel.sh" --dry-run --kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"} || exit 2
 	fi
 	echo "programs: ${programs:-(none: lend.py judges the lending rounds)}"
 	echo "qemu: $arch_qemu -M $arch_machine -cpu $arch_cpu -m ${mem} -smp $smp, movablecore=$movable"
@@ -300,35 +300,35 @@ fi
 t_start=$(date +%s)
 
 step "setup: host packages"
-"$REPO_ROOT/qemu-images/install-deps.sh" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
+"$REPO_ROOT/qemu-images/host/install-deps.sh" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
 command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64 missing after install-deps.sh" >&2; exit 2; }
 
 
 if [ "$arch" = amd64 ] && [ -n "$x86_source" ]; then
-	kdir=$("$REPO_ROOT/qemu-images/build-kernel.sh" --arch amd64 --kernel "$kver" ${extra[@]+"${extra[@]}"}) || exit 2
-	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
+	kdir=$("$REPO_ROOT/qemu-images/host/build-kernel.sh" --arch amd64 --kernel "$kver" ${extra[@]+"${extra[@]}"}) || exit 2
+	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 elif [ "$arch" = amd64 ]; then
-	kdir=$("$REPO_ROOT/qemu-images/x86-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
-	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
+	kdir=$("$REPO_ROOT/qemu-images/host/x86-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
+	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 elif [ -n "$stock" ]; then
-	kdir=$("$REPO_ROOT/qemu-images/stock-kernel.sh" "$stock_meta") || exit 2
-	ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
+	kdir=$("$REPO_ROOT/qemu-images/host/stock-kernel.sh" "$stock_meta") || exit 2
+	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 else
 	args=(--kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"})
 	[ -n "$tree" ] && args+=(--kernel-tree "$tree")
-	kdir=$("$REPO_ROOT/qemu-images/build-kernel.sh" "${args[@]}") || exit 2
-	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2; fi
+	kdir=$("$REPO_ROOT/qemu-images/host/build-kernel.sh" "${args[@]}") || exit 2
+	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2; fi
 fi
 
 image="$results/initramfs.cpio.gz"
-"$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$image" "$arch" || exit 2
+"$REPO_ROOT/qemu-images/host/build-initramfs.sh" "$ksrc" "$kdir" "$image" "$arch" || exit 2
 
 if [ -n "$lending" ]; then
 	# No "programs:" line: lend.py judges a lending run, and report.py,
 	# which needs one, refuses to judge this directory.
 	echo "plan: lending, $rounds rounds" > "$results/run.txt"
 	step "lending: two guests (qemu-system-aarch64, TCG) share the primary's RAM; $rounds rounds; consoles -> $results/console-{primary,secondary}.log"
-	/usr/bin/python3 "$REPO_ROOT/qemu-images/lend.py" --kernel "$kdir/Image" --initrd "$image" \
+	/usr/bin/python3 "$REPO_ROOT/ci/lend.py" --kernel "$kdir/Image" --initrd "$image" \
 		--results "$results" --rounds "$rounds"
 	code=$?
 	[ -n "$keep" ] || rm -f "$image"
@@ -375,11 +375,11 @@ fi
 } > "$results/run.txt"
 silence=${SILENCE_S:-$plan_silence_s}
 step "boot: $qemu -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
-"$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
+"$REPO_ROOT/qemu-images/host/make-disk.sh" "$results/disk.ext4" || exit 2
 boot() {
 	SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 GUEST_ARCH=$arch \
 		QEMU_CPU=$plan_x86_cpu QEMU_MACHINE=$plan_x86_machine \
-		"$REPO_ROOT/qemu-images/boot-guest.sh" "$kdir/$kernel_file" "$image" \
+		"$REPO_ROOT/qemu-images/host/boot-guest.sh" "$kdir/$kernel_file" "$image" \
 		"$results/console.log" "$duration" "$qemu_mem" "$smp" "$cmdline" "$numa"
 }
 boot
@@ -394,7 +394,7 @@ for try in 2 3; do
 	[ -n "$x86_kaslr" ] && [ "$tests" = bootmem_iomem_test ] &&
 		grep -qF "$none_below" "$results/console.log" || break
 	step "boot: KASLR put the image where no movable block lies below it ($(grep -o -m1 'Kernel code at [0-9a-fx]*' "$results/console.log")): boot $try of 3"
-	"$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
+	"$REPO_ROOT/qemu-images/host/make-disk.sh" "$results/disk.ext4" || exit 2
 	boot
 	boot_status=$?
 done

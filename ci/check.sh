@@ -4,5 +4,5 @@
 # a fresh machine has the python3 the runner needs.
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
-"$REPO_ROOT/qemu-images/install-deps.sh" || { echo "make check: installing host packages failed"; exit 2; }
+"$REPO_ROOT/qemu-images/host/install-deps.sh" || { echo "make check: installing host packages failed"; exit 2; }
 exec /usr/bin/python3 "$REPO_ROOT/ci/run_checks.py" "$@"

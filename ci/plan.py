@@ -1,14 +1,15 @@
 #!/usr/bin/python3
-"""Print a plan's settings from ci/plans.json, for shell or for C, and
-the programs a run means to run.
+"""Print a plan's settings from ci/plans.json, for shell, and the programs
+a run means to run.
 
     plan.py NAME[,MODIFIER...]     e.g. plan.py quick,rodata-off
-    plan.py --c-header             the C programs' defaults (plan_defaults.h)
     plan.py --programs TESTS [STRESS]
                                    the programs, space-separated, in the
                                    order the guest runs them (programs())
 
-run.sh evaluates the output, so the defaults live in plans.json alone:
+run.sh evaluates the output, so a run's settings live in plans.json alone,
+and the programs' own defaults in selftests/lib/defaults.h alone: a plan
+value written as a BOOTMEM_DEFAULT_* name is read from there (load_plans).
   plan_cycles plan_stress_s plan_pressure_pct plan_stress_boot_blocks plan_silence_s
   plan_program_timeout_s plan_append plan_x86_cpu plan_x86_machine plan_mem plan_movable
 A modifier's settings override the base plan's; appends add up. x86_cpu
@@ -26,19 +27,29 @@ REPO = Path(__file__).resolve().parent.parent
 KEYS = ["cycles", "stress_s", "pressure_pct", "stress_boot_blocks", "silence_s", "program_timeout_s"]
 
 
-def c_header(plans):
-    """What a program run by hand (make run_tests on a board) falls back on:
-    the default plan, and the soak plan's pressure for --soak-hours."""
-    d, soak = plans["default"], plans["soak"]
-    print("/* Generated from ci/plans.json by ci/plan.py --c-header: do not edit. */")
-    print("#ifndef BOOTMEM_PLAN_DEFAULTS_H\n#define BOOTMEM_PLAN_DEFAULTS_H")
-    print(f"#define PLAN_CYCLES {int(d['cycles'])}")
-    print(f"#define PLAN_STRESS_S {int(d['stress_s'])}")
-    print(f"#define PLAN_PRESSURE_PCT {int(d['pressure_pct'])}")
-    print(f"#define PLAN_SOAK_PRESSURE_PCT {int(soak['pressure_pct'])}")
-    print(f"#define PLAN_STRESS_BOOT_BLOCKS {int(d['stress_boot_blocks'])}")
-    print("#endif")
-    return 0
+DEFAULTS_H = REPO / "selftests/lib/defaults.h"
+
+
+def c_defaults():
+    """The BOOTMEM_DEFAULT_* constants of selftests/lib/defaults.h."""
+    return {m.group(1): int(m.group(2)) for m in re.finditer(
+        r"^#define (BOOTMEM_DEFAULT_[A-Z0-9_]+) ([0-9]+)$", DEFAULTS_H.read_text(), re.M)}
+
+
+def load_plans():
+    """ci/plans.json's plans, every BOOTMEM_DEFAULT_* name replaced by its
+    value in selftests/lib/defaults.h. Raises ValueError naming a constant
+    the header does not define."""
+    plans = json.loads((REPO / "ci/plans.json").read_text())["plans"]
+    consts = c_defaults()
+    for name, plan in plans.items():
+        for k, v in plan.items():
+            if isinstance(v, str) and v.startswith("BOOTMEM_DEFAULT_"):
+                if v not in consts:
+                    raise ValueError(f"plan '{name}' sets {k} to {v}, which "
+                                     f"{DEFAULTS_H.relative_to(REPO)} does not define")
+                plan[k] = consts[v]
+    return plans
 
 
 def make_programs(makefile):
@@ -57,7 +68,7 @@ def known_programs():
 
 def programs(tests, stress):
     """The programs a run means to run, in the order the guest's runner
-    (qemu-images/run-plan.sh) runs them; the one rule, for run.sh, the
+    (qemu-images/guest/run-plan.sh) runs them; the one rule, for run.sh, the
     LAVA jobs (ci/lava/results.py) and the report's check of its list.
 
     tests: as bh_tests: "all" (or empty, which run-plan.sh reads as all)
@@ -99,9 +110,11 @@ def main():
     if len(sys.argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
-    plans = json.loads((REPO / "ci/plans.json").read_text())["plans"]
-    if sys.argv[1] == "--c-header":
-        return c_header(plans)
+    try:
+        plans = load_plans()
+    except ValueError as e:
+        print(f"plan.py: {e}", file=sys.stderr)
+        return 2
     settings, append, scale, x86 = {}, [], 1, {"x86_cpu": "", "x86_machine": "", "mem": "", "movable": ""}
     for name in sys.argv[1].split(","):
         if name not in plans:

@@ -9,7 +9,7 @@ set -euo pipefail
 # Parsed whole before it runs.
 {
 rdir=${1:?usage: ci/plot.sh RESULTS_DIR}
-command -v gnuplot >/dev/null || { echo "plot: gnuplot not installed (qemu-images/install-deps.sh installs it)" >&2; exit 2; }
+command -v gnuplot >/dev/null || { echo "plot: gnuplot not installed (qemu-images/host/install-deps.sh installs it)" >&2; exit 2; }
 out="$rdir/plots"
 mkdir -p "$out"
 /usr/bin/python3 - "$rdir/metrics.jsonl" "$out" <<'PY'

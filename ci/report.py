@@ -4,7 +4,7 @@
     report.py RESULTS_DIR [--boot-status N] [--plan NAME[,NAME...]]
               [--programs PROGRAM[,PROGRAM...]]
 
-Reads RESULTS_DIR/console.log (written live by qemu-images/boot-guest.sh)
+Reads RESULTS_DIR/console.log (written live by qemu-images/host/boot-guest.sh)
 and writes, next to it:
   results.ktap   the KTAP the guest's kselftest runner printed
   metrics.jsonl  one JSON object per "# METRIC" line, plus per-test results
@@ -49,7 +49,7 @@ import plan  # noqa: E402  (ci/plan.py: which programs a run can mean)
 
 def _splat_patterns():
     """The one list of splat patterns, shared with lib/kmsg.c (which takes
-    every SPLAT line) and qemu-images/lend.py (which takes this reading).
+    every SPLAT line) and ci/lend.py (which takes this reading).
     A SPLAT line this cannot read would be a pattern C watches for and the
     console's verdict silently does not: refuse the file instead."""
     text = (REPO / "selftests/lib/splats.def").read_text()

@@ -23,7 +23,7 @@
 {
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
-. "$REPO_ROOT/qemu-images/common.sh"
+. "$REPO_ROOT/qemu-images/host/common.sh"
 cd "$REPO_ROOT"
 
 kver=${KERNEL:-$DEFAULT_KERNEL}

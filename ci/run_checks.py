@@ -36,7 +36,7 @@ class Usage(Exception):
 def sh_source(cmd):
     """Run a bash command with common.sh sourced (CHECKPATCH_SERIES, the
     cache), the one place those facts live."""
-    return ["bash", "-c", f'. "{REPO}/qemu-images/common.sh"; {cmd}', "check"]
+    return ["bash", "-c", f'. "{REPO}/qemu-images/host/common.sh"; {cmd}', "check"]
 
 
 class Runner:
@@ -407,16 +407,16 @@ class Checks:
                     shutil.copy2(REPO / f, copy / f)
             data = json.loads((copy / "ci/kernels.json").read_text())
             data["kernels"][fake] = {"about": "made up by make check", "source": f"linux-source-{fake}",
-                                     "patches": f"fixtures/patches/{fake}", "stock": {"4k": f"linux-image-{fake}-arm64"}}
+                                     "patches": f"fixtures/kernel/patches/{fake}", "stock": {"4k": f"linux-image-{fake}-arm64"}}
             (copy / "ci/kernels.json").write_text(json.dumps(data, indent=2))
-            (copy / f"fixtures/patches/{fake}").mkdir(parents=True)
+            (copy / f"fixtures/kernel/patches/{fake}").mkdir(parents=True)
             seen = {}
 
             def out(cmd):
                 p = subprocess.run(cmd, cwd=copy, capture_output=True, text=True)
                 return p.stdout + p.stderr
             seen["run.sh --help"] = fake in out(["./run.sh", "--help"])
-            seen["install-deps.sh"] = f"linux-source-{fake}" in out(["qemu-images/install-deps.sh", "--print-packages"])
+            seen["install-deps.sh"] = f"linux-source-{fake}" in out(["qemu-images/host/install-deps.sh", "--print-packages"])
             plan = out(["./run.sh", "--kernel", fake, "--dry-run"])
             seen["the build's work tree and cache key"] = (f"work/{fake}-4k" in plan and
                                                           f"linux-source-{fake}" in plan)
@@ -467,12 +467,12 @@ def main(argv):
         checks = [(c, row) for c, row in checks if fill(c.get("name", c["kind"]), row) in only]
 
     os.chdir(REPO)
-    if subprocess.run(["qemu-images/install-deps.sh"]).returncode != 0:
+    if subprocess.run(["qemu-images/host/install-deps.sh"]).returncode != 0:
         print("make check: installing host packages failed")
         return 2
     sources = {}
     for k in table:
-        p = subprocess.run(["qemu-images/pristine-source.sh", k], capture_output=True, text=True)
+        p = subprocess.run(["qemu-images/host/pristine-source.sh", k], capture_output=True, text=True)
         if p.returncode != 0:
             print(p.stderr, end="")
             return 2

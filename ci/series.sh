@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The series as it would be posted, in one directory: the cover letter and
-# the kernel patches of fixtures/patches/KERNEL, then the test module as the
-# last patch, made here from fixtures/test_bootmem_hotplug (its source,
+# the kernel patches of fixtures/kernel/patches/KERNEL, then the test module as the
+# last patch, made here from fixtures/kernel/lib (its source,
 # Kconfig entry and commit message; the one place they live, for both
 # kernels) with git format-patch against that kernel's Debian source
 # (ci/kernels.json).
@@ -12,13 +12,13 @@
 {
 set -euo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
-. "$REPO_ROOT/qemu-images/common.sh"
+. "$REPO_ROOT/qemu-images/host/common.sh"
 out=${1:?usage: ci/series.sh OUTDIR [KERNEL]}
 kver=${2:-$DEFAULT_KERNEL}
 check_kernel "$kver"
 patch_dir=$REPO_ROOT/$(kernels_py patches "$kver") || exit 2
-pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver") || exit 2
-drv="$REPO_ROOT/fixtures/test_bootmem_hotplug"
+pristine=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
+drv="$REPO_ROOT/fixtures/kernel/lib"
 
 mapfile -t kernel < <(series_patches "$kver")
 total=$(( ${#kernel[@]} + 1 ))
@@ -52,7 +52,7 @@ git -C "$git_tree" add -A
 git -C "$git_tree" -c user.name=base -c user.email=base@invalid commit -q -m base
 cp "$drv/test_bootmem_hotplug.c" "$drv/test_bootmem_hotplug_uapi.h" "$git_tree/lib/"
 # Kconfig: after TEST_HMM, the other mm test module.
-awk -v entry="$drv/Kconfig" '
+awk -v entry="$drv/Kconfig.test_bootmem_hotplug" '
 	{ print }
 	/^config TEST_HMM$/ { in_hmm = 1 }
 	in_hmm && /^config / && !/TEST_HMM/ { exit 1 }
@@ -75,7 +75,7 @@ grep -q '^config TEST_BOOTMEM_HOTPLUG$' "$git_tree/lib/Kconfig.debug" || die "se
 grep -q 'CONFIG_TEST_BOOTMEM_HOTPLUG' "$git_tree/lib/Makefile" || die "series.sh: Makefile line not placed"
 git -C "$git_tree" add -A
 git -C "$git_tree" -c "user.name=$name" -c "user.email=$email" commit -q -s \
-	-F "$drv/COMMIT_MSG"
+	-F "$drv/test_bootmem_hotplug.commit"
 git -C "$git_tree" format-patch -q --start-number "$total" -o "$out" -1
 sed -i -E "1,/^Subject:/ s/^Subject: \[PATCH\]/Subject: [PATCH $total\/$total]/" "$out"/"$(printf '%04d' "$total")"-*.patch
 for p in "$out"/[0-9][0-9][0-9][0-9]-*.patch; do

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Tests of qemu-images/lend.py's harness on consoles recorded from real
+"""Tests of ci/lend.py's harness on consoles recorded from real
 lending runs (fixtures/consoles/lend-*.log; README.md there says how each
 was made): a guest stands in for QEMU by replaying one, so each way a
 guest can go wrong (it dies, hangs, loses output, splats) must end in a
@@ -22,7 +22,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONSOLES = os.path.join(HERE, "..", "fixtures", "consoles")
-spec = importlib.util.spec_from_file_location("lend", os.path.join(HERE, "..", "qemu-images", "lend.py"))
+spec = importlib.util.spec_from_file_location("lend", os.path.join(HERE, "lend.py"))
 lend = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(lend)
 

@@ -6,7 +6,7 @@
 
 Prints, for eval:
   variant_key        the name as a path component (64k+kasan)
-  variant_fragments  fixtures/configs fragments after base.config, space-separated
+  variant_fragments  fixtures/kernel/configs fragments after base.config, space-separated
   variant_mem variant_movable   the guest's default --mem and --movable
 Exit 2 names an unknown variant or a pair that ci/variants.json excludes.
 """

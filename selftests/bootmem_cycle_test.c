@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "plan_defaults.h"
+#include "lib/defaults.h"
 #include "lib/harness_extra.h"
 #include "lib/accounting.h"
 #include "lib/acct_model.h"
@@ -186,7 +186,7 @@ TEST_F_TIMEOUT(bootmem, first_cycle_returns_boot_memmap_and_tables, 600)
 TEST_F_TIMEOUT(bootmem, later_cycles_have_zero_drift, 1800)
 {
 	static struct acct_snapshot snap[MAX_CYCLES][PHASE_COUNT];
-	int cycles = env_u64("BOOTMEM_CYCLES", PLAN_CYCLES);
+	int cycles = env_u64("BOOTMEM_CYCLES", BOOTMEM_DEFAULT_CYCLES);
 	struct acct_snapshot before;
 	struct acct_block hot_model;
 	char why[512];
@@ -240,7 +240,7 @@ static void check_walk(struct __test_metadata *_metadata, const char *what, unsi
 #ifdef __x86_64__
 	/*
 	 * x86-64 unmaps part of a 1 GiB page by splitting it into 2 MiB ones
-	 * (fixtures/patches/x86-6.1): a neighbour that was under a PUD leaf
+	 * (fixtures/kernel/patches/x86-6.1): a neighbour that was under a PUD leaf
 	 * may end up under PMD leaves covering the same pages. Only then; a
 	 * neighbour under smaller leaves keeps them exactly. arm64 never
 	 * splits (the series refuses a removal that would), so there the
@@ -576,7 +576,7 @@ FIXTURE_TEARDOWN(every_block)
  */
 TEST_F_TIMEOUT(every_block, every_marked_block_cycles_without_drift, 3600)
 {
-	int cycles = env_u64("BOOTMEM_CYCLES", PLAN_CYCLES);
+	int cycles = env_u64("BOOTMEM_CYCLES", BOOTMEM_DEFAULT_CYCLES);
 	char why[512];
 
 	REQUIRE_SETUP();

@@ -12,7 +12,7 @@
  *
  * With BOOTMEM_KEXEC_HANDOVER=1 (the kexec plan), the last test leaves a
  * kernel loaded for /init to boot into: the same kernel with a small
- * initramfs (qemu-images/kexec-next-init.sh) that reports which of the
+ * initramfs (qemu-images/guest/kexec-next-init.sh) that reports which of the
  * ranges named in its bh_kexec_removed= it took as System RAM.
  *
  * Needs, guards and restores: declared in `needs` below.

@@ -12,14 +12,17 @@ endif
 
 SUITE_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 LIB_SRCS := $(wildcard $(SUITE_DIR)/lib/*.c)
-# The test driver's protocol header, shared with the module, which includes
-# it by the same bare name from its own directory.
-DRIVER_DIR := $(abspath $(SUITE_DIR)/../fixtures/test_bootmem_hotplug)
-DRIVER_UAPI := $(DRIVER_DIR)/test_bootmem_hotplug_uapi.h
+# The test driver's protocol header, shared with the module. As in the
+# kernel tree, where hmm-tests.c includes <lib/test_hmm_uapi.h>, the
+# programs include <lib/test_bootmem_hotplug_uapi.h> from the root of a
+# kernel tree: lib.mk's top_srcdir there, fixtures/kernel (laid out as
+# one) here. lib.mk sets top_srcdir to KSRC, which has no such header.
+KTREE_ROOT ?= $(abspath $(SUITE_DIR)/../fixtures/kernel)
+DRIVER_UAPI := $(KTREE_ROOT)/lib/test_bootmem_hotplug_uapi.h
 
 # The harness header is the kernel's and not -Wextra clean; -isystem keeps
 # its own warnings out while ours stay errors.
-CFLAGS += -std=c11 -O2 -Wall -Wextra -Werror -isystem $(KSFT) -I$(SUITE_DIR) -I$(DRIVER_DIR) -pthread
+CFLAGS += -std=c11 -O2 -Wall -Wextra -Werror -isystem $(KSFT) -I$(SUITE_DIR) -I$(KTREE_ROOT) -pthread
 LDLIBS += -pthread -lm
 # The initramfs has no C library of its own to link against: a cross
 # build is static, and so is a native one for an image (STATIC=1, the x86
@@ -30,21 +33,15 @@ endif
 
 include $(KSFT)/lib.mk
 
-# The programs' defaults come from the plans, the one place they are set.
-PLAN_HEADER = $(OUTPUT)/plan_defaults.h
-CFLAGS += -I$(OUTPUT)
-$(PLAN_HEADER): $(SUITE_DIR)/../ci/plans.json $(SUITE_DIR)/../ci/plan.py | $(OUTPUT)
-	python3 $(SUITE_DIR)/../ci/plan.py --c-header > $@.tmp && mv $@.tmp $@
-
 # lib.mk's rule, plus the shared library and a rebuild when a header changes.
-$(TEST_GEN_PROGS): $(OUTPUT)/%: %.c $(LIB_SRCS) $(wildcard $(SUITE_DIR)/lib/*.h) $(DRIVER_UAPI) $(PLAN_HEADER) | $(OUTPUT)
+$(TEST_GEN_PROGS): $(OUTPUT)/%: %.c $(LIB_SRCS) $(wildcard $(SUITE_DIR)/lib/*.h) $(DRIVER_UAPI) | $(OUTPUT)
 	$(LINK.c) $(filter %.c,$^) $(LDLIBS) -o $@
 $(OUTPUT):
 	mkdir -p $@
 
 # lib.mk's runner takes the per-test timeout from BASE_DIR/DIR/settings,
 # which only resolves in-tree; out of tree, hand it ours.
-SETTINGS_TIMEOUT := $(shell sed -n 's/^timeout=//p' $(HERE)/settings)
+SETTINGS_TIMEOUT := $(shell sed -n 's/^timeout=//p' $(wildcard $(HERE)/settings) /dev/null)
 define RUN_TESTS
 	BASE_DIR="$(selfdir)";			\
 	. $(selfdir)/kselftest/runner.sh;	\

@@ -24,7 +24,7 @@
  *   stats.c         latency, progress lines, per-phase/minute and summary metrics
  *
  * Needs, guards and restores: declared in `needs` below. Defaults come
- * from ci/plans.json's default plan (plan_defaults.h).
+ * from lib/defaults.h, which ci/plans.json's default plan reads.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,7 +36,7 @@
 #include <unistd.h>
 
 #include "kselftest.h"
-#include "plan_defaults.h"
+#include "lib/defaults.h"
 #include "baseline.h"
 #include "block_choice.h"
 #include "cyclers.h"
@@ -67,7 +67,7 @@ struct options {
 	uint64_t seed;
 };
 
-static struct options opt = { PLAN_STRESS_S, 0, 2, 300, false, 0 };
+static struct options opt = { BOOTMEM_DEFAULT_STRESS_S, 0, 2, 300, false, 0 };
 
 static void usage(void)
 {
@@ -81,8 +81,8 @@ static void usage(void)
 		"                         %d with --soak-hours)\n"
 		"  --threads N            cycling threads (1..%d, default 2)\n"
 		"  --verify-interval SEC  full verification of held data (default 300)\n"
-		"  --seed N               block-choice seed\n", PLAN_STRESS_S, PLAN_PRESSURE_PCT,
-		PLAN_SOAK_PRESSURE_PCT, MAX_THREADS);
+		"  --seed N               block-choice seed\n", BOOTMEM_DEFAULT_STRESS_S, BOOTMEM_DEFAULT_PRESSURE_PCT,
+		BOOTMEM_DEFAULT_SOAK_PRESSURE_PCT, MAX_THREADS);
 }
 
 static int parse_options(int argc, char **argv)
@@ -129,7 +129,7 @@ static int parse_options(int argc, char **argv)
 		}
 	}
 	if (!opt.pressure_pct)
-		opt.pressure_pct = opt.soak ? PLAN_SOAK_PRESSURE_PCT : PLAN_PRESSURE_PCT;
+		opt.pressure_pct = opt.soak ? BOOTMEM_DEFAULT_SOAK_PRESSURE_PCT : BOOTMEM_DEFAULT_PRESSURE_PCT;
 	if (opt.pressure_pct < 50 || opt.pressure_pct > 95) {
 		fprintf(stderr, "bootmem_stress: --pressure must be 50..95, got %u\n", opt.pressure_pct);
 		return -1;

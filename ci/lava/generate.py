@@ -15,7 +15,6 @@ source. The output is parsed back as YAML before it is written, so a
 broken template fails here (exit 1). Usage errors exit 2.
 """
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
@@ -26,14 +25,10 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 import kernels  # noqa: E402  (ci/kernels.py)
-from plan import programs  # noqa: E402  (ci/plan.py)
-
-PLANS = HERE.parent / "plans.json"
-
+from plan import load_plans, programs  # noqa: E402  (ci/plan.py)
 
 def plan_settings(plan, soak_hours):
-    plans = json.loads(PLANS.read_text())["plans"]
-    p = plans[plan]
+    p = load_plans()[plan]
     settings = {"tests": "all", "cycles": p["cycles"], "pressure_pct": p["pressure_pct"],
                 "program_timeout_s": p["program_timeout_s"], "stress": "",
                 "stress_boot_blocks": p["stress_boot_blocks"]}
@@ -60,7 +55,7 @@ def main():
     ap.add_argument("--movable", default="3G", help="movablecore= for the target (run.sh: half of its 6G)")
     ap.add_argument("--kernel-url", required=True)
     ap.add_argument("--initrd-url")
-    ap.add_argument("--disk-url", help="qemu: the ext4 data disk (qemu-images/make-disk.sh)")
+    ap.add_argument("--disk-url", help="qemu: the ext4 data disk (qemu-images/host/make-disk.sh)")
     ap.add_argument("--nfsrootfs-url")
     ap.add_argument("--dtb-url")
     ap.add_argument("--device-type")

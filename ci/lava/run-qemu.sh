@@ -14,7 +14,7 @@
 {
 set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$REPO_ROOT/qemu-images/common.sh"
+. "$REPO_ROOT/qemu-images/host/common.sh"
 
 plan=quick extra=() results=
 while [ $# -gt 0 ]; do
@@ -25,17 +25,17 @@ while [ $# -gt 0 ]; do
 	*) echo "run-qemu.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
-command -v lava-run >/dev/null || { echo "run-qemu.sh: lava-run missing (qemu-images/install-deps.sh)" >&2; exit 2; }
+command -v lava-run >/dev/null || { echo "run-qemu.sh: lava-run missing (qemu-images/host/install-deps.sh)" >&2; exit 2; }
 results=${results:-$REPO_ROOT/results/lava-$plan}
 rm -rf "$results"
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
 
-kdir=$("$REPO_ROOT/qemu-images/build-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
-ksrc=$("$REPO_ROOT/qemu-images/pristine-source.sh") || exit 2
-"$REPO_ROOT/qemu-images/build-initramfs.sh" "$ksrc" "$kdir" "$results/initramfs.cpio.gz" || exit 2
+kdir=$("$REPO_ROOT/qemu-images/host/build-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
+ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh") || exit 2
+"$REPO_ROOT/qemu-images/host/build-initramfs.sh" "$ksrc" "$kdir" "$results/initramfs.cpio.gz" || exit 2
 cp "$kdir/Image" "$results/Image"
-"$REPO_ROOT/qemu-images/make-disk.sh" "$results/disk.ext4" || exit 2
+"$REPO_ROOT/qemu-images/host/make-disk.sh" "$results/disk.ext4" || exit 2
 /usr/bin/python3 "$REPO_ROOT/ci/lava/generate.py" qemu --plan "$plan" \
 	--kernel-url "file://$results/Image" --initrd-url "file://$results/initramfs.cpio.gz" \
 	--disk-url "file://$results/disk.ext4" \

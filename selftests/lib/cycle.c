@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
 #include "cycle.h"
-#include "plan_defaults.h"
+#include "defaults.h"
 #include "accounting.h"
 #include "mem_blocks.h"
 #include "metrics.h"
@@ -117,7 +117,7 @@ bool cycle_kept_for_stress(unsigned long block)
 
 	if (nr_kept < 0) {
 		static unsigned long all[MEM_BLOCKS_MAX];
-		int want = (int)env_u64("BOOTMEM_STRESS_BOOT_BLOCKS", PLAN_STRESS_BOOT_BLOCKS);
+		int want = (int)env_u64("BOOTMEM_STRESS_BOOT_BLOCKS", BOOTMEM_DEFAULT_STRESS_BOOT_BLOCKS);
 		int n = mem_blocks_list(all, MEM_BLOCKS_MAX);
 
 		nr_kept = 0;

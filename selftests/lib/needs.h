@@ -25,7 +25,7 @@ struct suite_needs {
 	const char *const *commands;
 	/* The test driver and movable boot memory (lib/cycle.h's suite_availability). */
 	bool driver;
-	/* The patches of fixtures/patches whose behaviour the program checks. */
+	/* The patches of fixtures/kernel/patches whose behaviour the program checks. */
 	const char *guards;
 	/* knobs it writes, restored by its teardown even when a check fails */
 	const char *restores;

@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "test_bootmem_hotplug_uapi.h"
+#include <lib/test_bootmem_hotplug_uapi.h>
 
 static bool has_word(const char *line, const char *word)
 {

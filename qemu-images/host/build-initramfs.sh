@@ -3,8 +3,8 @@
 #   - busybox-static, stress-ng, fio, numactl, coreutils' timeout and kexec, with
 #     their shared-library closure (guest-packages.py, Debian .debs of the
 #     guest's architecture);
-#   - the suite, built static from selftests/ and stress/ (cross for arm64,
-#     native for the x86-64 reference image);
+#   - the suite, built static from selftests/, stress/ and qemu-images/guest/
+#     (the lending agent), cross for arm64, native for the x86-64 reference;
 #   - the kernel's own kselftest runner (tools/testing/selftests/kselftest);
 #   - the test driver module, when the kernel has one, and the modules the
 #     kernel needs at boot (KERNEL_DIR/modules/order), when it has any.
@@ -29,7 +29,7 @@ cross=$arch_cross static=1 suffix=$arch_suffix triplet=$arch_triplet
 cache_lock image
 stage="$BOOTMEM_CACHE/guest-stage$suffix"
 step "image: guest packages ($arch .debs via apt-get download, cached)"
-/usr/bin/python3 "$REPO_ROOT/qemu-images/guest-packages.py" "$BOOTMEM_CACHE" "$stage" "$arch" ||
+/usr/bin/python3 "$REPO_ROOT/qemu-images/host/guest-packages.py" "$BOOTMEM_CACHE" "$stage" "$arch" ||
 	die "could not stage the guest packages"
 
 step "image: building the suite (static $triplet)"
@@ -39,10 +39,10 @@ step "image: building the suite (static $triplet)"
 suite_out="$BOOTMEM_CACHE/suite-$triplet/$(content_hash "$REPO_ROOT" "$ksrc")"
 make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" OUTPUT="$suite_out/selftests" \
 	CROSS_COMPILE="$cross" STATIC="$static" >/dev/null || die "build of selftests/ for $triplet failed"
-if [ -f "$REPO_ROOT/stress/Makefile" ]; then
-	make -s -C "$REPO_ROOT/stress" KSRC="$ksrc" OUTPUT="$suite_out/stress" \
-		CROSS_COMPILE="$cross" STATIC="$static" >/dev/null || die "build of stress/ for $triplet failed"
-fi
+make -s -C "$REPO_ROOT/stress" KSRC="$ksrc" OUTPUT="$suite_out/stress" \
+	CROSS_COMPILE="$cross" STATIC="$static" >/dev/null || die "build of stress/ for $triplet failed"
+make -s -C "$REPO_ROOT/qemu-images/guest" KSRC="$ksrc" OUTPUT="$suite_out/guest" \
+	CROSS_COMPILE="$cross" STATIC="$static" >/dev/null || die "build of qemu-images/guest/ for $triplet failed"
 
 root=$(mktemp -d "$BOOTMEM_CACHE/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
@@ -50,10 +50,10 @@ mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,usr/bin,lib/modules,kselftest/kselft
 cp -a "$stage"/. "$root"/
 # Without /dev/console the kernel gives /init no stdout at all.
 mknod "$root/dev/console" c 5 1 || die "mknod /dev/console failed (run as root)"
-install -m 0755 "$REPO_ROOT/qemu-images/guest-init.sh" "$root/init"
+install -m 0755 "$REPO_ROOT/qemu-images/guest/init.sh" "$root/init"
 # The plan runner, shared by /init and a lab's test definition, and the
 # KTAP-to-LAVA reporter that definition pipes it through.
-install -m 0755 "$REPO_ROOT/qemu-images/run-plan.sh" "$REPO_ROOT/qemu-images/ktap-to-lava.sh" \
+install -m 0755 "$REPO_ROOT/qemu-images/guest/run-plan.sh" "$REPO_ROOT/qemu-images/guest/ktap-to-lava.sh" \
 	"$root/kselftest/"
 cp "$ksrc/tools/testing/selftests/kselftest/runner.sh" "$root/kselftest/kselftest/"
 echo "$GUEST_DISK_MOUNT" > "$root/kselftest/disk-mount"
@@ -65,10 +65,10 @@ for p in $progs; do
 done
 echo $progs > "$root/kselftest/bootmem_hotplug/TESTS"
 cp "$REPO_ROOT/selftests/settings" "$REPO_ROOT/selftests/config" "$root/kselftest/bootmem_hotplug/"
-if [ -d "$suite_out/stress" ]; then
-	install -m 0755 "$suite_out/stress/bootmem_stress" "$suite_out/stress/bootmem_lend" "$root/stress/"
-	cp "$REPO_ROOT/stress/settings" "$root/stress/"
-fi
+install -m 0755 "$suite_out/stress/bootmem_stress" "$root/stress/"
+cp "$REPO_ROOT/stress/settings" "$root/stress/"
+# The lending agent, which ci/lend.py drives over the console.
+install -m 0755 "$suite_out/guest/bootmem_lend" "$root/bin/"
 if [ -f "$kdir/test_bootmem_hotplug.ko" ]; then
 	cp "$kdir/test_bootmem_hotplug.ko" "$root/lib/modules/"
 fi
@@ -83,7 +83,7 @@ if [ "$arch" = arm64 ] && [ -f "$kdir/Image" ]; then
 	mkdir -p "$root/boot" "$next"/{bin,dev,proc,sys}
 	cp "$stage/bin/busybox" "$next/bin/"
 	mknod "$next/dev/console" c 5 1
-	install -m 0755 "$REPO_ROOT/qemu-images/kexec-next-init.sh" "$next/init"
+	install -m 0755 "$REPO_ROOT/qemu-images/guest/kexec-next-init.sh" "$next/init"
 	(cd "$next" && find . | cpio -o -H newc --quiet | gzip -1 > "$root/boot/kexec-next.cpio.gz")
 	rm -rf "$next"
 	cp "$kdir/Image" "$root/boot/Image"

@@ -11,7 +11,7 @@ kver=${1:-$DEFAULT_KERNEL}
 check_kernel "$kver"
 pkg=$(kernels_py source "$kver") || exit 2
 tarball=/usr/src/$pkg.tar.xz
-[ -f "$tarball" ] || die "$tarball missing: run qemu-images/install-deps.sh"
+[ -f "$tarball" ] || die "$tarball missing: run qemu-images/host/install-deps.sh"
 srcver=$(dpkg-query -W -f='${Version}' "$pkg")
 pristine="$BOOTMEM_CACHE/src/pristine-$srcver/$pkg"
 [ -f "$pristine/Makefile" ] || cache_lock pristine-source

@@ -36,7 +36,7 @@ version=$(apt-cache show "$pkg:amd64" 2>/dev/null | sed -n 's/^Version: //p' | h
 headers=/usr/src/linux-headers-$abi
 hversion=$(dpkg-query -W -f='${Version}' "linux-headers-$abi" 2>/dev/null || true)
 [ -d "$headers" ] && [ "$hversion" = "$version" ] ||
-	die "the test driver needs linux-headers-$abi $version for $pkg (have: ${hversion:-none}); qemu-images/install-deps.sh installs it on an amd64 host"
+	die "the test driver needs linux-headers-$abi $version for $pkg (have: ${hversion:-none}); qemu-images/host/install-deps.sh installs it on an amd64 host"
 
 stock="$BOOTMEM_CACHE/stock/$pkg"
 cache_lock stock-kernel
@@ -89,7 +89,7 @@ fi
 
 # The driver, built against the headers in a copy (with any driver
 # patches), cached by what it is built from.
-module_src="$REPO_ROOT/fixtures/test_bootmem_hotplug"
+module_src="$REPO_ROOT/fixtures/kernel/lib"
 key=$(content_hash "$pkg $version" "$module_src"/*.c "$module_src"/*.h "$module_src/Makefile" \
 	${extra[@]+"${extra[@]}"} "$(gcc --version | head -1)" "$0")
 kdir="$BOOTMEM_CACHE/x86/$pkg-$key"
@@ -100,7 +100,7 @@ if [ ! -f "$kdir/test_bootmem_hotplug.ko" ]; then
 	build=$(mktemp -d "$BOOTMEM_CACHE/x86/build.XXXXXX")
 	cp -r "$module_src/." "$build/"
 	for p in ${extra[@]+"${extra[@]}"}; do
-		patch -d "$build" -p3 -s --forward < "$p" >/dev/null ||
+		patch -d "$build" -p2 -s --forward < "$p" >/dev/null ||
 			die "patch $(basename "$p") does not apply to the test driver"
 	done
 	make -s -C "$headers" M="$build" modules > "$build/build.log" 2>&1 ||

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the arm64 kernel Image and the test driver module, cached; with
 # --arch amd64, the x86-64 kernel (vmlinuz) from the same source and series,
-# whose generic patches take effect there (fixtures/configs/x86_64.config).
+# whose generic patches take effect there (fixtures/kernel/configs/x86_64.config).
 #
 #   build-kernel.sh [--kernel KERNEL] [--kernel-tree DIR] [--variant NAME[,NAME]]
 #                   [--extra-patch FILE]... [--arch amd64] [--dry-run]
@@ -60,7 +60,7 @@ variant=$variant_key
 # architecture).
 load_arch "$arch"
 karch=$arch_karch kcross=$arch_cross kimage_src=$arch_kimage_src kimage=$arch_image
-fragments=("$REPO_ROOT/fixtures/configs/suite.config" "$REPO_ROOT/fixtures/configs/$arch_config")
+fragments=("$REPO_ROOT/fixtures/kernel/configs/suite.config" "$REPO_ROOT/fixtures/kernel/configs/$arch_config")
 # The page-size variants and --kernel-tree are arm64's.
 if [ "$arch" != arm64 ]; then
 	[ "$variant" = 4k ] || die "build-kernel.sh: the $arch kernel has no variants (got $variant)"
@@ -68,8 +68,8 @@ if [ "$arch" != arm64 ]; then
 	variant=$arch_karch
 fi
 for f in $variant_fragments; do
-	[ -f "$REPO_ROOT/fixtures/configs/$f" ] || die "ci/variants.json names fixtures/configs/$f, which is missing"
-	fragments+=("$REPO_ROOT/fixtures/configs/$f")
+	[ -f "$REPO_ROOT/fixtures/kernel/configs/$f" ] || die "ci/variants.json names fixtures/kernel/configs/$f, which is missing"
+	fragments+=("$REPO_ROOT/fixtures/kernel/configs/$f")
 done
 check_kernel "$kver"
 mapfile -t patches < <(series_patches "$kver")
@@ -78,13 +78,13 @@ patches+=(${extra[@]+"${extra[@]}"})
 # module's copy; every other patch to the kernel tree.
 kernel_patches=() module_patches=()
 for p in ${patches[@]+"${patches[@]}"}; do
-	if grep -q '^+++ b/fixtures/test_bootmem_hotplug/' "$p"; then
+	if grep -q '^+++ b/lib/test_bootmem_hotplug' "$p"; then
 		module_patches+=("$p")
 	else
 		kernel_patches+=("$p")
 	fi
 done
-module_src="$REPO_ROOT/fixtures/test_bootmem_hotplug"
+module_src="$REPO_ROOT/fixtures/kernel/lib"
 toolchain=$(${kcross}gcc --version | head -1)
 
 if [ -n "$tree" ]; then
@@ -102,7 +102,7 @@ else
 		echo "build: cache key over $pkg's version, the patches, fragments $(basename -a "${fragments[@]}" | paste -sd' '), the module, $toolchain, build-kernel.sh"
 		exit 0
 	fi
-	[ -n "$srcver" ] || die "$pkg is not installed: run qemu-images/install-deps.sh"
+	[ -n "$srcver" ] || die "$pkg is not installed: run qemu-images/host/install-deps.sh"
 	key=$(content_hash "$pkg $srcver" ${patches[@]+"${patches[@]}"} "${fragments[@]}" \
 		"$module_src"/*.c "$module_src"/*.h "$module_src/Makefile" "$toolchain" "$0")
 	kdir="$BOOTMEM_CACHE/kernels/$key"
@@ -117,7 +117,7 @@ else
 	fi
 	work="$BOOTMEM_CACHE/work/$kver-$variant"
 	src="$work/$pkg"
-	pristine=$("$REPO_ROOT/qemu-images/pristine-source.sh" "$kver")
+	pristine=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver")
 	if [ ! -f "$src/Makefile" ]; then
 		mkdir -p "$work"
 		cp -a "$pristine" "$src"
@@ -194,7 +194,7 @@ mbuild="$work/module"
 rm -rf "$mbuild"
 cp -r "$module_src" "$mbuild"
 for p in ${module_patches[@]+"${module_patches[@]}"}; do
-	patch -d "$mbuild" -p3 -s --forward < "$p" >/dev/null ||
+	patch -d "$mbuild" -p2 -s --forward < "$p" >/dev/null ||
 		die "patch $(basename "$p") does not apply to the test driver"
 done
 rm -f "$kdir/test_bootmem_hotplug.ko"
