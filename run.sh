@@ -407,7 +407,7 @@ echo
 	--programs "${programs// /,}"
 code=$?
 # Figures for runs under pressure (stress or soak).
-if grep -q '"kind": "progress"\|"kind": "soak_minute"' "$results/metrics.jsonl" 2>/dev/null; then
+if /usr/bin/python3 "$REPO_ROOT/ci/protocol.py" has-kind "$results" progress soak_minute 2>/dev/null; then
 	"$REPO_ROOT/ci/plot.sh" "$results" || echo "  (plots not drawn)"
 fi
 echo "  wall time: $(( $(date +%s) - t_start )) s"

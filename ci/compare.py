@@ -11,11 +11,11 @@ only figures taken beside their own baseline compare.
 Prints a Markdown table. Exit 2 when a directory has no metrics or no
 phase timings (a run that never cycled a block has nothing to compare).
 """
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import protocol  # noqa: E402  (markers and metric records)
 import report  # noqa: E402  (the one place phases are summed up)
 
 
@@ -26,20 +26,21 @@ def fail(msg):
 
 def load(results):
     path = Path(results) / "metrics.jsonl"
+    if not path.is_file():
+        fail(f"{path}: no such file")
     try:
-        metrics = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
-    except OSError as e:
-        fail(f"{path}: {e.strerror}")
+        metrics = protocol.read_metrics(results)
+    except protocol.ProtocolError as e:
+        fail(str(e))
     rows = report.latency_table(metrics)
     if not rows:
         fail(f"{path} holds no phase timings")
     try:
-        up = next(l for l in (Path(results) / "console.log").read_text(errors="replace").splitlines()
-                  if "BOOTMEM-HOTPLUG: guest up: " in l)
-        guest = up.split("guest up: ", 1)[1].strip()
-    except (OSError, StopIteration):
-        guest = "?"
-    base = next((m for m in metrics if m.get("kind") == "baseline"), {})
+        console = (Path(results) / "console.log").read_text(errors="replace")
+    except OSError:
+        console = ""
+    guest = protocol.console_value(console, "GUEST_UP") or "?"
+    base = next((m for m in metrics if m["kind"] == "baseline"), {})
     return {(load, phase, kind): (n, p50, p95) for load, phase, kind, n, p50, p95 in rows}, guest, base
 
 

@@ -61,7 +61,11 @@ def _splats():
 
 
 SPLATS = _splats()
-ANSWER = re.compile(r"BOOTMEM-LEND: (\S+) (ok|refused|fail) (\S+) ?(.*?) t=([0-9.]+)\s*$")
+sys.path.insert(0, str(REPO / "ci"))
+import protocol  # noqa: E402  (ci/protocol.py: the agent's marker, the metric records)
+LEND = re.escape(protocol.marker("LEND"))
+ANSWER = re.compile(LEND + r"(\S+) (ok|refused|fail) (\S+) ?(.*?) t=([0-9.]+)\s*$")
+END = re.compile(LEND + r"end (ok|fail) quit (.*)")
 PRIMARY_MEM_G = 4        # a power of two: the ivshmem BAR is the file's size
 SECONDARY_MEM_G = 2
 MOVABLE_G = 1            # the primary's ZONE_MOVABLE, the blocks it can lend
@@ -160,7 +164,7 @@ class Guest:
                 line = self.lines.get(timeout=max(0.1, end - time.monotonic()))
                 if line is None:
                     break
-                m = re.search(r"BOOTMEM-LEND: end (ok|fail) quit (.*)", line)
+                m = END.search(line)
                 if m:
                     self.host_log(f"{self.role} -> host: {m.group(0)}")
                     return m.group(1) == "ok", m.group(2)
@@ -212,6 +216,8 @@ class Run:
         self.host.flush()
 
     def metric(self, **kw):
+        # The same declaration the guests' records answer to.
+        protocol.check_record(kw, "lend.py")
         self.metrics.write(json.dumps(kw) + "\n")
         self.metrics.flush()
 

@@ -46,70 +46,9 @@ for v in "${variants[@]}"; do
 	step "matrix: $v rodata=off exit $rc: $(grep -m1 '  verdict:' "$out/$key-rodata-off.log" | sed 's/^ *//')"
 	case $rc in 0) ;; 1|3) [ "$worst" = 2 ] || worst=1 ;; *) worst=2 ;; esac
 done
-/usr/bin/python3 - "$out" "$BOOTMEM_CACHE/build-times" "$DEFAULT_KERNEL" "${variants[@]}" <<'PY' | tee "$out/table.md"
-import json, re, subprocess, sys
-from pathlib import Path
-
-out, times_file, kernel, variants = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4:]
-builds = {}
-if times_file.exists():
-    for line in times_file.read_text().splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            builds.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-
-
-def size(n):
-    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n >> 10} KiB"
-
-
-def rodata_off(rdir):
-    """What the rodata=off refusal run saw, from its metrics and verdict."""
-    try:
-        vd = json.loads((rdir / "verdict.json").read_text())
-    except (OSError, ValueError):
-        return "not run"
-    leaves = None
-    metrics = rdir / "metrics.jsonl"
-    for line in (metrics.read_text().splitlines() if metrics.exists() else []):
-        r = json.loads(line)
-        if r.get("kind") == "rodata_leaves":
-            leaves = r
-    if not leaves:
-        return f"no leaf report ({vd['verdict'].split(':')[0]})"
-    return (f"{leaves['leaves']}: {leaves['refused']} refused, {leaves['markable']} markable "
-            f"({vd['verdict'].split(':')[0]})")
-
-
-print("| variant | page | block | blocks cycled | passed | failed | expected skips | "
-      "unexpected skips | kernel build cold / warm | wall | verdict | rodata=off |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-for v in variants:
-    key = subprocess.run(["/usr/bin/python3", "ci/variant.py", v], capture_output=True,
-                         text=True).stdout
-    key = re.search(r"variant_key='?([^'\n]+)", key).group(1)
-    rdir = out / key
-    console = (rdir / "console.log").read_text(errors="replace") if (rdir / "console.log").exists() else ""
-    m = re.search(r"sizes: page (\d+) bytes, memory block (\d+) bytes", console)
-    page, block = (size(int(m.group(1))), size(int(m.group(2)))) if m else ("?", "?")
-    cycled = 0
-    if (rdir / "metrics.jsonl").exists():
-        for line in (rdir / "metrics.jsonl").read_text().splitlines():
-            r = json.loads(line)
-            if r.get("kind") == "phase" and r.get("phase") == "remove" and not r.get("err"):
-                cycled += 1
-    try:
-        vd = json.loads((rdir / "verdict.json").read_text())
-    except (OSError, ValueError):
-        vd = {"verdict": f"no verdict (exit {(rdir / 'exit').read_text().strip() if (rdir / 'exit').exists() else '?'})"}
-    b = builds.get(f"{kernel}-{key}", {})
-    build = f"{b.get('cold', '-')} s / {b.get('warm', '-')} s"
-    wall = (rdir / "wall_s").read_text().strip() if (rdir / "wall_s").exists() else "?"
-    skipped, unexpected = vd.get("skipped", 0), vd.get("unexpected_skips", 0)
-    print(f"| {key} | {page} | {block} | {cycled} | {vd.get('passed', '-')} | {vd.get('failed', '-')} | "
-          f"{skipped - unexpected} | {unexpected} | {build} | {wall} s | {vd['verdict'].split(':')[0]} | "
-          f"{'-' if 'kasan' in key else rodata_off(out / (key + '-rodata-off'))} |")
-PY
+/usr/bin/python3 ci/matrix_table.py "$out" "$BOOTMEM_CACHE/build-times" "$DEFAULT_KERNEL" "${variants[@]}" \
+	| tee "$out/table.md"
+[ "${PIPESTATUS[0]}" = 0 ] || worst=2
 exit "$worst"
 exit
 }

@@ -12,32 +12,7 @@ rdir=${1:?usage: ci/plot.sh RESULTS_DIR}
 command -v gnuplot >/dev/null || { echo "plot: gnuplot not installed (qemu-images/host/install-deps.sh installs it)" >&2; exit 2; }
 out="$rdir/plots"
 mkdir -p "$out"
-/usr/bin/python3 - "$rdir/metrics.jsonl" "$out" <<'PY'
-import json, sys
-src, out = sys.argv[1], sys.argv[2]
-phases = {"boot": [], "hotadded": []}
-scatter = []
-minutes = []
-for line in open(src):
-    m = json.loads(line)
-    if m.get("kind") == "phase" and m.get("phase") == "offline" and "t_ms" in m:
-        phases[m["block_kind"]].append((m["t_ms"] / 1000, m["ms"]))
-        scatter.append((m.get("in_use_pages", 0), m["ms"]))
-    if m.get("kind") in ("progress", "soak_minute"):
-        # Pages of the guest's own size (4K, 16K or 64K), to MiB.
-        page_mib = m.get("page_size", 0) / 2**20
-        minutes.append((m["t_ms"] / 1000, m.get("mem_free_kb", 0) / 1024,
-                        m.get("movable_present_pages", 0) * page_mib,
-                        m.get("movable_managed_pages", 0) * page_mib, m.get("cycles", 0),
-                        m.get("offline_ms_avg", 0) or 0.001))
-for kind, rows in phases.items():
-    with open(f"{out}/offline-{kind}.dat", "w") as f:
-        f.write("".join(f"{t} {ms}\n" for t, ms in rows) or "0 0\n")
-with open(f"{out}/scatter.dat", "w") as f:
-    f.write("".join(f"{p} {ms}\n" for p, ms in scatter) or "0 0\n")
-with open(f"{out}/minutes.dat", "w") as f:
-    f.write("".join(" ".join(str(v) for v in r) + "\n" for r in minutes) or "0 0 0 0 0 0.001\n")
-PY
+/usr/bin/python3 "$(dirname "$0")/plot_data.py" "$rdir" "$out" || exit 2
 gnuplot <<GP
 set terminal pngcairo size 900,500 noenhanced
 set grid

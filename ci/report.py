@@ -45,6 +45,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "ci"))
 import plan  # noqa: E402  (ci/plan.py: which programs a run can mean)
+import protocol  # noqa: E402  (ci/protocol.py: markers and metric records)
+from protocol import marker  # noqa: E402
 
 
 def _splat_patterns():
@@ -128,11 +130,11 @@ def parse(console):
         elif m:
             kernel_line(i, line)
             continue
-        if line.startswith("BOOTMEM-HOTPLUG"):
+        if line.startswith((marker("GUEST"), marker("HOST"))):
             out["markers"].append(line)
-            if line.endswith("BEGIN KTAP"):
+            if line.rstrip() == marker("BEGIN_KTAP"):
                 in_ktap = True
-            elif line.endswith("END KTAP"):
+            elif line.rstrip() == marker("END_KTAP"):
                 in_ktap = False
             continue
         if not in_ktap:
@@ -172,12 +174,17 @@ def parse(console):
             program["plan"] = int(pm.group(1))
             continue
         # "# METRIC {...}" from ksft_print_msg(), one more "# " per level.
-        m = re.match(r"^(?:# )*METRIC (\{.*\})\s*$", body)
-        if m:
+        metric = re.sub(r"^(?:# )*", "", body).rstrip()
+        if metric.startswith(marker("METRIC")):
             try:
-                out["metrics"].append(json.loads(m.group(1)))
+                rec = json.loads(metric[len(marker("METRIC")):])
             except json.JSONDecodeError:
-                pass
+                # A line the console cut short (a crash, lost output): the
+                # runner's own results judge that run, not this line.
+                continue
+            # A whole record its kind does not allow is the suite's bug:
+            # ProtocolError, which main() reports naming the key.
+            out["metrics"].append(protocol.check_record(rec, f"console.log:{i + 1}"))
             continue
         m = re.match(r"^#\s+RUN\s+(\S+) \.\.\.", body)
         if m:
@@ -407,17 +414,22 @@ def running_test(parsed):
     return None
 
 
+def has_marker(markers, name):
+    """Whether a marker line of the console starts with marker NAME."""
+    return any(m.startswith(marker(name)) for m in markers)
+
+
 def verdict_of(parsed, boot_status, plan_names, intended):
     expected, must_run = load_plans(plan_names)
     tests, splats, markers = parsed["tests"], parsed["splats"], parsed["markers"]
     problems = judge_programs(parsed) + judge_intent(parsed, intended)
-    no_driver = any("no test driver in this image" in m for m in markers)
+    no_driver = has_marker(markers, "NO_DRIVER")
     unexpected = judge_skips(tests, expected, must_run, no_driver)
     passed = sum(t["status"] == "pass" for t in tests)
     failed = sum(t["status"] == "fail" for t in tests)
     skipped = sum(t["status"] == "skip" for t in tests)
-    done = any(m.endswith(": DONE") for m in markers)
-    host_notes = [m for m in markers if m.startswith("BOOTMEM-HOTPLUG-HOST")]
+    done = has_marker(markers, "DONE")
+    host_notes = [m for m in markers if m.startswith(marker("HOST"))]
     running = running_test(parsed)
     during = f" during {running}" if running else ""
 
@@ -429,7 +441,7 @@ def verdict_of(parsed, boot_status, plan_names, intended):
         problems.append(f"guest hung: {note}{during}")
     elif not done:
         problems.append("guest died before finishing" + during)
-    if any("insmod test_bootmem_hotplug failed" in m for m in markers):
+    if has_marker(markers, "INSMOD_FAILED"):
         problems.append("the test driver is in the image but failed to load")
     failed_tests = [t["name"] for t in tests if t["status"] == "fail"]
     if failed_tests:
@@ -512,7 +524,11 @@ def main():
     if why:
         print(f"report.py: {why}", file=sys.stderr)
         return 2
-    parsed = parse(console_path.read_text(errors="replace"))
+    try:
+        parsed = parse(console_path.read_text(errors="replace"))
+    except protocol.ProtocolError as e:
+        print(f"report.py: {e}", file=sys.stderr)
+        return 2
     verdict, code, passed, failed, skipped, unexpected = verdict_of(parsed, boot_status, plan_names,
                                                                     intended)
     tests, metrics, splats, markers = parsed["tests"], parsed["metrics"], parsed["splats"], parsed["markers"]
@@ -537,7 +553,8 @@ def main():
                                             "failed", "last_started", "problem")}
                      for p in parsed["programs"]]}, indent=1) + "\n")
 
-    guest = next((m.split(": ", 2)[-1] for m in markers if "guest up" in m), "guest never reached /init")
+    guest = next((m[len(marker("GUEST_UP")):] for m in markers if m.startswith(marker("GUEST_UP"))),
+                 "guest never reached /init")
     out = [f"bootmem-hotplug results: {rdir}", f"guest: {guest}", f"plan: {','.join(plan_names)}",
            f"programs meant to run: {', '.join(intended)}", ""]
     for t in tests:

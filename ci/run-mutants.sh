@@ -84,23 +84,10 @@ for m in "${mutants[@]}"; do
 	args+=(${options[@]+"${options[@]}"})
 	SILENCE_S=120 ./run.sh "${args[@]}" > "$out/$name.log" 2>&1
 	rc=$?
-	failed_named=$(/usr/bin/python3 - "$out/$name/metrics.jsonl" "$tests" <<'PY'
-import json, sys
-path, wanted = sys.argv[1], [w for w in sys.argv[2].replace(",", " ").split() if w]
-failed = []
-try:
-    for line in open(path):
-        r = json.loads(line)
-        if r.get("kind") != "result" or r.get("status") != "fail":
-            continue
-        # A program name matches itself and every test of that program.
-        if any(r["test"] == w or r["program"] == w for w in wanted):
-            failed.append(r["test"])
-except OSError:
-    pass
-print(",".join(dict.fromkeys(failed)))
-PY
-)
+	# Of the tests the header names, those that failed (ci/protocol.py);
+	# a record that breaks the protocol is exit 2, an ERROR below.
+	failed_named=$(/usr/bin/python3 ci/protocol.py failed-tests "$out/$name" "$tests")
+	prc=$?
 	# The first failure line; after an "Expected" line, the TH_LOG line of the
 	# same test that follows it, which says in words what differed.
 	first=$(grep -h -A1 -m1 -E 'Expected|corrupted words|still|kernel splat|died|hung|runner says|not ok [0-9]+ [a-z_]+: ' \
@@ -108,7 +95,8 @@ PY
 		awk -F: 'NR == 1 { first = $0; file = $1; test = $3 }
 		     NR == 2 && first ~ /Expected/ && $1 == file && $3 == test { first = $0 }
 		     END { print first }' | sed 's/^[# ]*//' | cut -c1-200)
-	if grep -q '^Traceback' "$out/$name.log" || [ "$rc" = 2 ] || [ ! -s "$out/$name/verdict.json" ]; then
+	if grep -q '^Traceback' "$out/$name.log" || [ "$rc" = 2 ] || [ "$prc" != 0 ] ||
+	   [ ! -s "$out/$name/verdict.json" ]; then
 		errors=$((errors + 1)); verdict="ERROR (run.sh exit $rc: could not test, see $out/$name.log)"
 	elif [ "$rc" = 1 ] && [ -n "$failed_named" ]; then
 		caught=$((caught + 1)); verdict=CAUGHT

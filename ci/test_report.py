@@ -57,6 +57,10 @@ CASES = [
     ("timeout.log", 0, "quick", RECORDED, 1,
      ["bootmem_integrity_test: runner says not ok (TIMEOUT 900 seconds) after 0 of 1 results; "
       "last test started: integrity.data_survives_cycles_of_loaded_blocks"]),
+    # A metric key the C renamed: the report names it, never a traceback.
+    ("metric-key-renamed.log", 0, "quick", RECORDED, 2,
+     ["report.py: console.log:82: a 'phase' record has no 'ms', which "
+      "selftests/lib/protocol.def says it always has"]),
     ("runner-not-ok-all-passed.log", 0, "quick", RECORDED, 1,
      ["bootmem_refusal_test: runner says not ok (exit=2) after 7 of 7 results"]),
     ("splat-with-hash.log", 0, "quick", RECORDED, 1,

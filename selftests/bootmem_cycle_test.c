@@ -70,7 +70,7 @@ static void emit_phase(const char *test, int cycle, enum cycle_phase phase,
 {
 	struct metric m;
 
-	metric_begin(&m, test, "phase");
+	metric_begin(&m, test, METRIC_phase);
 	metric_u64(&m, "cycle", cycle);
 	metric_str(&m, "phase", cycle_phase_names[phase]);
 	metric_str(&m, "block_kind", boot ? "boot" : "hotadded");
@@ -430,7 +430,7 @@ TEST_F_TIMEOUT(bootmem, re_added_block_leaks_no_page_over_many_cycles, 1800)
 			free(mi);
 			free(st);
 			/* Where free memory went, for a reader of a failure. */
-			metric_begin(&m, "leak", "cycle");
+			metric_begin(&m, "leak", METRIC_cycle);
 			metric_u64(&m, "cycle", c + 1);
 			metric_u64(&m, "free_pages", (uint64_t)free_pages[c - LEAK_WARMUP - 1]);
 			metric_u64(&m, "sunreclaim_kb", sunreclaim);

@@ -182,7 +182,7 @@ TEST_F(fault, failed_slab_allocation_during_add_leaves_nothing_behind)
 		} else if (first_success < 0) {
 			first_success = (long)depths[i];
 		}
-		metric_begin(&m, "fault", "failslab_add");
+		metric_begin(&m, "fault", METRIC_failslab_add);
 		metric_u64(&m, "space", depths[i]);
 		metric_i64(&m, "err", ret);
 		metric_emit(&m);

@@ -575,7 +575,7 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 					       oc.moves.still_inside);
 				}
 			}
-			metric_begin(&m, "integrity", "phase");
+			metric_begin(&m, "integrity", METRIC_phase);
 			metric_str(&m, "region", region_names[kind]);
 			metric_u64(&m, "cycle", c);
 			metric_str(&m, "phase", cycle_phase_names[p]);
@@ -659,7 +659,7 @@ TEST_F_TIMEOUT(integrity, data_survives_cycles_of_loaded_blocks, 3000)
 			       " moved out; %zu MiB read back from disk with O_DIRECT, %zu bad words\n",
 			       sum.clean_stripe, sum.dirty_stripe, sum.before.dirty, sum.before.writeback,
 			       sum.moves.moved_out, verified >> 20, bad);
-		metric_begin(&m, "integrity", "file_pages");
+		metric_begin(&m, "integrity", METRIC_file_pages);
 		metric_u64(&m, "clean_pages", sum.clean_stripe);
 		metric_u64(&m, "rewritten_pages", sum.dirty_stripe);
 		metric_u64(&m, "dirty_pages", sum.before.dirty);

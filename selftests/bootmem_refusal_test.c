@@ -558,7 +558,7 @@ TEST_F(refusal, block_mapped_linear_map_is_refused)
 	ksft_print_msg("linear map of %d movable boot blocks of %" PRIu64 " MiB (%" PRIu64
 		       "K pages): largest leaves %s; %d refused, %d markable, %d with boot reservations\n",
 		       n, block_size >> 20, page >> 10, list, refused, nr_fits, reserved);
-	metric_begin(&m, "refusal", "rodata_leaves");
+	metric_begin(&m, "refusal", METRIC_rodata_leaves);
 	metric_u64(&m, "page_size", page);
 	metric_u64(&m, "block_size", block_size);
 	metric_str(&m, "leaves", list);

@@ -34,7 +34,7 @@ endif
 include $(KSFT)/lib.mk
 
 # lib.mk's rule, plus the shared library and a rebuild when a header changes.
-$(TEST_GEN_PROGS): $(OUTPUT)/%: %.c $(LIB_SRCS) $(wildcard $(SUITE_DIR)/lib/*.h) $(DRIVER_UAPI) | $(OUTPUT)
+$(TEST_GEN_PROGS): $(OUTPUT)/%: %.c $(LIB_SRCS) $(wildcard $(SUITE_DIR)/lib/*.h $(SUITE_DIR)/lib/*.def) $(DRIVER_UAPI) | $(OUTPUT)
 	$(LINK.c) $(filter %.c,$^) $(LDLIBS) -o $@
 $(OUTPUT):
 	mkdir -p $@

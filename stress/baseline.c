@@ -34,7 +34,7 @@ double baseline_memcpy(size_t bytes, int reps)
 	}
 	free(src);
 	free(dst);
-	metric_begin(&m, "stress", "baseline");
+	metric_begin(&m, "stress", METRIC_baseline);
 	metric_u64(&m, "memcpy_bytes", bytes);
 	metric_u64(&m, "page_size", (uint64_t)getpagesize());
 	metric_u64(&m, "memcpy_mib_s", (uint64_t)mib_s);

@@ -72,7 +72,7 @@ void stats_phase(enum cycle_phase p, const struct phase_result *r, uint64_t in_u
 	if (!soak) {
 		struct metric m;
 
-		metric_begin(&m, "stress", "phase");
+		metric_begin(&m, "stress", METRIC_phase);
 		metric_ms_from_ns(&m, "t_ms", now_ns() - run_t0);
 		metric_u64(&m, "block", block);
 		metric_str(&m, "phase", cycle_phase_names[p]);
@@ -169,7 +169,7 @@ void stats_progress(bool final, unsigned long corrupted_words, unsigned long ful
 		       atomic_load(&st->phase_errors), atomic_load(&st->offline_busy),
 		       atomic_load(&st->mixer_cycles), atomic_load(&st->migrated),
 		       corrupted_words, full_checks, final ? " (final)" : "");
-	metric_begin(&m, "stress", soak ? "soak_minute" : "progress");
+	metric_begin(&m, "stress", soak ? METRIC_soak_minute : METRIC_progress);
 	metric_ms_from_ns(&m, "t_ms", now_ns() - run_t0);
 	metric_u64(&m, "cycles", cycles);
 	metric_u64(&m, "errors", atomic_load(&st->phase_errors));
@@ -233,7 +233,7 @@ void stats_summary(unsigned int pressure_pct, unsigned int threads,
 	for (unsigned int i = 0; i < nr; i++)
 		in_use_sum += st->offline_in_use[i];
 	qsort(ms, nr, sizeof(*ms), cmp_double);
-	metric_begin(&m, "stress", "summary");
+	metric_begin(&m, "stress", METRIC_summary);
 	metric_u64(&m, "pressure_pct", pressure_pct);
 	metric_u64(&m, "pressure_reached_pct",
 		   st->pressure_samples ? st->pressure_sum / st->pressure_samples : 0);

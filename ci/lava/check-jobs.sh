@@ -50,7 +50,9 @@ done
 # check that should catch it.
 broken="$tmp/broken-yaml"
 cp -r "$LAVA/templates" "$broken"
-sed -i "s|  - 'echo \"BOOTMEM-HOTPLUG: BEGIN KTAP\"'|  - echo \"BOOTMEM-HOTPLUG: BEGIN KTAP\"|" "$broken/testdef.yaml.j2"
+sed -i "s|  - 'echo \"{{ markers.BEGIN_KTAP }}\"'|  - echo \"{{ markers.BEGIN_KTAP }}\"|" "$broken/testdef.yaml.j2"
+grep -q '^  - echo "{{ markers.BEGIN_KTAP }}"$' "$broken/testdef.yaml.j2" ||
+	{ echo "check-jobs.sh: the broken copy of testdef.yaml.j2 was not broken" >&2; exit 2; }
 /usr/bin/python3 "$LAVA/generate.py" qemu --plan quick --kernel-url "$art/Image" \
 	--initrd-url "$art/initramfs.cpio.gz" --template-dir "$broken" -o "$tmp/broken.yaml" > /dev/null 2>&1 &&
 	! /usr/bin/python3 /usr/share/lava-common/lava-schema.py job --strict "$tmp/broken.yaml" > "$tmp/broken.schema" 2>&1

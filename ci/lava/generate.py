@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 import kernels  # noqa: E402  (ci/kernels.py)
 from plan import load_plans, programs  # noqa: E402  (ci/plan.py)
+import protocol  # noqa: E402  (ci/protocol.py: the markers the test definition prints)
 
 def plan_settings(plan, soak_hours):
     p = load_plans()[plan]
@@ -89,7 +90,7 @@ def main():
                              trim_blocks=True, lstrip_blocks=True)
     try:
         testdef = env.get_template("testdef.yaml.j2").render(
-            plan=a.plan, settings=settings, seed=a.seed)
+            plan=a.plan, settings=settings, seed=a.seed, markers=protocol.MARKERS)
         job = env.get_template(f"job-{a.kind}.yaml.j2").render(
             plan=a.plan, kernel=a.kernel, variant=a.variant, kernel_args=kernel_args,
             kernel_url=a.kernel_url, initrd_url=a.initrd_url, disk_url=a.disk_url, nfsrootfs_url=a.nfsrootfs_url,

@@ -29,6 +29,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 import plan  # noqa: E402  (ci/plan.py: which programs a plan means)
+import protocol  # noqa: E402  (ci/protocol.py: the run's records)
 
 
 def job_programs(job_path):
@@ -116,12 +117,13 @@ def main():
     if rep.returncode != 0:
         problems.append(f"ci/report.py on the console LAVA logged: exit {rep.returncode}")
     # The cases LAVA recorded are the results the report read.
-    verdict = json.loads((rdir / "verdict.json").read_text()) if (rdir / "verdict.json").is_file() else {}
-    want = {}
-    for line in (rdir / "metrics.jsonl").read_text().splitlines() if (rdir / "metrics.jsonl").is_file() else []:
-        r = json.loads(line)
-        if r.get("kind") == "result" and r["test"] != r["program"]:
-            want[r["test"]] = r["status"]
+    verdict = protocol.read_verdict(rdir) or {}
+    try:
+        want = {name: r["status"] for name, r in protocol.read_results(rdir).items()
+                if name != r["program"]}
+    except protocol.ProtocolError as e:
+        problems.append(str(e))
+        want = {}
     got = {c["case"]: c["result"] for c in cases}
     for name, status in want.items():
         if got.get(name) != status:

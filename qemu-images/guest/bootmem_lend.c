@@ -55,6 +55,7 @@
 #include "lib/kexec_load.h"
 #include "lib/kmsg.h"
 #include "lib/mem_blocks.h"
+#include "lib/protocol.h"
 #include "lib/test_driver.h"
 
 enum role { PRIMARY, SECONDARY };
@@ -91,7 +92,7 @@ static void answer(const char *seq, const char *verdict, const char *verb, const
 	va_start(ap, fmt);
 	vsnprintf(rest, sizeof(rest), fmt, ap);
 	va_end(ap);
-	printf("BOOTMEM-LEND: %s %s %s %s t=%.3f\n", seq, verdict, verb, rest, now_s());
+	printf("%s%s %s %s %s t=%.3f\n", protocol_marker(MARKER_LEND), seq, verdict, verb, rest, now_s());
 	fflush(stdout);
 }
 
@@ -357,8 +358,9 @@ static void ready(struct agent *a)
 		len += snprintf(list + len, sizeof(list) - len, "%s%lu", listed++ ? "," : "",
 				blocks[i]);
 	}
-	printf("BOOTMEM-LEND: 0 ok ready role=%s block_size=%#" PRIx64 " movable_boot_blocks=%s "
-	       "lent_window=%#" PRIx64 " t=%.3f\n", a->role == PRIMARY ? "primary" : "secondary",
+	printf("%s0 ok ready role=%s block_size=%#" PRIx64 " movable_boot_blocks=%s "
+	       "lent_window=%#" PRIx64 " t=%.3f\n", protocol_marker(MARKER_LEND),
+	       a->role == PRIMARY ? "primary" : "secondary",
 	       mem_block_size(), len ? list : "none", lent_window(), now_s());
 	fflush(stdout);
 }
@@ -427,7 +429,8 @@ int main(int argc, char **argv)
 		char splat[512] = "";
 		int splats = kmsg_watch_scan(&a.kmsg, splat, sizeof(splat), NULL, NULL);
 
-		printf("BOOTMEM-LEND: end %s quit splats=%d%s%s t=%.3f\n", splats ? "fail" : "ok", splats,
+		printf("%send %s quit splats=%d%s%s t=%.3f\n", protocol_marker(MARKER_LEND),
+		       splats ? "fail" : "ok", splats,
 		       splats ? ": " : "", splat, now_s());
 	}
 	return 0;

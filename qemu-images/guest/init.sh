@@ -18,10 +18,14 @@
 # run.sh always passes every value (from ci/plans.json): no default here.
 # Everything is printed on the console, which is the only channel to the
 # host: KTAP from the kernel's kselftest runner, "# METRIC {json}" lines,
-# and markers the host uses to know how far the guest got. The plan itself
+# and markers the host uses to know how far the guest got
+# (selftests/lib/protocol.def). The plan itself
 # runs in /kselftest/run-plan.sh, shared with the lab path.
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+# The markers (BH_MARK_*), from selftests/lib/protocol.def through
+# ci/protocol.py shell, which build-initramfs.sh wrote here.
+. /kselftest/protocol.sh
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
@@ -38,27 +42,27 @@ mkdir -p /dev/shm && mount -t tmpfs shm /dev/shm
 # The kselftest runner calls /usr/bin/timeout with --foreground.
 [ -x /usr/bin/timeout ] || ln -s /bin/timeout /usr/bin/timeout
 
-echo "BOOTMEM-HOTPLUG: guest up: $(uname -r), $(nproc) cpus, $(grep MemTotal /proc/meminfo | tr -s ' ')"
-echo "BOOTMEM-HOTPLUG: cmdline: $(cat /proc/cmdline)"
+echo "$BH_MARK_GUEST_UP$(uname -r), $(nproc) cpus, $(grep MemTotal /proc/meminfo | tr -s ' ')"
+echo "$BH_MARK_CMDLINE$(cat /proc/cmdline)"
 # The sizes every test derives its own from: this kernel's, 4K to 64K.
 # x86-64 says how its direct map is made (DirectMap4k/2M/1G); arm64 has none.
 grep -q '^DirectMap' /proc/meminfo &&
-	echo "BOOTMEM-HOTPLUG: direct map: $(grep '^DirectMap' /proc/meminfo | tr -s ' ' | paste -sd, -)"
-echo "BOOTMEM-HOTPLUG: sizes: page $(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps) bytes, memory block $(( 0x$(cat /sys/devices/system/memory/block_size_bytes) )) bytes"
+	echo "${BH_MARK_GUEST}direct map: $(grep '^DirectMap' /proc/meminfo | tr -s ' ' | paste -sd, -)"
+echo "${BH_MARK_SIZES}page $(awk '/^KernelPageSize:/ { print $2 * 1024; exit }' /proc/self/smaps) bytes, memory block $(( 0x$(cat /sys/devices/system/memory/block_size_bytes) )) bytes"
 
 # What the kernel needs as modules before the disk can mount (a stock
 # kernel's virtio disk and ext4), each after what it depends on.
 if [ -f /lib/modules/order ]; then
 	while read -r m; do
-		insmod "/lib/modules/$m" || echo "BOOTMEM-HOTPLUG: insmod $m failed"
+		insmod "/lib/modules/$m" || echo "${BH_MARK_GUEST}insmod $m failed"
 	done < /lib/modules/order
 fi
 
 if [ -f /lib/modules/test_bootmem_hotplug.ko ]; then
 	insmod /lib/modules/test_bootmem_hotplug.ko ||
-		echo "BOOTMEM-HOTPLUG: insmod test_bootmem_hotplug failed"
+		echo "$BH_MARK_INSMOD_FAILED"
 else
-	echo "BOOTMEM-HOTPLUG: no test driver in this image (stock kernel?)"
+	echo "$BH_MARK_NO_DRIVER (stock kernel?)"
 fi
 
 # Memory notifier error injection, for the fault tests (order matters).
@@ -72,11 +76,11 @@ done
 # no-tool:NAME: the image loses a tool, to show the skip that names it;
 # kill:NAME: a load tool is killed mid-run, to show the run ends at once.
 case ${bh_inject:-} in
-panic) echo "BOOTMEM-HOTPLUG: injecting a panic"; exit 1 ;;
-hang) echo "BOOTMEM-HOTPLUG: injecting a hang"; while :; do sleep 3600; done ;;
-no-tool:*) echo "BOOTMEM-HOTPLUG: removing ${bh_inject#no-tool:} from the image"
+panic) echo "${BH_MARK_GUEST}injecting a panic"; exit 1 ;;
+hang) echo "${BH_MARK_GUEST}injecting a hang"; while :; do sleep 3600; done ;;
+no-tool:*) echo "${BH_MARK_GUEST}removing ${bh_inject#no-tool:} from the image"
 	rm -f "$(command -v "${bh_inject#no-tool:}")" ;;
-kill:*) echo "BOOTMEM-HOTPLUG: killing ${bh_inject#kill:} 20 s after the stress load starts"
+kill:*) echo "${BH_MARK_GUEST}killing ${bh_inject#kill:} 20 s after the stress load starts"
 	# Watch for the tool, then kill it mid-run: the stress run must end at
 	# once with a failure naming it, not wait for the watchdog.
 	( while ! pidof "${bh_inject#kill:}" >/dev/null; do sleep 1; done
@@ -89,21 +93,21 @@ if [ "${bh_mode:-}" = lend ]; then
 	[ -f /kselftest/kexec-files ] && export $(cat /kselftest/kexec-files)
 	stty -echo 2>/dev/null
 	/bin/bootmem_lend --role "${bh_lend_role:?lend.py sets bh_lend_role}"
-	echo "BOOTMEM-HOTPLUG: DONE"
+	echo "$BH_MARK_DONE"
 	sync
 	poweroff -f
 fi
 
 if [ "${bh_mode:-}" = shell ]; then
-	echo "BOOTMEM-HOTPLUG: shell for the lab's test runner"
+	echo "${BH_MARK_GUEST}shell for the lab's test runner"
 	export PS1='bootmem-hotplug# '
 	# cttyhack gives the shell the console as its controlling terminal.
 	exec setsid cttyhack sh -i
 fi
 
-echo "BOOTMEM-HOTPLUG: BEGIN KTAP"
+echo "$BH_MARK_BEGIN_KTAP"
 /kselftest/run-plan.sh
-echo "BOOTMEM-HOTPLUG: END KTAP"
+echo "$BH_MARK_END_KTAP"
 
 # The kexec plan: boot the kernel the kexec test left loaded; that kernel's
 # /init (kexec-next-init.sh) reports and says DONE. A kexec that returns
@@ -111,15 +115,15 @@ echo "BOOTMEM-HOTPLUG: END KTAP"
 if [ "${bh_kexec_handover:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_loaded 2>/dev/null)" = 1 ]; then
 	# This kernel's memory, beside what the next one will say it took.
 	grep 'System RAM' /proc/iomem | while read -r line; do
-		echo "BOOTMEM-HOTPLUG: kexec: this kernel iomem: $line"
+		echo "${BH_MARK_KEXEC}this kernel iomem: $line"
 	done
-	echo "BOOTMEM-HOTPLUG: kexec: booting the kernel the kexec test loaded"
+	echo "${BH_MARK_KEXEC}booting the kernel the kexec test loaded"
 	sync
 	kexec -e
-	echo "BOOTMEM-HOTPLUG: kexec -e returned: $?"
+	echo "${BH_MARK_GUEST}kexec -e returned: $?"
 	poweroff -f
 fi
 
-echo "BOOTMEM-HOTPLUG: DONE"
+echo "$BH_MARK_DONE"
 sync
 poweroff -f

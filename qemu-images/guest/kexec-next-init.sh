@@ -12,7 +12,9 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t debugfs debugfs /sys/kernel/debug
-say() { echo "BOOTMEM-HOTPLUG: kexec: $*"; }
+# The markers, as in the first kernel's /init (build-initramfs.sh).
+. /protocol.sh
+say() { echo "$BH_MARK_KEXEC$*"; }
 
 say "next kernel up: $(uname -r), $(grep MemTotal /proc/meminfo | tr -s ' ')"
 grep 'System RAM' /proc/iomem | while read -r line; do say "next kernel iomem: $line"; done
@@ -31,5 +33,5 @@ for r in $(echo "${bh_kexec_removed:-none}" | tr ',' ' '); do
 		say "next kernel left removed [$r] alone"
 	fi
 done
-echo "BOOTMEM-HOTPLUG: DONE"
+echo "$BH_MARK_DONE"
 poweroff -f

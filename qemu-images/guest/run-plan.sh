@@ -10,6 +10,8 @@
 # plans (ci/plans.json) set every value.
 BASE_DIR=/kselftest
 . /kselftest/kselftest/runner.sh
+# The markers (BH_MARK_*, selftests/lib/protocol.def).
+. /kselftest/protocol.sh
 export BOOTMEM_CYCLES=${bh_cycles:?the plan sets bh_cycles}
 export BOOTMEM_SEED=${bh_seed:-0}
 # Boot blocks the selftests leave to the stress run (empty: the programs'
@@ -32,7 +34,7 @@ if [ -z "${BOOTMEM_FILE_DIR:-}" ] && [ -b /dev/vda ]; then
 	   { mkdir -p "$disk_mount" && mount -t ext4 /dev/vda "$disk_mount"; }; then
 		export BOOTMEM_FILE_DIR=$disk_mount
 	else
-		echo "BOOTMEM-HOTPLUG: /dev/vda would not mount as ext4 at $disk_mount" >&2
+		echo "${BH_MARK_GUEST}/dev/vda would not mount as ext4 at $disk_mount" >&2
 	fi
 fi
 tests=

@@ -77,7 +77,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 		verdict="watchdog: console silent for ${silence_s}s, guest killed"
 	fi
 	if [ -n "$verdict" ]; then
-		printf '\nBOOTMEM-HOTPLUG-HOST: %s\n' "$verdict" | tee -a "$console"
+		printf '\n%s%s\n' "$BH_MARK_HOST" "$verdict" | tee -a "$console"
 		kill -9 "$qpid" 2>/dev/null
 		wait "$qpid" 2>/dev/null
 		exit 124
@@ -86,7 +86,7 @@ done
 wait "$qpid" 2>/dev/null
 # Let tee drain the last lines.
 sleep 1
-grep -q '^BOOTMEM-HOTPLUG: DONE' "$console" && exit 0
+tr -d '\r' < "$console" | grep -qxF "$BH_MARK_DONE" && exit 0
 exit 1
 exit
 }

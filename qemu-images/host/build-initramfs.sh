@@ -57,6 +57,9 @@ install -m 0755 "$REPO_ROOT/qemu-images/guest/run-plan.sh" "$REPO_ROOT/qemu-imag
 	"$root/kselftest/"
 cp "$ksrc/tools/testing/selftests/kselftest/runner.sh" "$root/kselftest/kselftest/"
 echo "$GUEST_DISK_MOUNT" > "$root/kselftest/disk-mount"
+# The console's markers, for the guest's shell (selftests/lib/protocol.def).
+/usr/bin/python3 "$REPO_ROOT/ci/protocol.py" shell > "$root/kselftest/protocol.sh" ||
+	die "ci/protocol.py could not read selftests/lib/protocol.def"
 # The program list comes from the Makefile (lib.mk's emit_tests), in order.
 progs=$(make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" emit_tests | sed -n 's/^[^:]*://p')
 [ -n "$progs" ] || die "selftests/Makefile lists no tests"
@@ -84,6 +87,7 @@ if [ "$arch" = arm64 ] && [ -f "$kdir/Image" ]; then
 	cp "$stage/bin/busybox" "$next/bin/"
 	mknod "$next/dev/console" c 5 1
 	install -m 0755 "$REPO_ROOT/qemu-images/guest/kexec-next-init.sh" "$next/init"
+	cp "$root/kselftest/protocol.sh" "$next/protocol.sh"
 	(cd "$next" && find . | cpio -o -H newc --quiet | gzip -1 > "$root/boot/kexec-next.cpio.gz")
 	rm -rf "$next"
 	cp "$kdir/Image" "$root/boot/Image"

@@ -59,6 +59,11 @@ fi
 kernels_py() { /usr/bin/python3 "$REPO_ROOT/ci/kernels.py" "$@"; }
 kernel_vars=$(kernels_py shell) || die "ci/kernels.json: see above"
 eval "$kernel_vars"
+# The console's markers (BH_MARK_*), as the guest prints them: declared in
+# selftests/lib/protocol.def, read through ci/protocol.py.
+protocol_vars=$(/usr/bin/python3 "$REPO_ROOT/ci/protocol.py" shell) ||
+	die "selftests/lib/protocol.def: see above"
+eval "$protocol_vars"
 # One row of ci/arches.json (arm64, amd64) as arch_* variables: QEMU's
 # binary, machine and CPU, the console, the kernel's make ARCH, cross
 # compiler and image.

@@ -54,34 +54,9 @@ if [ ! -f "$stock/vmlinuz" ] || [ ! -f "$stock/modules/order" ]; then
 	# ext4 and the crc32c it asks for at mount time (no modprobe in the
 	# image), then the memory notifier error injection of the fault tests,
 	# which /init loads by name after the driver.
-	/usr/bin/python3 - "$tmp/lib/modules/$abi" "$stock/modules" \
-		virtio_pci virtio_blk crc32c_generic ext4 memory-notifier-error-inject <<'PY'
-import os, shutil, sys
-moddir, out, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
-deps = {}
-for line in open(os.path.join(moddir, "modules.dep")):
-    mod, _, rest = line.partition(":")
-    deps[mod] = rest.split()
-by_name = {os.path.basename(m)[:-3].replace("-", "_"): m for m in deps}
-order = []
-def visit(m):
-    if m in order:
-        return
-    for d in reversed(deps[m]):
-        visit(d)
-    order.append(m)
-for w in wanted:
-    m = by_name.get(w.replace("-", "_"))
-    if m is None:
-        sys.exit(f"x86-kernel.sh: no module {w} in the stock kernel")
-    visit(m)
-with open(os.path.join(out, "order"), "w") as f:
-    for m in order:
-        shutil.copy2(os.path.join(moddir, m), out)
-        name = os.path.basename(m)
-        if "notifier-error-inject" not in name:
-            f.write(name + "\n")
-PY
+	/usr/bin/python3 "$(dirname "$0")/module-order.py" "$tmp/lib/modules/$abi" "$stock/modules" \
+		virtio_pci virtio_blk crc32c_generic ext4 memory-notifier-error-inject ||
+		die "the stock kernel's modules could not be staged"
 	cp "$tmp"/boot/config-* "$stock/config"
 	cp "$tmp"/boot/vmlinuz-* "$stock/vmlinuz.tmp"
 	mv "$stock/vmlinuz.tmp" "$stock/vmlinuz"

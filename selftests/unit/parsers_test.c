@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -19,6 +21,7 @@
 #include "lib/acct_model.h"
 #include "lib/kmsg.h"
 #include "lib/marked.h"
+#include "lib/metrics.h"
 #include "lib/mem_blocks.h"
 #include "lib/needs.h"
 #include "lib/phys_ram.h"
@@ -783,6 +786,96 @@ TEST(needs_name_what_is_missing)
 	EXPECT_NE(NULL, strstr(why, "no run-time probe for CONFIG_NO_SUCH_OPTION=y"));
 	EXPECT_TRUE(needs_met(&nothing, why, sizeof(why)));
 	EXPECT_EQ(-1, needs_kconfig_present("CONFIG_NO_SUCH_OPTION=y"));
+}
+
+/*
+ * lib/protocol.def is the metrics' schema: a record that names an
+ * undeclared key, or lacks a key its kind requires, is never printed and
+ * the program aborts. The harness's own assertions abort too, so the
+ * record is written in a child and the parent reads how it ended.
+ */
+static int metric_child(void (*write)(struct metric *m), char *printed, size_t size)
+{
+	int out[2], status = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(out))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct metric m;
+
+		dup2(out[1], STDOUT_FILENO);
+		dup2(out[1], STDERR_FILENO);
+		write(&m);
+		_exit(0);
+	}
+	close(out[1]);
+	n = read(out[0], printed, size - 1);
+	printed[n > 0 ? n : 0] = '\0';
+	close(out[0]);
+	waitpid(pid, &status, 0);
+	return WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+}
+
+static void write_complete(struct metric *m)
+{
+	metric_begin(m, "unit", METRIC_failslab_add);
+	metric_u64(m, "space", 3);
+	metric_i64(m, "err", -12);
+	metric_emit(m);
+}
+
+static void write_undeclared(struct metric *m)
+{
+	metric_begin(m, "unit", METRIC_failslab_add);
+	metric_u64(m, "spaces", 3);
+	metric_i64(m, "err", -12);
+	metric_emit(m);
+}
+
+static void write_incomplete(struct metric *m)
+{
+	metric_begin(m, "unit", METRIC_failslab_add);
+	metric_u64(m, "space", 3);
+	metric_emit(m);
+}
+
+TEST(metric_with_every_required_key_is_printed)
+{
+	char printed[512];
+
+	EXPECT_EQ(0, metric_child(write_complete, printed, sizeof(printed)));
+	EXPECT_STREQ("# METRIC {\"test\":\"unit\",\"kind\":\"failslab_add\",\"space\":3,\"err\":-12}\n",
+		     printed);
+}
+
+TEST(metric_with_an_undeclared_key_aborts_naming_it)
+{
+	char printed[512];
+
+	EXPECT_EQ(SIGABRT, metric_child(write_undeclared, printed, sizeof(printed)));
+	EXPECT_NE(NULL, strstr(printed, "'failslab_add' record has the undeclared key 'spaces'")) TH_LOG("%s", printed);
+	EXPECT_EQ(NULL, strstr(printed, "METRIC"));
+}
+
+TEST(metric_without_a_required_key_aborts_naming_it)
+{
+	char printed[512];
+
+	EXPECT_EQ(SIGABRT, metric_child(write_incomplete, printed, sizeof(printed)));
+	EXPECT_NE(NULL, strstr(printed, "'failslab_add' record lacks the required key 'err'")) TH_LOG("%s", printed);
+	EXPECT_EQ(NULL, strstr(printed, "METRIC"));
+}
+
+TEST(metric_wildcard_key_is_declared)
+{
+	struct metric m;
+
+	metric_begin(&m, "unit", METRIC_progress);
+	metric_ms_from_ns(&m, "offline_ms_avg", 1000000);
+	EXPECT_NE(NULL, strstr(m.buf, "\"offline_ms_avg\":1.000"));
 }
 
 TEST_HARNESS_MAIN
