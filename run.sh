@@ -344,7 +344,9 @@ console=$arch_console kernel_file=$arch_image qemu=$arch_qemu
 for w in $plan_append; do
 	case " $append " in *" $w "*) ;; *) plan="$plan $w" ;; esac
 done
-cmdline="console=$console loglevel=5 movablecore=$movable oops=panic panic=-1 panic_on_warn=0 $plan $append"
+# The one builder of a guest's command line (ci/guest.py), as lend.py's
+# and the LAVA jobs' are built.
+cmdline=$(/usr/bin/python3 "$REPO_ROOT/ci/guest.py" cmdline --arch "$arch" --movable "$movable" $plan $append) || exit 2
 # The guest's RAM as QEMU gives it, and where the initramfs goes.
 qemu_mem=$mem initrd_addr=
 if [ -n "$spare" ]; then

@@ -63,6 +63,7 @@ def _splats():
 SPLATS = _splats()
 sys.path.insert(0, str(REPO / "ci"))
 import protocol  # noqa: E402  (ci/protocol.py: the agent's marker, the metric records)
+import guest as guest_cmd  # noqa: E402  (ci/guest.py: QEMU and the kernel command line)
 LEND = re.escape(protocol.marker("LEND"))
 ANSWER = re.compile(LEND + r"(\S+) (ok|refused|fail) (\S+) ?(.*?) t=([0-9.]+)\s*$")
 END = re.compile(LEND + r"end (ok|fail) quit (.*)")
@@ -173,17 +174,23 @@ class Guest:
         return False, "no end line"
 
 
-def qemu_cmd(kernel, initrd, role, mem_g, shared, extra_append):
-    append = (f"console=ttyAMA0 loglevel=5 oops=panic panic=-1 bh_mode=lend "
-              f"bh_lend_role={role} {extra_append}")
-    cmd = ["qemu-system-aarch64", "-cpu", "max", "-smp", "2", "-m", f"{mem_g}G",
-           "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
-           "-nic", "none", "-kernel", kernel, "-initrd", initrd, "-append", append]
+def qemu_cmd(kernel, initrd, role, mem_g, shared, movable):
+    """A lending guest's QEMU command, from the one builder of QEMU and
+    kernel command lines (ci/guest.py), as every run's."""
+    append = guest_cmd.cmdline("arm64", movable, ["bh_mode=lend", f"bh_lend_role={role}"])
+    cmd = guest_cmd.qemu("arm64") + [
+        "-smp", "2", "-m", f"{mem_g}G",
+        "-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot",
+        "-nic", "none", "-kernel", kernel, "-initrd", initrd, "-append", append]
+    # The primary's RAM is the shared file; the secondary sees the same
+    # file as an ivshmem BAR, the memory it is lent.
     share = f"size={PRIMARY_MEM_G}G,mem-path={shared},share=on"
+    m = cmd.index("-M") + 1
     if role == "primary":
-        cmd += ["-M", "virt,dtb-randomness=off,memory-backend=ram0", "-object", f"memory-backend-file,id=ram0,{share}"]
+        cmd[m] += ",memory-backend=ram0"
+        cmd += ["-object", f"memory-backend-file,id=ram0,{share}"]
     else:
-        cmd += ["-M", "virt,dtb-randomness=off", "-object", f"memory-backend-file,id=lent0,{share}",
+        cmd += ["-object", f"memory-backend-file,id=lent0,{share}",
                 "-device", "ivshmem-plain,memdev=lent0"]
     return cmd
 
@@ -256,9 +263,9 @@ class Run:
         return a
 
     def qemu_guest(self, role, shared):
-        mem, append = ((PRIMARY_MEM_G, f"movablecore={MOVABLE_G}G") if role == "primary"
-                       else (SECONDARY_MEM_G, ""))
-        return Guest(role, qemu_cmd(self.args.kernel, self.args.initrd, role, mem, shared, append),
+        mem, movable = ((PRIMARY_MEM_G, f"{MOVABLE_G}G") if role == "primary"
+                        else (SECONDARY_MEM_G, None))
+        return Guest(role, qemu_cmd(self.args.kernel, self.args.initrd, role, mem, shared, movable),
                      self.results / f"console-{role}.log", self.log)
 
     def run(self, start=None):

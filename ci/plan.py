@@ -3,6 +3,9 @@
 a run means to run.
 
     plan.py NAME[,MODIFIER...]     e.g. plan.py quick,rodata-off
+    plan.py --budget               the boot-block budget, a line per program
+                                   ("PROGRAM N" or "PROGRAM rest MIN"), for
+                                   the image's /kselftest/boot-block-budget
     plan.py --programs TESTS [STRESS]
                                    the programs, space-separated, in the
                                    order the guest runs them (programs())
@@ -99,7 +102,41 @@ def programs(tests, stress):
     return chosen
 
 
+def budget_lines():
+    """ci/plans.json's boot_block_budget as the guest's runner reads it,
+    one line per selftest ("PROGRAM N", or "PROGRAM rest MIN" for the one
+    that consumes every block left). bootmem_stress has none here: its
+    budget is the plan's stress_boot_blocks, which the guest gets as
+    bh_stress_boot_blocks. Raises ValueError naming a selftest without a
+    budget, or a budget for no program."""
+    table = json.loads((REPO / "ci/plans.json").read_text())["boot_block_budget"]
+    suite = make_programs("selftests/Makefile")
+    missing = [p for p in suite if p not in table]
+    if missing:
+        raise ValueError(f"{missing[0]} has no boot_block_budget in ci/plans.json: say how many "
+                         f"movable boot blocks it may consume")
+    unknown = [p for p in table if p not in suite]
+    if unknown:
+        raise ValueError(f"ci/plans.json boot_block_budget names {unknown[0]}, which "
+                         f"selftests/Makefile does not list")
+    lines = []
+    for prog in suite:
+        b = table[prog]["blocks"]
+        if b == "rest":
+            lines.append(f"{prog} rest {int(table[prog]['min'])}")
+        else:
+            lines.append(f"{prog} {int(b)}")
+    return lines
+
+
 def main():
+    if sys.argv[1:] == ["--budget"]:
+        try:
+            print("\n".join(budget_lines()))
+        except ValueError as e:
+            print(f"plan.py: {e}", file=sys.stderr)
+            return 2
+        return 0
     if len(sys.argv) in (3, 4) and sys.argv[1] == "--programs":
         try:
             print(" ".join(programs(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else "")))

@@ -86,7 +86,9 @@ REFUSED = _refused_token()
 KMSG_AT = re.compile(r"\[\s*\d+\.\d{6}\] ")
 RESULT = re.compile(r"^(not ok|ok) (\d+)(?: (.*))?$")
 # TAP directives after "#": a skip (any case), or the runner's verdicts.
-DIRECTIVE = re.compile(r"^(SKIP|TODO|XFAIL|TIMEOUT|exit=-?\d+)\b\s*(.*)$", re.I)
+# "boot-block budget:" is the guest's runner's (run-plan.sh): a program it
+# did not start because the guest lacked the blocks the plan budgets.
+DIRECTIVE = re.compile(r"^(SKIP|TODO|XFAIL|TIMEOUT|exit=-?\d+|boot-block budget(?=:))\b:?\s*(.*)$", re.I)
 PLAN = re.compile(r"^1\.\.(\d+)$")
 
 
@@ -246,7 +248,9 @@ def judge_programs(parsed):
             what = p["directive"] or "failed"
             if p["directive"] == "TIMEOUT":
                 what = f"TIMEOUT {p['detail']}".strip()
-            if not explained:
+            if p["directive"] == "boot-block budget":
+                why = f"starved at setup: boot-block budget: {p['detail']}"
+            elif not explained:
                 why = f"runner says not ok ({what}) after {p['results']} of {p['plan']} results"
         elif p["directive"] == "SKIP":
             if p["plan"] is not None and p["results"] != p["plan"]:
@@ -423,6 +427,10 @@ def verdict_of(parsed, boot_status, plan_names, intended):
     expected, must_run = load_plans(plan_names)
     tests, splats, markers = parsed["tests"], parsed["splats"], parsed["markers"]
     problems = judge_programs(parsed) + judge_intent(parsed, intended)
+    # A program that consumed more movable boot blocks than its budget
+    # (ci/plans.json) would starve a later one: named here, at the culprit.
+    problems += ["over budget: " + m[len(marker("OVER_BUDGET")):] for m in markers
+                 if m.startswith(marker("OVER_BUDGET"))]
     no_driver = has_marker(markers, "NO_DRIVER")
     unexpected = judge_skips(tests, expected, must_run, no_driver)
     passed = sum(t["status"] == "pass" for t in tests)

@@ -61,6 +61,15 @@ CASES = [
     ("metric-key-renamed.log", 0, "quick", RECORDED, 2,
      ["report.py: console.log:82: a 'phase' record has no 'ms', which "
       "selftests/lib/protocol.def says it always has"]),
+    # The boot-block budget (ci/plans.json): a program the guest could not
+    # give its blocks fails at setup, naming the budget; one that took more
+    # than its budget fails the run at the culprit.
+    ("budget-starved.log", 0, "quick", RECORDED, 1,
+     ["verdict: FAIL: bootmem_cycle_test: starved at setup: boot-block budget: needs 3 movable "
+      "boot blocks and 2 for the stress run, the guest has 4"]),
+    ("over-budget.log", 0, "quick", RECORDED, 1,
+     ["verdict: FAIL: over budget: bootmem_integrity_test consumed 9 movable boot blocks, "
+      "its budget is 4"]),
     ("runner-not-ok-all-passed.log", 0, "quick", RECORDED, 1,
      ["bootmem_refusal_test: runner says not ok (exit=2) after 7 of 7 results"]),
     ("splat-with-hash.log", 0, "quick", RECORDED, 1,

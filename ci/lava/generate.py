@@ -27,6 +27,7 @@ sys.path.insert(0, str(HERE.parent))
 import kernels  # noqa: E402  (ci/kernels.py)
 from plan import load_plans, programs  # noqa: E402  (ci/plan.py)
 import protocol  # noqa: E402  (ci/protocol.py: the markers the test definition prints)
+import guest  # noqa: E402  (ci/guest.py: the kernel command line)
 
 def plan_settings(plan, soak_hours):
     p = load_plans()[plan]
@@ -78,12 +79,13 @@ def main():
             ap.error("--deploy ramdisk needs --initrd-url")
 
     settings, test_minutes = plan_settings(a.plan, a.soak_hours)
-    kernel_args = f"movablecore={a.movable} loglevel=5 oops=panic panic=-1 bh_mode=shell"
-    if a.kind == "qemu":
-        kernel_args = "console=ttyAMA0 " + kernel_args
-    elif a.deploy == "nfs":
-        kernel_args += " init=/init"     # the image's /init, not the root's /sbin/init
-    kernel_args = (kernel_args + " " + a.kernel_args).strip()
+    # The one builder of a guest's command line (ci/guest.py), as run.sh's
+    # and lend.py's. A board's console is its device's, in --kernel-args.
+    words = ["bh_mode=shell"]
+    if a.kind == "board" and a.deploy == "nfs":
+        words.append("init=/init")      # the image's /init, not the root's /sbin/init
+    kernel_args = guest.cmdline("arm64", a.movable, words + a.kernel_args.split(),
+                                console=a.kind == "qemu")
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(a.template_dir),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,

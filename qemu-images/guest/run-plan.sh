@@ -73,16 +73,54 @@ set -- $tests $stress_prog
 echo "TAP version 13"
 echo "1..$#"
 test_num=0
+
+# The boot-block budget (ci/plans.json, in the image as
+# /kselftest/boot-block-budget): how many movable boot blocks each program
+# may consume. A program the guest cannot give its budget (plus the stress
+# run's blocks, when stress follows) fails here, at setup, naming the
+# budget, instead of failing later for want of a block; one that consumed
+# more than its budget is named by an over-budget marker, which fails the
+# run (ci/report.py). Without the test driver nothing can be consumed, and
+# nothing is checked.
+stress_blocks=0
+[ -n "$stress_prog" ] && stress_blocks=${bh_stress_boot_blocks:?the plan sets bh_stress_boot_blocks}
+# Runs program $3 of directory $2 as test $1 in its budget $4 ("N" or
+# "rest MIN") with $5 blocks left for later programs.
+run_in_budget() {
+	num=$1 dir=$2 prog=$3 budget=$4 later=$5
+	left=$(/bin/bootmem_boot_blocks)
+	if [ "$left" != unknown ]; then
+		need=${budget#rest } also=
+		[ "$later" = 0 ] || also=" and $later for the stress run"
+		if [ "$left" -lt $(( need + later )) ]; then
+			echo "# selftests: $dir: $prog"
+			echo "not ok $num selftests: $dir: $prog # boot-block budget: needs $need movable boot blocks$also, the guest has $left (ci/plans.json boot_block_budget)"
+			return
+		fi
+	fi
+	run_one "$dir" "./$prog" "$num"
+	[ "$left" = unknown ] && return
+	after=$(/bin/bootmem_boot_blocks)
+	used=$(( left - after ))
+	echo "${BH_MARK_BOOT_BLOCKS}$prog consumed $used, budget $budget, $after left"
+	case $budget in
+	rest*) ;;
+	*) [ "$used" -le "$budget" ] ||
+		echo "${BH_MARK_OVER_BUDGET}$prog consumed $used movable boot blocks, its budget is $budget (ci/plans.json boot_block_budget)" ;;
+	esac
+}
+
 for prog in $tests; do
 	test_num=$(( test_num + 1 ))
 	cd /kselftest/bootmem_hotplug
 	BASE_DIR=/kselftest
-	run_one bootmem_hotplug "./$prog" "$test_num"
+	budget=$(sed -n "s/^$prog //p" /kselftest/boot-block-budget)
+	run_in_budget "$test_num" bootmem_hotplug "$prog" "${budget:?no boot-block budget for $prog}" "$stress_blocks"
 done
 if [ -n "$stress_prog" ]; then
 	test_num=$(( test_num + 1 ))
 	cd /stress
 	BASE_DIR=/
-	run_one stress ./bootmem_stress "$test_num"
+	run_in_budget "$test_num" stress bootmem_stress "$stress_blocks" 0
 fi
 

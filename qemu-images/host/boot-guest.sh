@@ -28,8 +28,13 @@ silence_s=${SILENCE_S:?run.sh sets SILENCE_S from the plan}
 # is what it is); a plan may override the CPU and machine (QEMU_CPU, e.g.
 # qemu64,+pdpe1gb; QEMU_MACHINE, e.g. q35,max-ram-below-4g=512M).
 load_arch "${GUEST_ARCH:-arm64}"
-qemu=$arch_qemu blkdev=$arch_blkdev
-machine=(-M "${QEMU_MACHINE:-$arch_machine}" -cpu "${QEMU_CPU:-$arch_cpu}")
+blkdev=$arch_blkdev
+# QEMU's binary, machine and CPU from the one builder (ci/guest.py), as
+# lend.py's guests get them.
+qemu_words=$(/usr/bin/python3 "$REPO_ROOT/ci/guest.py" qemu --arch "${GUEST_ARCH:-arm64}" \
+	${QEMU_MACHINE:+--machine "$QEMU_MACHINE"} ${QEMU_CPU:+--cpu "$QEMU_CPU"}) || exit 2
+eval "qemu_argv=($qemu_words)"
+qemu=${qemu_argv[0]}
 command -v "$qemu" >/dev/null || { echo "boot-guest.sh: $qemu not found" >&2; exit 2; }
 
 numa_args=()
@@ -52,7 +57,7 @@ initrd_args=(-initrd "$initrd")
 [ -n "${INITRD_ADDR:-}" ] && initrd_args=(-device "loader,file=$initrd,addr=$INITRD_ADDR,force-raw=on")
 
 : > "$console"
-"$qemu" "${machine[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
+"${qemu_argv[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" "${initrd_args[@]}" -append "$append" "${disk_args[@]}" \
 	</dev/null > >(tee -a "$console") 2>&1 &

@@ -60,6 +60,9 @@ echo "$GUEST_DISK_MOUNT" > "$root/kselftest/disk-mount"
 # The console's markers, for the guest's shell (selftests/lib/protocol.def).
 /usr/bin/python3 "$REPO_ROOT/ci/protocol.py" shell > "$root/kselftest/protocol.sh" ||
 	die "ci/protocol.py could not read selftests/lib/protocol.def"
+# How many movable boot blocks each program may consume (run-plan.sh).
+/usr/bin/python3 "$REPO_ROOT/ci/plan.py" --budget > "$root/kselftest/boot-block-budget" ||
+	die "ci/plans.json: see above"
 # The program list comes from the Makefile (lib.mk's emit_tests), in order.
 progs=$(make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" emit_tests | sed -n 's/^[^:]*://p')
 [ -n "$progs" ] || die "selftests/Makefile lists no tests"
@@ -70,8 +73,9 @@ echo $progs > "$root/kselftest/bootmem_hotplug/TESTS"
 cp "$REPO_ROOT/selftests/settings" "$REPO_ROOT/selftests/config" "$root/kselftest/bootmem_hotplug/"
 install -m 0755 "$suite_out/stress/bootmem_stress" "$root/stress/"
 cp "$REPO_ROOT/stress/settings" "$root/stress/"
-# The lending agent, which ci/lend.py drives over the console.
-install -m 0755 "$suite_out/guest/bootmem_lend" "$root/bin/"
+# The lending agent, which ci/lend.py drives over the console, and the
+# count of movable boot blocks left, for run-plan.sh's budget.
+install -m 0755 "$suite_out/guest/bootmem_lend" "$suite_out/guest/bootmem_boot_blocks" "$root/bin/"
 if [ -f "$kdir/test_bootmem_hotplug.ko" ]; then
 	cp "$kdir/test_bootmem_hotplug.ko" "$root/lib/modules/"
 fi

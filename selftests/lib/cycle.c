@@ -104,6 +104,17 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
+/* A movable boot block that can still be consumed (cycle.h). */
+static bool consumable_boot_block(unsigned long block)
+{
+	struct block_info info;
+	char zone[32];
+
+	return mem_block_state(block) == BLOCK_ONLINE &&
+	       !mem_block_zone(block, zone, sizeof(zone)) && !strcmp(zone, "Movable") &&
+	       !driver_info(block, &info) && info.boot && !info.pages_reserved;
+}
+
 /*
  * The movable boot blocks the stress run keeps for itself: the @n highest
  * that are online, boot memory and free of reserved pages. Decided from
@@ -121,21 +132,26 @@ bool cycle_kept_for_stress(unsigned long block)
 		int n = mem_blocks_list(all, MEM_BLOCKS_MAX);
 
 		nr_kept = 0;
-		for (int i = n - 1; i >= 0 && nr_kept < want && driver_loaded(); i--) {
-			struct block_info info;
-			char zone[32];
-
-			if (mem_block_state(all[i]) != BLOCK_ONLINE ||
-			    mem_block_zone(all[i], zone, sizeof(zone)) || strcmp(zone, "Movable") ||
-			    driver_info(all[i], &info) || !info.boot || info.pages_reserved)
-				continue;
-			kept[nr_kept++] = all[i];
-		}
+		for (int i = n - 1; i >= 0 && nr_kept < want && driver_loaded(); i--)
+			if (consumable_boot_block(all[i]))
+				kept[nr_kept++] = all[i];
 	}
 	for (int i = 0; i < nr_kept; i++)
 		if (kept[i] == block)
 			return true;
 	return false;
+}
+
+int cycle_consumable_boot_blocks(void)
+{
+	static unsigned long all[MEM_BLOCKS_MAX];
+	int n = mem_blocks_list(all, MEM_BLOCKS_MAX), count = 0;
+
+	if (!driver_loaded())
+		return -1;
+	for (int i = 0; i < n; i++)
+		count += consumable_boot_block(all[i]);
+	return count;
 }
 
 int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max)

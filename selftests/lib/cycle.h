@@ -44,6 +44,13 @@ int cycle_movable_boot_blocks(uint64_t seed, unsigned long *out, int max);
  */
 bool cycle_kept_for_stress(unsigned long block);
 /*
+ * The movable boot blocks a program can still consume: online, boot
+ * memory and free of reserved pages, the stress run's included. A block
+ * removed and added back is hot-added memory, so each first removal uses
+ * one up. -1 without the test driver (no way to tell boot memory apart).
+ */
+int cycle_consumable_boot_blocks(void);
+/*
  * Marks @block for cycling. A block holding boot reservations (reserved
  * pages) is -EBUSY without asking the kernel: no offline gets past them,
  * on any architecture. arm64's mark refuses it with the same EBUSY, which
