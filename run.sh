@@ -370,6 +370,10 @@ if [ -z "$duration" ]; then
 fi
 {
 	echo "kernel: $kdir"
+	# The Debian source the series was built on: the archive keeps only a
+	# suite's current version, so each run says which it had.
+	[ "$arch" = arm64 ] && [ -z "$tree" ] && [ -z "$stock" ] &&
+		echo "source: $(kernels_py source "$kver") $(source_version "$kver")"
 	echo "cmdline: $cmdline"
 	echo "qemu: $qemu -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr} virtio-blk (ext4, ${GUEST_DISK_MB} MiB)"
 	echo "plan: $plans"

@@ -4,7 +4,9 @@
     kernels.py shell                 KERNELS=... DEFAULT_KERNEL=... for eval
     kernels.py default               the default kernel
     kernels.py source KERNEL         its Debian source package
-    kernels.py sources               every source package, one per line
+    kernels.py sources               every source package of the host's suite, one per line
+    kernels.py suite KERNEL          the Debian suite its packages come from when it is
+                                     not the host's (unstable, experimental), else empty
     kernels.py patches KERNEL        its patch directory (relative to the repo)
     kernels.py stock KERNEL VARIANT  Debian's stock metapackage of that variant
     kernels.py stock-controls        "KERNEL VARIANT" per stock control, one per line
@@ -82,7 +84,11 @@ def main(argv):
         elif cmd == "source" and len(args) == 1:
             print(row(kernels, args[0])["source"])
         elif cmd == "sources" and not args:
-            print("\n".join(r["source"] for r in kernels.values()))
+            # The host suite's: install-deps.sh installs these; another
+            # suite's are downloaded (debian-suite.sh), never installed.
+            print("\n".join(r["source"] for r in kernels.values() if "suite" not in r))
+        elif cmd == "suite" and len(args) == 1:
+            print(row(kernels, args[0]).get("suite", ""))
         elif cmd == "patches" and len(args) == 1:
             print(row(kernels, args[0])["patches"])
         elif cmd == "stock" and len(args) == 2:

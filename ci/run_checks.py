@@ -391,6 +391,39 @@ class Checks:
             self.r.fail(f"the workflow's kernel matrices {kernel_axes} do not come from ci/kernels.json"
                         f"{' (it names ' + ', '.join(literal) + ')' if literal else ''}")
 
+    def b_debian_suite(self, c, v):
+        """debian-suite.sh reads another suite without the host's apt: the
+        mainline sources' versions come back, an unknown package is exit 2,
+        and nothing under /etc/apt or the host's package state changed."""
+        import hashlib
+
+        def host_apt():
+            h = hashlib.sha256()
+            for root in ("/etc/apt", "/var/lib/dpkg/status"):
+                paths = [Path(root)] if Path(root).is_file() else sorted(Path(root).rglob("*"))
+                for p in paths:
+                    if p.is_file():
+                        h.update(str(p).encode() + p.read_bytes())
+            return h.hexdigest()
+        before = host_apt()
+        script = ["qemu-images/host/debian-suite.sh"]
+        got = {}
+        for suite, pkg in (("unstable", "linux-source-7.2"), ("experimental", "linux-source-7.3")):
+            p = subprocess.run(script + [suite, "version", pkg], cwd=REPO, capture_output=True, text=True)
+            got[pkg] = p.stdout.strip() if p.returncode == 0 else f"exit {p.returncode}: {p.stderr.strip()[-200:]}"
+        bad = subprocess.run(script + ["unstable", "version", "linux-source-0.0"], cwd=REPO,
+                             capture_output=True, text=True)
+        problems = [f"{pkg}: {v}" for pkg, v in got.items() if not re.fullmatch(r"[0-9][0-9A-Za-z.+~:-]*", v)]
+        if bad.returncode != 2 or "has no package linux-source-0.0" not in bad.stderr:
+            problems.append(f"an unknown package gave exit {bad.returncode}: {bad.stderr.strip()[-200:]}")
+        if host_apt() != before:
+            problems.append("/etc/apt or /var/lib/dpkg/status changed")
+        if problems:
+            self.r.fail("debian-suite.sh: " + "; ".join(problems))
+        else:
+            self.r.ok("debian-suite.sh: " + ", ".join(f"{k} {v}" for k, v in got.items()) +
+                      "; an unknown package is exit 2; /etc/apt and the host's package state unchanged")
+
     def b_kernel_row_dry_run(self, c, v):
         """Add a made-up kernel to a copy of the checkout and watch every
         reader pick it up: the one-row promise of ci/kernels.json."""

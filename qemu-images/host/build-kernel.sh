@@ -95,14 +95,14 @@ if [ -n "$tree" ]; then
 	cache_lock "tree-$(basename "$work")"
 else
 	pkg=$(kernels_py source "$kver") || exit 2
-	srcver=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null) || srcver=
+	srcver=$(source_version "$kver")
 	if [ -n "$dry_run" ]; then
 		echo "build: $pkg ${srcver:-(not installed)}, ${#kernel_patches[@]} kernel patches, ${#module_patches[@]} module patches"
 		echo "build: work tree $BOOTMEM_CACHE/work/$kver-$variant"
 		echo "build: cache key over $pkg's version, the patches, fragments $(basename -a "${fragments[@]}" | paste -sd' '), the module, $toolchain, build-kernel.sh"
 		exit 0
 	fi
-	[ -n "$srcver" ] || die "$pkg is not installed: run qemu-images/host/install-deps.sh"
+	[ -n "$srcver" ] || die "$pkg is neither installed nor in its suite: run qemu-images/host/install-deps.sh"
 	key=$(content_hash "$pkg $srcver" ${patches[@]+"${patches[@]}"} "${fragments[@]}" \
 		"$module_src"/*.c "$module_src"/*.h "$module_src/Makefile" "$toolchain" "$0")
 	kdir="$BOOTMEM_CACHE/kernels/$key"

