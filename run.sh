@@ -278,7 +278,7 @@ if [ -n "$dry_run" ]; then
 		"$REPO_ROOT/qemu-images/host/build-kernel.sh" --dry-run --kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"} || exit 2
 	fi
 	echo "programs: ${programs:-(none: lend.py judges the lending rounds)}"
-	echo "qemu: $arch_qemu -M $arch_machine -cpu $arch_cpu -m ${mem} -smp $smp, movablecore=$movable"
+	echo "qemu: $(/usr/bin/python3 "$REPO_ROOT/ci/guest.py" qemu --arch "$arch" ${plan_x86_machine:+--machine "$plan_x86_machine"} ${plan_x86_cpu:+--cpu "$plan_x86_cpu"}) -m ${mem} -smp $smp, movablecore=$movable"
 	exit 0
 fi
 
