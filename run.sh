@@ -346,7 +346,8 @@ for w in $plan_append; do
 done
 # The one builder of a guest's command line (ci/guest.py), as lend.py's
 # and the LAVA jobs' are built.
-cmdline=$(/usr/bin/python3 "$REPO_ROOT/ci/guest.py" cmdline --arch "$arch" --movable "$movable" $plan $append) || exit 2
+# Words split, never globbed: an --append word may hold * or ?.
+cmdline=$(set -f; /usr/bin/python3 "$REPO_ROOT/ci/guest.py" cmdline --arch "$arch" --movable "$movable" $plan $append) || exit 2
 # The guest's RAM as QEMU gives it, and where the initramfs goes.
 qemu_mem=$mem initrd_addr=
 if [ -n "$spare" ]; then

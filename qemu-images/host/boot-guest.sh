@@ -91,7 +91,8 @@ done
 wait "$qpid" 2>/dev/null
 # Let tee drain the last lines.
 sleep 1
-tr -d '\r' < "$console" | grep -qxF "$BH_MARK_DONE" && exit 0
+# A line that starts with DONE (a kernel message may follow on it).
+awk -v m="$BH_MARK_DONE" 'index($0, m) == 1 { done = 1 } END { exit !done }' "$console" && exit 0
 exit 1
 exit
 }
