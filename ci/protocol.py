@@ -81,19 +81,6 @@ def check_record(rec, where):
     return rec
 
 
-def parse_metric_line(body, where):
-    """The record of a KTAP diagnostic body "METRIC {...}" (after the
-    "# "s), checked; None when BODY is no metric line."""
-    prefix = marker("METRIC")
-    if not body.startswith(prefix):
-        return None
-    try:
-        rec = json.loads(body[len(prefix):])
-    except json.JSONDecodeError:
-        raise ProtocolError(f"{where}: a metric line that is not JSON: {body[:80]}") from None
-    return check_record(rec, where)
-
-
 def read_metrics(rdir):
     """Every record of RDIR/metrics.jsonl, each checked against
     protocol.def; [] when there is none (a run that never got as far as
