@@ -88,7 +88,8 @@ RESULT = re.compile(r"^(not ok|ok) (\d+)(?: (.*))?$")
 # TAP directives after "#": a skip (any case), or the runner's verdicts.
 # "boot-block budget:" is the guest's runner's (run-plan.sh): a program it
 # did not start because the guest lacked the blocks the plan budgets.
-DIRECTIVE = re.compile(r"^(SKIP|TODO|XFAIL|TIMEOUT|exit=-?\d+|boot-block budget(?=:))\b:?\s*(.*)$", re.I)
+DIRECTIVE = re.compile(r"^(SKIP|TODO|XFAIL|TIMEOUT|exit=-?\d+|"
+                       + re.escape(marker("STARVED").rstrip(": ")) + r"(?=:))\b:?\s*(.*)$", re.I)
 PLAN = re.compile(r"^1\.\.(\d+)$")
 
 
@@ -248,8 +249,8 @@ def judge_programs(parsed):
             what = p["directive"] or "failed"
             if p["directive"] == "TIMEOUT":
                 what = f"TIMEOUT {p['detail']}".strip()
-            if p["directive"] == "boot-block budget":
-                why = f"starved at setup: boot-block budget: {p['detail']}"
+            if p["directive"] == marker("STARVED").rstrip(": "):
+                why = f"starved at setup: {marker('STARVED')}{p['detail']}"
             elif not explained:
                 why = f"runner says not ok ({what}) after {p['results']} of {p['plan']} results"
         elif p["directive"] == "SKIP":

@@ -46,6 +46,15 @@ for j in "${jobs[@]}"; do
 	validate_job "$name" "$device" $args
 done
 
+# The device dictionaries are installed in a lab as they are, so they spell
+# the marker LAVA waits for by hand: it must be selftests/lib/protocol.def's.
+up=$(/usr/bin/python3 "$REPO_ROOT/ci/protocol.py" shell | sed -n "s/^BH_MARK_GUEST_UP='\(.*\)'$/\1/p")
+for d in "$LAVA"/devices/*.yaml; do
+	msg=$(sed -n 's/^ *kernel-start-message: "\(.*\)"$/\1/p' "$d")
+	[ -n "$msg" ] && [ "${up#"$msg"}" != "$up" ]
+	result $? "lava.$(basename "$d" .yaml)_waits_for_the_guest_up_marker"
+done
+
 # A broken template must never reach a lab. Both copies fail, each at the
 # check that should catch it.
 broken="$tmp/broken-yaml"

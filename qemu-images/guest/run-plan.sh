@@ -95,7 +95,7 @@ run_in_budget() {
 		[ "$later" = 0 ] || also=" and $later kept for the stress run"
 		if [ "$left" -lt $(( need + later )) ]; then
 			echo "# selftests: $dir: $prog"
-			echo "not ok $num selftests: $dir: $prog # boot-block budget: needs $need movable boot blocks$also, the guest has $left (ci/plans.json boot_block_budget)"
+			echo "not ok $num selftests: $dir: $prog # ${BH_MARK_STARVED}needs $need movable boot blocks$also, the guest has $left (ci/plans.json boot_block_budget)"
 			return
 		fi
 	fi
