@@ -311,7 +311,7 @@ elif [ "$arch" = amd64 ]; then
 	kdir=$("$REPO_ROOT/qemu-images/host/x86-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
 	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 elif [ -n "$stock" ]; then
-	kdir=$("$REPO_ROOT/qemu-images/host/stock-kernel.sh" "$stock_meta") || exit 2
+	kdir=$("$REPO_ROOT/qemu-images/host/stock-kernel.sh" "$stock_meta" "$(kernels_py suite "$kver")") || exit 2
 	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 else
 	args=(--kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"})

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# make check-series [KERNEL=6.12]: every patch of the series as posted
+# make check-series [KERNEL=6.12|7.3]: every patch of the series as posted
 # (ci/series.sh: fixtures/kernel/patches/KERNEL, then the test module made from
 # fixtures/kernel/lib) builds on its own, and each passes
 # checkpatch --strict. Applies the series one patch at a time in a work
 # tree of its own (so the cached builds are untouched) and builds Image and
 # modules after each; a Kconfig option a patch adds is switched on (as a
 # module where it can be) so that its code is built too. ccache keeps this
-# to minutes.
+# to minutes. KERNEL may be a forward row of ci/kernels.json (7.3: the
+# 7.2 series on experimental's release candidate), tried only here.
 # Parsed whole before it runs, so editing this file during a long run
 # cannot change what the run executes.
 {
@@ -15,7 +16,7 @@ REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/host/common.sh"
 
 kver=${1:-$DEFAULT_KERNEL}
-check_kernel "$kver"
+check_series_kernel "$kver"
 pristine=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 work="$BOOTMEM_CACHE/work/series-check-$kver"
 src="$work/$(kernels_py source "$kver")" || exit 2
@@ -40,7 +41,13 @@ mapfile -t posted < <("$REPO_ROOT/ci/series.sh" "$work/series" "$kver") && [ "${
 passed=0 failed=0
 for p in "${posted[@]}"; do
 	name=$(basename "$p")
-	patch -d "$src" -p1 -s --forward < "$p" || { echo "FAIL  $name: does not apply"; failed=$((failed + 1)); break; }
+	if ! patch -d "$src" -p1 --forward --no-backup-if-mismatch < "$p" > "$work/$name.patch.log" 2>&1; then
+		echo "FAIL  $name: does not apply to $(basename "$pristine") $(basename "$(dirname "$pristine")" | sed 's/^pristine-//'): $(
+			awk '/^patching file / { f = $3 } /FAILED|can.t find file|Reversed/ { print f ": " $0 }' \
+				"$work/$name.patch.log" | paste -sd';' -)"
+		failed=$((failed + 1))
+		break
+	fi
 	options=$(sed -n 's/^+config //p' "$p")
 	for o in $options; do
 		"$src/scripts/config" --file "$out/.config" --module "$o"

@@ -11,7 +11,12 @@
     kernels.py stock KERNEL VARIANT  Debian's stock metapackage of that variant
     kernels.py stock-controls        "KERNEL VARIANT" per stock control, one per line
     kernels.py usage                 run.sh --help's lines for --kernel
-    kernels.py github-matrix         the kernels as a JSON list (the workflow's matrix)
+    kernels.py github-matrix [--forward]  the kernels as a JSON list (the workflow's
+                                     matrix); --forward adds the forward rows
+    kernels.py forward               the forward rows, one per line (check-series only)
+
+source, suite and patches also answer for a forward row (ci/kernels.json
+"forward": a kernel the series is only applied to and built against).
 
 Exit 2 names an unknown kernel, a variant Debian ships no stock kernel of,
 or a table that breaks its own rules (not exactly one default, a missing
@@ -47,6 +52,15 @@ def load(path=TABLE):
     return kernels
 
 
+def load_forward(path=TABLE):
+    """Forward rows: a source to try the series on, nothing more."""
+    forward = json.loads(path.read_text()).get("forward", {})
+    for k, r in forward.items():
+        if not re.fullmatch(r"[0-9]+\.[0-9]+", k) or not r.get("source") or not r.get("patches"):
+            raise TableError(f"{path.name}: forward kernel '{k}' needs a MAJOR.MINOR name, a source and patches")
+    return forward
+
+
 def default(kernels):
     return next(k for k, row in kernels.items() if row.get("default"))
 
@@ -75,22 +89,25 @@ def stock_controls(kernels):
 def main(argv):
     try:
         kernels = load()
+        forward = load_forward()
+        either = {**forward, **kernels}
         cmd, args = (argv[0], argv[1:]) if argv else ("", [])
         if cmd == "shell" and not args:
             print(f"KERNELS='{' '.join(kernels)}'")
             print(f"DEFAULT_KERNEL='{default(kernels)}'")
+            print(f"FORWARD_KERNELS='{' '.join(forward)}'")
         elif cmd == "default" and not args:
             print(default(kernels))
         elif cmd == "source" and len(args) == 1:
-            print(row(kernels, args[0])["source"])
+            print(row(either, args[0])["source"])
         elif cmd == "sources" and not args:
             # The host suite's: install-deps.sh installs these; another
             # suite's are downloaded (debian-suite.sh), never installed.
             print("\n".join(r["source"] for r in kernels.values() if "suite" not in r))
         elif cmd == "suite" and len(args) == 1:
-            print(row(kernels, args[0]).get("suite", ""))
+            print(row(either, args[0]).get("suite", ""))
         elif cmd == "patches" and len(args) == 1:
-            print(row(kernels, args[0])["patches"])
+            print(row(either, args[0])["patches"])
         elif cmd == "stock" and len(args) == 2:
             stock = row(kernels, args[0]).get("stock", {})
             if args[1] not in stock:
@@ -102,8 +119,10 @@ def main(argv):
             print("\n".join(f"{k} {v}" for k, v in stock_controls(kernels)))
         elif cmd == "usage" and not args:
             print(usage(kernels))
-        elif cmd == "github-matrix" and not args:
-            print(json.dumps(list(kernels)))
+        elif cmd == "forward" and not args:
+            print("\n".join(forward))
+        elif cmd == "github-matrix" and args in ([], ["--forward"]):
+            print(json.dumps(list(kernels) + (list(forward) if args else [])))
         else:
             print(__doc__, file=sys.stderr)
             return 2

@@ -28,14 +28,10 @@ cd "$REPO_ROOT"
 
 kver=${KERNEL:-$DEFAULT_KERNEL}
 # A mutant is written against the 6.1 series; where the kernel changed
-# under it, fixtures/mutants/KVER/NAME.patch is the same bug for KVER.
+# under it, fixtures/mutants/KVER/NAME.patch is the same bug for KVER
+# (mutant_for_kernel, common.sh).
 mutant_file() {
-	local name=${1%.patch}
-	if [ -f "fixtures/mutants/$kver/$name.patch" ]; then
-		echo "fixtures/mutants/$kver/$name.patch"
-	else
-		echo "fixtures/mutants/$name.patch"
-	fi
+	mutant_for_kernel "fixtures/mutants/${1%.patch}.patch" "$kver"
 }
 mutants=()
 if [ $# -gt 0 ]; then

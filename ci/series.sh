@@ -15,7 +15,7 @@ REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 . "$REPO_ROOT/qemu-images/host/common.sh"
 out=${1:?usage: ci/series.sh OUTDIR [KERNEL]}
 kver=${2:-$DEFAULT_KERNEL}
-check_kernel "$kver"
+check_series_kernel "$kver"
 patch_dir=$REPO_ROOT/$(kernels_py patches "$kver") || exit 2
 pristine=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 drv="$REPO_ROOT/fixtures/kernel/lib"

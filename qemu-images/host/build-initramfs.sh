@@ -55,7 +55,8 @@ install -m 0755 "$REPO_ROOT/qemu-images/guest/init.sh" "$root/init"
 # KTAP-to-LAVA reporter that definition pipes it through.
 install -m 0755 "$REPO_ROOT/qemu-images/guest/run-plan.sh" "$REPO_ROOT/qemu-images/guest/ktap-to-lava.sh" \
 	"$root/kselftest/"
-cp "$ksrc/tools/testing/selftests/kselftest/runner.sh" "$root/kselftest/kselftest/"
+# The runner and what it sources (7.2's runner.sh reads ktap_helpers.sh).
+cp "$ksrc"/tools/testing/selftests/kselftest/*.sh "$root/kselftest/kselftest/"
 echo "$GUEST_DISK_MOUNT" > "$root/kselftest/disk-mount"
 # The console's markers, for the guest's shell (selftests/lib/protocol.def).
 /usr/bin/python3 "$REPO_ROOT/ci/protocol.py" shell > "$root/kselftest/protocol.sh" ||

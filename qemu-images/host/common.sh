@@ -95,6 +95,28 @@ check_kernel() {
 	case " $KERNELS " in *" $1 "*) ;; *) die "no kernel '$1': the series targets $KERNELS (ci/kernels.json)" ;; esac
 }
 
+# A mutant is written against the 6.1 series; where a kernel's
+# code moved under it, fixtures/mutants/KERNEL/NAME.patch is the same bug
+# for that kernel. Prints the path to use for mutant $1 (a name or a path
+# under fixtures/mutants) on kernel $2; any other patch comes back as is.
+mutant_for_kernel() {
+	local name
+	case $1 in */*) case $(realpath "$1") in "$REPO_ROOT"/fixtures/mutants/[!/]*.patch) ;; *) echo "$1"; return ;; esac ;; esac
+	name=$(basename "$1" .patch)
+	if [ -f "$REPO_ROOT/fixtures/mutants/$2/$name.patch" ]; then
+		echo "$REPO_ROOT/fixtures/mutants/$2/$name.patch"
+	else
+		echo "$REPO_ROOT/fixtures/mutants/$name.patch"
+	fi
+}
+
+# One of KERNELS or FORWARD_KERNELS (a source the series is only applied to
+# and built against: make check-series), or exit 2 naming them.
+check_series_kernel() {
+	case " $KERNELS $FORWARD_KERNELS " in *" $1 "*) ;;
+	*) die "no kernel '$1': the series targets $KERNELS, and is tried on $FORWARD_KERNELS (ci/kernels.json)" ;; esac
+}
+
 # The series for kernel $1 (default DEFAULT_KERNEL), in order, one path per
 # line: as git format-patch wrote it, without the cover letter
 # (0000-cover-letter.patch), which describes the series and applies to

@@ -9,16 +9,18 @@
 #   debian-suite.sh SUITE version PKG[:ARCH]    the suite's current version
 #   debian-suite.sh SUITE download PKG[:ARCH]   the .deb of that version, in
 #                                               the cache; prints its path
+#   debian-suite.sh SUITE kernel-image META:ARCH the linux-image-ABI package a
+#                                               kernel metapackage resolves to
 # The archive keeps only a suite's current version, so the lists are read
 # again when older than BOOTMEM_SUITE_MAX_AGE_H hours (default 12). Exit 2
 # names a suite or package the archive does not have.
 {
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
-usage="usage: debian-suite.sh unstable|experimental version|download PKG[:ARCH]"
+usage="usage: debian-suite.sh unstable|experimental version|download|kernel-image PKG[:ARCH]"
 suite=${1:?$usage} what=${2:?$usage} pkg=${3:?$usage}
 case $suite in unstable|experimental) ;; *) die "debian-suite.sh: no suite '$suite' ($usage)" ;; esac
-case $what in version|download) ;; *) die "$usage" ;; esac
+case $what in version|download|kernel-image) ;; *) die "$usage" ;; esac
 
 dir="$BOOTMEM_CACHE/apt/$suite"
 conf="$dir/apt.conf"
@@ -60,6 +62,13 @@ fi
 version=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
 [ -n "$version" ] && [ "$version" != "(none)" ] ||
 	die "Debian $suite has no package $pkg (apt-cache policy, $dir)"
+if [ "$what" = kernel-image ]; then
+	image=$(apt-cache depends "$pkg" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9][^: ]*\).*/\1/p' | head -1)
+	[ -n "$image" ] || die "Debian $suite's $pkg depends on no linux-image package"
+	echo "$image"
+	exit 0
+fi
 if [ "$what" = version ]; then
 	echo "$version"
 	exit 0

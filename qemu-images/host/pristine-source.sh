@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 kver=${1:-$DEFAULT_KERNEL}
-check_kernel "$kver"
+check_series_kernel "$kver"
 pkg=$(kernels_py source "$kver") || exit 2
 suite=$(kernels_py suite "$kver") || exit 2
 if [ -n "$suite" ]; then
