@@ -16,6 +16,8 @@
  *   garbage written to any driver file        EINVAL
  *   marking a block whose linear map is a     EOPNOTSUPP (rodata=off)
  *   block that reaches beyond it
+ *   marking, in one call, a range of blocks   EOPNOTSUPP (rodata=off), checked
+ *   under one leaf with aligned ends          block by block
  *   offline of a marked block onlined into    EPERM ("not in ZONE_MOVABLE")
  *   ZONE_NORMAL
  *   a failed mark of a marked offline block   error, the first mark kept
@@ -443,7 +445,7 @@ TEST_F(refusal, garbage_writes_are_einval)
 	};
 	static const char *const garbage[] = {
 		"", "x", "-1", "12abc", "0x", "99999999999999999999", "1 2 3",
-		"18446744073709551615", "4294967296", "1 -5", "1 999", "\x01\x02",
+		"18446744073709551615", "4294967296", "1 -5", "1 0x", "\x01\x02",
 		"0000000000000000000000000000000000000000000000000000000000000007",
 
 	};
@@ -583,6 +585,88 @@ TEST_F(refusal, block_mapped_linear_map_is_refused)
 				       cycle_phase_names[p], strerror(-r.err));
 			}
 		}
+	}
+}
+
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A range is marked block by block: memory goes offline one memory block
+ * at a time, even through offline_and_remove_memory(), so a range whose
+ * two ends fall on leaf boundaries but whose blocks all lie under one
+ * larger leaf (a GiB under one PUD leaf, rodata=off) must be refused as a
+ * whole. Marked, every one of its blocks would then fail to go offline.
+ * The range is found from ptdump, apart from the series' own lookup: the
+ * first leaf larger than a block that covers only movable boot blocks
+ * free of boot reservations.
+ */
+TEST_F(refusal, range_under_one_leaf_is_refused_block_by_block)
+{
+	static unsigned long cand[MEM_BLOCKS_MAX];
+	uint64_t page = getpagesize(), bs = mem_block_size();
+	unsigned long first = 0, count = 0;
+	struct block_info info;
+	struct linear_leaf leaf = { 0 };
+	struct ptdump pt;
+	char why[256];
+	int n, ret;
+
+	ARM64_ONLY("marking is the arm64 series' own");
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, ptdump_read(&pt)) {
+		TH_LOG("cannot read the page-table dump %s", ptdump_path() ?: "(none found)");
+	}
+	n = cycle_movable_boot_blocks(1, cand, MEM_BLOCKS_MAX);
+	qsort(cand, n, sizeof(cand[0]), cmp_ulong);
+	for (int i = 0; i < n && !count; i++) {
+		unsigned long per_leaf;
+		int j;
+
+		ASSERT_EQ(0, driver_info(cand[i], &info));
+		ASSERT_EQ(0, linear_largest_leaf(&pt, info.linear.start, info.linear.end, page, &leaf));
+		if (leaf.bytes <= bs || info.phys_start % leaf.bytes)
+			continue;
+		per_leaf = leaf.bytes / bs;
+		for (j = 0; j < (int)per_leaf && i + j < n && cand[i + j] == cand[i] + j; j++) {
+			ASSERT_EQ(0, driver_info(cand[i + j], &info));
+			if (info.pages_reserved)
+				break;
+		}
+		if (j == (int)per_leaf) {
+			first = cand[i];
+			count = per_leaf;
+		}
+	}
+	ptdump_free(&pt);
+	if (!count)
+		SKIP(return, "no movable boot range free of reservations under one leaf larger "
+		     "than a block (the linear map uses pages under rodata=full: run with "
+		     "--append rodata=off)");
+	ASSERT_EQ(0, driver_info(first, &info));
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, NULL, NULL);
+	ret = driver_mark_range(first, count);
+	if (!ret)
+		driver_unmark_range(first, count);
+	EXPECT_EQ(-EOPNOTSUPP, ret) {
+		TH_LOG("memory%lu..%lu lie under one %s leaf (ptdump) with aligned ends; marking "
+		       "them in one call returned %d, though no one of them could go offline alone",
+		       first, first + count - 1, leaf.what, ret);
+	}
+	EXPECT_TRUE(mark_refusal_logged(&self->env.kmsg, info.phys_start,
+					info.phys_start + count * bs, MARK_REFUSED_BLOCK_MAPPED,
+					why, sizeof(why))) {
+		TH_LOG("memory%lu..%lu: want the refusal \"%s\"; the kernel said: %s", first,
+		       first + count - 1, MARK_REFUSED_BLOCK_MAPPED, why);
+	}
+	for (unsigned long b = first; b < first + count; b++) {
+		ASSERT_EQ(0, driver_info(b, &info));
+		EXPECT_FALSE(info.marked) TH_LOG("memory%lu is marked after a refused mark", b);
+		EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(b));
 	}
 }
 

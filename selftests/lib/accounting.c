@@ -157,6 +157,13 @@ int acct_take(struct acct_snapshot *s)
 	int ret, nid;
 
 	memset(s, 0, sizeof(*s));
+	/*
+	 * Fold the per-CPU vmstat deltas into the global counters first:
+	 * /proc/vmstat otherwise lags by up to the stat threshold per CPU,
+	 * and nr_page_table_pages is held exact across a phase. Best effort:
+	 * without it (not root, an old kernel) the counters are only close.
+	 */
+	(void)file_write_once("/proc/sys/vm/stat_refresh", "1");
 	ret = parse_file("/proc/zoneinfo", acct_parse_zoneinfo, s);
 	if (!ret)
 		ret = parse_file("/proc/meminfo", acct_parse_meminfo, s);

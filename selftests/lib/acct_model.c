@@ -27,6 +27,22 @@
  *          resource exactly the block, a memory block device, offline.
  * online   online_pages(): present, managed, MemTotal and node MemTotal
  *          grow by the block, in ZONE_MOVABLE (online_movable).
+ *
+ * NR_PAGETABLE (nr_page_table_pages) is where the kernels differ. In 6.1
+ *          and 6.12 arch_add_memory() takes its tables from
+ *          __pgd_pgtable_alloc(), with no constructor, so the count never
+ *          sees hotplug's tables. In 7.2 it takes them from
+ *          pgd_pgtable_alloc_init_mm(), whose __pgd_pgtable_alloc() runs
+ *          pagetable_*_ctor(), which counts them, and
+ *          free_hotplug_pgtable_page() runs pagetable_dtor(), which
+ *          takes them off: an add counts the linear-map tables it
+ *          allocates, and the remove of that block takes off the same.
+ *          Boot tables come from memblock (early_pgtable_alloc()) and
+ *          vmemmap tables from vmemmap_alloc_block_zero(), never through
+ *          a constructor. On every kernel, then: a boot block's remove
+ *          changes the count by 0, and a re-added block's remove by
+ *          minus what its add changed it by
+ *          (acct_page_tables_remove_delta()).
  */
 #define _GNU_SOURCE
 #include "acct_model.h"
@@ -45,6 +61,11 @@ uint64_t acct_boot_pages_freed(uint64_t pages, uint64_t page_size,
 	uint64_t pte_tables = linear_map_by_pte ? pages / ptes_per_table : 0;
 
 	return memmap + pte_tables;
+}
+
+int64_t acct_page_tables_remove_delta(bool boot, int64_t add_delta)
+{
+	return boot ? 0 : -add_delta;
 }
 
 int acct_block_place(struct acct_block *b, const struct acct_snapshot *online)

@@ -49,6 +49,13 @@ struct acct_block {
 uint64_t acct_boot_pages_freed(uint64_t pages, uint64_t page_size,
 			       uint64_t struct_page_bytes, bool linear_map_by_pte);
 
+/*
+ * The change a remove must make to nr_page_table_pages: none for a boot
+ * block, whose tables were never counted, and minus @add_delta, what the
+ * block's add changed it by, for a hot-added one (acct_model.c).
+ */
+int64_t acct_page_tables_remove_delta(bool boot, int64_t add_delta);
+
 /* Fills the zone-position fields of @b from a snapshot taken while online. */
 int acct_block_place(struct acct_block *b, const struct acct_snapshot *online);
 

@@ -48,6 +48,20 @@ static int write_block(const char *file, unsigned long block)
 }
 
 int driver_mark(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_MARK, block); }
+int driver_mark_range(unsigned long block, unsigned long count)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "%lu %lu", block, count);
+	return driver_write(TEST_BOOTMEM_FILE_MARK, buf);
+}
+int driver_unmark_range(unsigned long block, unsigned long count)
+{
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), "%lu %lu", block, count);
+	return driver_write(TEST_BOOTMEM_FILE_UNMARK, buf);
+}
 int driver_unmark(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_UNMARK, block); }
 int driver_remove(unsigned long block) { return write_block(TEST_BOOTMEM_FILE_REMOVE, block); }
 int driver_remove_watched(unsigned long block)

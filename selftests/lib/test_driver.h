@@ -47,6 +47,9 @@ struct block_info {
 bool driver_loaded(void);
 int driver_mark(unsigned long block);
 int driver_unmark(unsigned long block);
+/* Marks or unmarks @count blocks from @block in one call of the kernel's API. */
+int driver_mark_range(unsigned long block, unsigned long count);
+int driver_unmark_range(unsigned long block, unsigned long count);
 int driver_remove(unsigned long block);
 /*
  * Removes the block while every online CPU keeps reading it; driver_info()

@@ -84,6 +84,20 @@ TEST(model_boot_pages_freed_from_geometry)
 	EXPECT_EQ(9, acct_boot_pages_freed((512ULL << 20) / 65536, 65536, 64, true));
 }
 
+/*
+ * nr_page_table_pages across a remove: a boot block's tables were never
+ * counted (0 whatever the add of another block did); a re-added block's
+ * remove takes off what its add put on (7.2: +64 PTE tables for 128 MiB of
+ * 4K pages), and nothing where the add counted nothing (6.1, 6.12).
+ */
+TEST(model_page_tables_remove_undoes_add)
+{
+	EXPECT_EQ(0, acct_page_tables_remove_delta(true, 0));
+	EXPECT_EQ(0, acct_page_tables_remove_delta(true, 64));
+	EXPECT_EQ(-64, acct_page_tables_remove_delta(false, 64));
+	EXPECT_EQ(0, acct_page_tables_remove_delta(false, 0));
+}
+
 static struct acct_zone *zone_of(struct acct_snapshot *s, const char *name)
 {
 	return (struct acct_zone *)acct_zone(s, 0, name);
