@@ -82,6 +82,29 @@ class Recorded(Exception):
     """A failure already recorded as the result of the step it ended."""
 
 
+# A kernel message on the console: "[    7.024978] text". printk writes to
+# the UART directly, while the agent's line goes through the tty, so a
+# message printed as the agent answers can land inside its line:
+# "BOOTMEM-LEND: 4 refused kexec ... t=6.969[    7.024978] Can't kexec: ...",
+# then the agent's newline alone, or the rest of its line.
+KMSG_AT = re.compile(r"\[\s*[0-9]+\.[0-9]+\] ")
+
+
+def join_broken_line(line, broken):
+    """The protocol's view of a console line: a kernel message that cut
+    into an agent's line is left out (it is in the console file and its
+    splat scan), and the two pieces of the agent's line are joined.
+    Returns (line to hand on or None, the piece still waiting)."""
+    if broken and KMSG_AT.match(line):
+        return None, broken         # another kernel line while one is open
+    m = KMSG_AT.search(line)
+    if m and m.start() > 0:
+        return None, broken + line[:m.start()]
+    if broken:
+        return broken + line, ""
+    return line, ""
+
+
 class Guest:
     """One QEMU guest: its console to a file and to a queue of lines."""
 
@@ -99,13 +122,18 @@ class Guest:
         self.sent = {}      # seq -> the command, which its answer must name
 
     def _read(self):
+        broken = ""     # the start of an agent line a kernel message broke into
         for raw in self.proc.stdout:
             line = raw.decode(errors="replace").rstrip("\r\n")
             self.console.write(line + "\n")
             self.console.flush()
             if any(s in line for s in SPLATS):
                 self.splats.append(line)
-            self.lines.put(line)
+            line, broken = join_broken_line(line, broken)
+            if line is not None:
+                self.lines.put(line)
+        if broken:
+            self.lines.put(broken)
         self.lines.put(None)
 
     def send(self, text):
@@ -447,6 +475,12 @@ class Run:
             summary.append(f"  baseline, same run: the primary removes and re-adds a block itself in "
                            f"{self.baseline_ms:.0f} ms")
         summary += [f"  {'ok  ' if ok else 'FAIL'} {name}: {detail}" for ok, name, detail in self.tests]
+        # The Debian source version the primary's kernel was built from
+        # (run.sh's run.txt): a suite keeps only its current version.
+        run_txt = self.results / "run.txt"
+        source = [l for l in (run_txt.read_text(errors="replace").splitlines()
+                              if run_txt.is_file() else []) if l.startswith("source:")]
+        summary[1:1] = source[:1]
         (self.results / "summary.txt").write_text("\n".join(summary) + "\n")
         verdict = "PASS" if not failed else f"FAIL: {len(failed)} failed: {', '.join(failed)}"
         (self.results / "verdict.json").write_text(json.dumps(

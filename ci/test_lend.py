@@ -75,6 +75,33 @@ def case_lost_output():
     return bool(why and "died" in why), str(why)
 
 
+def case_kernel_message_inside_an_answer():
+    """printk writes to the UART while the agent's line is in the tty: the
+    kernel's line lands inside the answer (recorded on 7.2), and the answer
+    must still be read whole, not waited for until the timeout."""
+    g, _ = replay("lend-primary-kmsg-inside-answer.log", "sleep 30")
+    g.wait_answer(0, timeout=10)
+    for n in range(1, 4):
+        g.wait_answer(n, timeout=10)
+    try:
+        a = g.wait_answer(4, timeout=10)
+    except lend.Failure as e:
+        g.kill()
+        return False, str(e)
+    g.kill()
+    return a["verdict"] == "refused" and "EBUSY" in a["text"], f"answer 4: {a['verdict']} {a['text']}"
+
+
+def case_kernel_message_splits_an_answer_midway():
+    """The same, with the message inside a word: the two pieces joined."""
+    broken = "BOOTMEM-LEND: 4 ref"
+    line, rest = lend.join_broken_line("[    7.024978] Can't kexec: boot memory", broken)
+    line2, rest2 = lend.join_broken_line("used kexec errno=EBUSY kernel_said_why=1 t=6.969", rest)
+    m = lend.ANSWER.search(line2 or "")
+    ok = line is None and m is not None and m.group(2) == "refused" and rest2 == ""
+    return ok, f"joined: {line2!r}"
+
+
 def case_splat_counted():
     g, _ = replay("lend-primary-splat.log", "exit 0")
     for n in range(0, 12):
