@@ -326,7 +326,8 @@ image="$results/initramfs.cpio.gz"
 if [ -n "$lending" ]; then
 	# No "programs:" line: lend.py judges a lending run, and report.py,
 	# which needs one, refuses to judge this directory.
-	echo "plan: lending, $rounds rounds" > "$results/run.txt"
+	{ [ -z "$tree" ] && echo "source: $(kernels_py source "$kver") $(source_version "$kver")"
+	  echo "plan: lending, $rounds rounds"; } > "$results/run.txt"
 	step "lending: two guests (qemu-system-aarch64, TCG) share the primary's RAM; $rounds rounds; consoles -> $results/console-{primary,secondary}.log"
 	/usr/bin/python3 "$REPO_ROOT/ci/lend.py" --kernel "$kdir/Image" --initrd "$image" \
 		--results "$results" --rounds "$rounds"

@@ -564,8 +564,13 @@ def main():
 
     guest = next((m[len(marker("GUEST_UP")):] for m in markers if m.startswith(marker("GUEST_UP"))),
                  "guest never reached /init")
-    out = [f"bootmem-hotplug results: {rdir}", f"guest: {guest}", f"plan: {','.join(plan_names)}",
-           f"programs meant to run: {', '.join(intended)}", ""]
+    # The Debian source version run.sh built (run.txt's "source:"): a suite
+    # keeps only its current version, so every summary says which it was.
+    run_txt = rdir / "run.txt"
+    source = next((l for l in (run_txt.read_text(errors="replace").splitlines()
+                                if run_txt.is_file() else []) if l.startswith("source:")), None)
+    out = [f"bootmem-hotplug results: {rdir}", f"guest: {guest}"] + ([source] if source else []) + [
+           f"plan: {','.join(plan_names)}", f"programs meant to run: {', '.join(intended)}", ""]
     for t in tests:
         tag = {"pass": "PASS", "fail": "FAIL", "skip": "SKIP"}[t["status"]]
         if t["status"] == "skip" and not t.get("expected"):
