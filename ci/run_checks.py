@@ -492,7 +492,9 @@ def main(argv):
         for c, row in checks:
             print(fill(c.get("name", c["kind"]), row))
         return 0
-    unknown = set(argv) - {"--fast", "--only", "--list"} - (only or set())
+    # --only's list is one argument, names joined by commas.
+    unknown = set(argv) - {"--fast", "--only", "--list"} - (only or set()) - (
+        {argv[argv.index("--only") + 1]} if only else set())
     if unknown:
         raise Usage(f"unknown argument {' '.join(unknown)}")
     if only:
