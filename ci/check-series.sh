@@ -39,6 +39,15 @@ kmake -s olddefconfig
 
 mapfile -t posted < <("$REPO_ROOT/ci/series.sh" "$work/series" "$kver") && [ "${#posted[@]}" -gt 0 ] || exit 2
 passed=0 failed=0
+# The series as a whole: numbering, the cover letter's counts, trailers,
+# sign-offs (ci/posting.py holds the rules).
+if faults=$(/usr/bin/python3 "$REPO_ROOT/ci/posting.py" lint "$work/series"); then
+	echo "PASS  the series: ${#posted[@]} patches numbered and counted alike, trailers parse, each signed by its author"
+	passed=$((passed + 1))
+else
+	echo "FAIL  the series as posted:"; printf '      %s\n' "$faults"
+	failed=$((failed + 1))
+fi
 for p in "${posted[@]}"; do
 	name=$(basename "$p")
 	if ! patch -d "$src" -p1 --forward --no-backup-if-mismatch < "$p" > "$work/$name.patch.log" 2>&1; then

@@ -5,7 +5,8 @@
 # Kconfig entry and commit message; the one place they live, for both
 # kernels) with git format-patch against that kernel's Debian source
 # (ci/kernels.json).
-# Subjects are renumbered to the whole series.
+# Subjects are renumbered to the whole series; each patch is signed by
+# whoever runs this (git config user.name/user.email; exit 2 without).
 #
 #   ci/series.sh OUTDIR [KERNEL]      KERNEL: one of ci/kernels.json (default: its default)
 # Prints the paths of the patches, in order, without the cover letter.
@@ -40,12 +41,11 @@ for f in lib/Kconfig.debug lib/Makefile MAINTAINERS; do
 	mkdir -p "$git_tree/$(dirname "$f")"
 	cp "$pristine/$f" "$git_tree/$f"
 done
-# The series' author, from the first patch's (possibly folded) From: header.
-read -r name email < <(/usr/bin/python3 -c '
-import email, email.utils, sys
-n, a = email.utils.parseaddr(" ".join(email.message_from_file(open(sys.argv[1]))["From"].split()))
-print(n.replace(" ", "\x1f"), a)' "${kernel[0]}")
-name=${name//$'\x1f'/ }
+# Whoever posts the series signs it (the repository keeps no identity):
+# their git identity, or exit 2 (ci/posting.py).
+ident=$(/usr/bin/python3 "$REPO_ROOT/ci/posting.py" identity) || exit 2
+name=${ident%%$'\t'*}
+email=${ident#*$'\t'}
 author="$name <$email>"
 git -C "$git_tree" init -q
 git -C "$git_tree" add -A
@@ -78,6 +78,12 @@ git -C "$git_tree" -c "user.name=$name" -c "user.email=$email" commit -q -s \
 	-F "$drv/test_bootmem_hotplug.commit"
 git -C "$git_tree" format-patch -q --start-number "$total" -o "$out" -1
 sed -i -E "1,/^Subject:/ s/^Subject: \[PATCH\]/Subject: [PATCH $total\/$total]/" "$out"/"$(printf '%04d' "$total")"-*.patch
+# Author and Signed-off-by: on every patch, then the cover letter's
+# shortlog from what is posted, so that neither can disagree.
+/usr/bin/python3 "$REPO_ROOT/ci/posting.py" stamp "$out"/[0-9][0-9][0-9][0-9]-*.patch || exit 2
+[ ! -f "$out/0000-cover-letter.patch" ] ||
+	/usr/bin/python3 "$REPO_ROOT/ci/posting.py" cover "$out/0000-cover-letter.patch" \
+		$(ls "$out"/[0-9][0-9][0-9][0-9]-*.patch | grep -v /0000-cover-letter.patch) || exit 2
 for p in "$out"/[0-9][0-9][0-9][0-9]-*.patch; do
 	case $(basename "$p") in 0000-cover-letter.patch) ;; *) echo "$p" ;; esac
 done

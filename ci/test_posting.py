@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""Tests of the posting rules (ci/posting.py) on the series as ci/series.sh
+posts it: the real series must lint clean, and a copy broken in each way
+a posted series goes wrong must fail, naming the fault: a cover letter
+with the wrong count, a trailer that no longer parses, a version note
+above the --- line, a patch without a Signed-off-by: of its author. And
+ci/series.sh without a git identity is a setup error (exit 2).
+
+  test_posting.py [KERNEL]     (default: ci/kernels.json's default)
+Prints TAP; exits 1 if any case fails.
+"""
+import glob
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+spec = importlib.util.spec_from_file_location("posting", os.path.join(HERE, "posting.py"))
+posting = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(posting)
+
+# Who signs in these tests: not the person running them.
+TEST_IDENTITY = {"GIT_AUTHOR_NAME": "Posting Test", "GIT_AUTHOR_EMAIL": "posting.test@example.org"}
+
+
+def post(kernel, out, env_extra=None, drop_identity=False):
+    env = dict(os.environ)
+    if drop_identity:
+        env.pop("GIT_AUTHOR_NAME", None)
+        env.pop("GIT_AUTHOR_EMAIL", None)
+        env["HOME"] = tempfile.mkdtemp()
+        env["GIT_CONFIG_NOSYSTEM"] = "1"
+        env.setdefault("BOOTMEM_CACHE", os.path.expanduser("~/.cache/bootmem-hotplug"))
+    else:
+        env.update(TEST_IDENTITY)
+    env.update(env_extra or {})
+    return subprocess.run([os.path.join(HERE, "series.sh"), out, kernel], env=env,
+                          capture_output=True, text=True)
+
+
+def files(d):
+    return sorted(glob.glob(os.path.join(d, "[0-9][0-9][0-9][0-9]-*.patch")))
+
+
+def edit(path, fn):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    new = fn(text)
+    assert new != text, f"edit of {os.path.basename(path)} changed nothing"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(new)
+
+
+class Series:
+    def __init__(self, kernel):
+        self.root = tempfile.mkdtemp(prefix="posting-")
+        self.good = os.path.join(self.root, "good")
+        self.made = post(kernel, self.good)
+
+    def broken(self, name, fn, which):
+        """A copy with fn applied to the file whose name matches which."""
+        d = os.path.join(self.root, name)
+        shutil.copytree(self.good, d)
+        target = next(p for p in files(d) if re.search(which, os.path.basename(p)))
+        edit(target, fn)
+        return posting.lint(files(d))
+
+
+def expect(faults, pattern):
+    hit = [f for f in faults if re.search(pattern, f)]
+    return bool(hit), "; ".join(hit or faults or ["no fault reported"])[:200]
+
+
+def cases(kernel):
+    s = Series(kernel)
+    total = len(files(s.good)) - 1
+
+    def posted():
+        return s.made.returncode == 0 and total >= 2, s.made.stderr.strip()[-200:] or f"{total} patches"
+
+    def lints_clean():
+        faults = posting.lint(files(s.good))
+        return not faults, "; ".join(faults) or f"{total} patches and the cover letter clean"
+
+    def signed_by_the_poster():
+        bad = [os.path.basename(p) for p in files(s.good)[1:]
+               if f"Signed-off-by: {TEST_IDENTITY['GIT_AUTHOR_NAME']} <{TEST_IDENTITY['GIT_AUTHOR_EMAIL']}>"
+               not in open(p, encoding="utf-8").read()]
+        return not bad, f"unsigned: {bad}" if bad else "every patch signed by the poster"
+
+    def cover_subject_count():
+        return expect(s.broken("subject", lambda t: t.replace(f"[PATCH 0/{total}]", f"[PATCH 0/{total - 1}]", 1),
+                               r"^0000-"), r"is not \[PATCH 0/")
+
+    def cover_text_count():
+        words = posting.NUMBER_WORDS
+        return expect(s.broken("text", lambda t: t.replace("\n\n", f"\n\nThis series has {words[total - 1]} patches.\n\n", 1),
+                               r"^0000-"), rf"says 'This|says '{words[total - 1]} patches'")
+
+    def cover_shortlog_count():
+        return expect(s.broken("shortlog", lambda t: re.sub(r"^(\S.*) \(\d+\):$", rf"\1 ({total + 1}):", t, count=1,
+                                                            flags=re.M), r"^0000-"), r"shortlog counts")
+
+    def version_note_between_trailers():
+        # The 6.12 series' defect: a version note between Fixes:/Cc: and the
+        # Signed-off-by:, so that git reads only the last as a trailer.
+        def note(t):
+            return re.sub(r"^(Signed-off-by: )", r"Changes from the 6.1 version: none.\n\n\1", t, count=1, flags=re.M)
+        faults = s.broken("note", lambda t: re.sub(r"^(Signed-off-by: )", "Fixes: 123456789abc (\"x\")\n\n\\1", t,
+                                                   count=1, flags=re.M), r"^0002-")
+        ok1, d1 = expect(faults, r"'Fixes: 123456789abc.*does not parse")
+        ok2, d2 = expect(s.broken("note2", note, r"^0003-"), r"version note 'Changes from")
+        return ok1 and ok2, f"{d1} | {d2}"
+
+    def missing_signoff():
+        return expect(s.broken("nosob", lambda t: re.sub(r"^Signed-off-by: .*\n", "", t, flags=re.M), r"^0004-"),
+                      r"0004-.*no Signed-off-by: matching")
+
+    def signoff_not_the_author():
+        return expect(s.broken("other", lambda t: re.sub(r"^From: .*$", "From: Someone Else <else@example.org>", t,
+                                                         count=1, flags=re.M), r"^0005-"),
+                      r"0005-.*no Signed-off-by: matching its author Someone Else")
+
+    def no_identity_is_exit_2():
+        r = post(kernel, os.path.join(s.root, "anon"), drop_identity=True)
+        return r.returncode == 2 and "no git identity" in r.stderr, f"exit {r.returncode}: {r.stderr.strip()[-120:]}"
+
+    def repository_keeps_no_identity():
+        dirs = sorted(glob.glob(os.path.join(REPO, "fixtures/kernel/patches/*")))
+        faults = posting.lint_repo(dirs)
+        if faults:
+            return False, "; ".join(faults)[:200]
+        d = os.path.join(s.root, "repo")
+        shutil.copytree(dirs[0], d)
+        edit(files(d)[1], lambda t: t.replace("\nDate:", "\nFrom: A Placeholder <a@example.org>\nDate:", 1))
+        return expect(posting.lint_repo([d]), r"carries an author")
+
+    return [posted, lints_clean, signed_by_the_poster, cover_subject_count, cover_text_count,
+            cover_shortlog_count, version_note_between_trailers, missing_signoff,
+            signoff_not_the_author, no_identity_is_exit_2, repository_keeps_no_identity], s
+
+
+def main(argv):
+    kernel = argv[0] if argv else subprocess.run(
+        ["/usr/bin/python3", os.path.join(HERE, "kernels.py"), "default"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    todo, s = cases(kernel)
+    print("TAP version 13")
+    print(f"1..{len(todo)}")
+    failed = 0
+    try:
+        for i, case in enumerate(todo, 1):
+            try:
+                ok, detail = case()
+            except Exception as e:  # a checker that crashes fails its case
+                ok, detail = False, f"{type(e).__name__}: {e}"
+            failed += not ok
+            print(f"# {detail}")
+            print(f"{'ok' if ok else 'not ok'} {i} posting.{case.__name__}")
+    finally:
+        shutil.rmtree(s.root, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
