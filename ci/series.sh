@@ -17,6 +17,12 @@ REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: ci/series.sh OUTDIR [KERNEL]}
 kver=${2:-$DEFAULT_KERNEL}
 check_series_kernel "$kver"
+# Whoever posts the series signs it (the repository keeps no identity):
+# their git identity, or exit 2 (ci/posting.py).
+ident=$(/usr/bin/python3 "$REPO_ROOT/ci/posting.py" identity) || exit 2
+name=${ident%%$'\t'*}
+email=${ident#*$'\t'}
+author="$name <$email>"
 patch_dir=$REPO_ROOT/$(kernels_py patches "$kver") || exit 2
 pristine=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 drv="$REPO_ROOT/fixtures/kernel/lib"
@@ -41,12 +47,6 @@ for f in lib/Kconfig.debug lib/Makefile MAINTAINERS; do
 	mkdir -p "$git_tree/$(dirname "$f")"
 	cp "$pristine/$f" "$git_tree/$f"
 done
-# Whoever posts the series signs it (the repository keeps no identity):
-# their git identity, or exit 2 (ci/posting.py).
-ident=$(/usr/bin/python3 "$REPO_ROOT/ci/posting.py" identity) || exit 2
-name=${ident%%$'\t'*}
-email=${ident#*$'\t'}
-author="$name <$email>"
 git -C "$git_tree" init -q
 git -C "$git_tree" add -A
 git -C "$git_tree" -c user.name=base -c user.email=base@invalid commit -q -m base
