@@ -37,7 +37,10 @@ if [ ! -f "$kdir/Image" ]; then
 	}
 	tmp=$(mktemp -d)
 	deb=$(fetch "$pkg")
-	if dpkg-deb -c "$deb" | grep -q ' \./boot/vmlinuz-'; then
+	# grep reads the whole listing: with -q it would stop at the first
+	# match, dpkg-deb would die of SIGPIPE, and pipefail would take that
+	# for "no /boot/vmlinuz" (seen on a cold cache, 2026-12-06).
+	if dpkg-deb -c "$deb" | grep ' \./boot/vmlinuz-' >/dev/null; then
 		dpkg-deb --fsys-tarfile "$deb" | tar -C "$tmp" -x ./boot
 		cp "$tmp"/boot/vmlinuz-* "$kdir/Image"
 		cp "$tmp"/boot/config-* "$kdir/config"
