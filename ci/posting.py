@@ -16,6 +16,7 @@ patch with their git identity, and check-series lints the result.
                                  the posted patches
   posting.py strip FILE...       drop our identity from exported patches
                                  (what the repository keeps)
+  posting.py notes OLD NEW       copy OLD's version notes (below ---) to NEW
   posting.py lint DIR            the posted series' faults, one a line;
                                  exit 1 if any
   posting.py lint-repo DIR...    the repository's patches carry no identity
@@ -168,6 +169,20 @@ def strip(patch):
             patch.message = own.sub("", patch.message).rstrip("\n") + "\n"
 
 
+def version_notes(patch):
+    """The lines between --- and the diffstat."""
+    lines = patch.tail.split("\n")[1:]
+    end = next((i for i, l in enumerate(lines) if DIFFSTAT.match(l)), 0)
+    return lines[:end]
+
+
+def copy_notes(old, new):
+    notes = version_notes(old)
+    if notes and not version_notes(new) and new.tail.startswith("---"):
+        rest = new.tail.split("\n")
+        new.tail = "\n".join(rest[:1] + notes + rest[1:])
+
+
 def subject(patch):
     return patch.header("Subject") or ""
 
@@ -282,6 +297,10 @@ def main(argv):
         cover = read(args[0])
         rewrite_shortlog(cover, [read(a) for a in args[1:]])
         write(args[0], cover)
+    elif verb == "notes":
+        new = read(args[1])
+        copy_notes(read(args[0]), new)
+        write(args[1], new)
     elif verb == "strip":
         for path in args:
             p = read(path)
