@@ -983,4 +983,41 @@ TEST_F(iomem_child, marks_exactly_the_blocks_it_does_not_touch)
 	expect_mark(_metadata, &self->env.kmsg, b, false, "removed");
 }
 
+/*
+ * The mark is checked when it is made, and an iomem child can be inserted
+ * under the block afterwards. Removal could not release the range then,
+ * and it could never be added back: the offline itself must be refused,
+ * with EBUSY and the notifier's reason, and go through once the child is
+ * gone. fixtures/mutants/offline-skips-iomem-recheck.patch proves it.
+ */
+TEST_F(iomem_child, planted_after_marking_refuses_offline)
+{
+	long b = self->block;
+	bool logged = false;
+	int ret;
+
+	ARM64_ONLY("x86-64 has no mark to re-check");
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, driver_mark(b));
+	ASSERT_EQ(0, driver_iomem_child(b, variant->position));
+	self->planted = true;
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, NULL, NULL);
+	ksft_print_msg("memory%ld marked, then an iomem child %s it; offlining it\n", b,
+		       variant->position);
+	ret = mem_block_set_state(b, "offline");
+	if (!ret)
+		mem_block_set_state(b, "online_movable");
+	EXPECT_EQ(-EBUSY, ret) TH_LOG("memory%ld went offline with an iomem child %s it: %s", b,
+				      variant->position, ret ? strerror(-ret) : "no error");
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(b));
+	kmsg_watch_scan(&self->env.kmsg, NULL, 0, OFFLINE_REFUSED_IOMEM, &logged);
+	EXPECT_TRUE(logged) TH_LOG("no \"%s\" line for memory%ld", OFFLINE_REFUSED_IOMEM, b);
+	/* The child gone, the mark stands: the block goes offline and back. */
+	ASSERT_EQ(0, driver_iomem_child(b, TEST_BOOTMEM_CHILD_NONE));
+	self->planted = false;
+	EXPECT_EQ(0, mem_block_set_state(b, "offline"));
+	EXPECT_EQ(0, mem_block_set_state(b, "online_movable"));
+	EXPECT_EQ(0, driver_unmark(b));
+}
+
 TEST_HARNESS_MAIN

@@ -22,6 +22,13 @@
 #define MARK_REFUSED_ALREADY		"already marked"
 
 /*
+ * What the notifier logs when it refuses to offline a marked block that
+ * an iomem child was inserted under after the mark ("Boot memory [START
+ * END] marked hot-removable REASON").
+ */
+#define OFFLINE_REFUSED_IOMEM		"holds iomem resources that removal could not release: offlining refused"
+
+/*
  * Reads the kernel log since the last scan of @w and says whether it holds
  * the mark refusal of exactly [@start, @end) with @reason. A line for
  * another range or with another reason does not count; the reason found
