@@ -12,7 +12,7 @@ patch with their git identity, and check-series lints the result.
                                  when there is none
   posting.py stamp FILE...       add From: (where absent) and the poster's
                                  Signed-off-by: to each patch, in place
-  posting.py cover COVER PATCH...  rewrite the cover letter's shortlog from
+  posting.py cover COVER PATCH...  add the cover letter's shortlog, from
                                  the posted patches
   posting.py strip FILE...       drop our identity from exported patches
                                  (what the repository keeps)
@@ -187,7 +187,7 @@ def subject(patch):
     return patch.header("Subject") or ""
 
 
-def rewrite_shortlog(cover, patches):
+def add_shortlog(cover, patches):
     """git shortlog's block in the cover letter: each author, their count,
     their subjects; made from the posted patches so it cannot disagree."""
     by = {}
@@ -200,21 +200,13 @@ def rewrite_shortlog(cover, patches):
         block += [f"      {s}" for s in subs]
         block.append("")
     lines = cover.message.split("\n")
-    start = next((i for i, l in enumerate(lines) if SHORTLOG.match(l)), None)
+    if any(SHORTLOG.match(l) for l in lines):
+        raise Usage("cover letter already has a shortlog (the repository's keep none)")
+    # Where git format-patch puts it: before the diffstat.
+    start = next((i for i, l in enumerate(lines) if DIFFSTAT.match(l)), None)
     if start is None:
-        # The repository's cover letters keep none (it names the poster):
-        # it goes where git format-patch puts it, before the diffstat.
-        start = next((i for i, l in enumerate(lines) if DIFFSTAT.match(l)), None)
-        if start is None:
-            raise Usage("cover letter has neither a shortlog nor a diffstat")
-        cover.message = "\n".join(lines[:start] + block + lines[start:])
-        return
-    end = start + 1
-    while end < len(lines) and (lines[end].startswith("      ") or SHORTLOG.match(lines[end])
-                                or (lines[end] == "" and end + 1 < len(lines)
-                                    and SHORTLOG.match(lines[end + 1]))):
-        end += 1
-    cover.message = "\n".join(lines[:start] + block[:-1] + lines[end:])
+        raise Usage("cover letter has no diffstat to put the shortlog before")
+    cover.message = "\n".join(lines[:start] + block + lines[start:])
 
 
 def lint(paths):
@@ -295,7 +287,7 @@ def main(argv):
             write(path, p)
     elif verb == "cover":
         cover = read(args[0])
-        rewrite_shortlog(cover, [read(a) for a in args[1:]])
+        add_shortlog(cover, [read(a) for a in args[1:]])
         write(args[0], cover)
     elif verb == "notes":
         new = read(args[1])

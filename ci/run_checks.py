@@ -96,6 +96,12 @@ class Runner:
         return 0 if self.failed == 0 else 1
 
 
+# Who signs the series the checks post (ci/posting.py): a test identity,
+# so that a check does not depend on who runs it.
+CHECK_IDENTITY = {"GIT_AUTHOR_NAME": "bootmem-hotplug check",
+                  "GIT_AUTHOR_EMAIL": "check@bootmem-hotplug.invalid"}
+
+
 # Expansion ------------------------------------------------------------------
 def expansions(check, table):
     """The (name, values) pairs a check stands for."""
@@ -320,9 +326,7 @@ class Checks:
         k = v["kernel"]
         logfile = REPO / LOG / f"checkpatch-{k}.log"
         out = REPO / LOG / f"series-{k}"
-        # Signed by a test identity, so the check does not depend on who runs it.
-        env = {**os.environ, "GIT_AUTHOR_NAME": "bootmem-hotplug check",
-               "GIT_AUTHOR_EMAIL": "check@bootmem-hotplug.invalid"}
+        env = {**os.environ, **CHECK_IDENTITY}
         made = subprocess.run(["ci/series.sh", str(out), k], cwd=REPO, capture_output=True, text=True, env=env)
         posted = made.stdout.split()
         if made.returncode != 0 or len(posted) < 2:
@@ -354,8 +358,7 @@ class Checks:
         for p in sorted(glob.glob(str(REPO / c["patches"]))):
             shutil.copy(p, stamped)
         patches = sorted(str(p) for p in stamped.glob("*.patch"))
-        env = {**os.environ, "GIT_AUTHOR_NAME": "bootmem-hotplug check",
-               "GIT_AUTHOR_EMAIL": "check@bootmem-hotplug.invalid"}
+        env = {**os.environ, **CHECK_IDENTITY}
         subprocess.run(["/usr/bin/python3", "ci/posting.py", "stamp"] + patches, cwd=REPO, env=env, check=True)
         tree = self.sources[c["tree"]]
         logfile = REPO / LOG / f"{c['name']}.log"
