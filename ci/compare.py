@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Per-phase latency of two runs side by side: arm64 with the series and
 the x86-64 reference (Debian's stock amd64 kernel), from run.sh results
-directories made on the same host. The figures are ci/report.py's own
-(latency_table()), so the two tables cannot count differently; each run's
+directories made on the same host. The figures are ci/figures.py's
+(latency_table()), as in report.py's summary, so the two tables cannot count differently; each run's
 memcpy baseline is shown with it, since the guests are TCG on one host and
 only figures taken beside their own baseline compare.
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import protocol  # noqa: E402  (markers and metric records)
-import report  # noqa: E402  (the one place phases are summed up)
+import figures  # noqa: E402  (the one place phases are summed up)
 
 
 def fail(msg):
@@ -32,7 +32,7 @@ def load(results):
         metrics = protocol.read_metrics(results)
     except protocol.ProtocolError as e:
         fail(str(e))
-    rows = report.latency_table(metrics)
+    rows = figures.latency_table(metrics)
     if not rows:
         fail(f"{path} holds no phase timings")
     try:
@@ -41,7 +41,7 @@ def load(results):
         console = ""
     guest = protocol.console_value(console, "GUEST_UP") or "?"
     base = next((m for m in metrics if m["kind"] == "baseline"), {})
-    return {(load, phase, kind): (n, p50, p95) for load, phase, kind, n, p50, p95 in rows}, guest, base
+    return {(r[0], r[1], r[2]): (r[3], r[4], r[5]) for r in rows}, guest, base
 
 
 def main(argv):
@@ -68,7 +68,8 @@ def main(argv):
             ["tests", "stress"].index(k[0]), ["offline", "remove", "add", "online"].index(k[1]), k[2])):
         a, x = arm.get(key), x86.get(key)
         cell = lambda v: f"{v[0]} | {v[1]:.1f} | {v[2]:.1f}" if v else "- | - | -"  # noqa: E731
-        ratio = f"{a[1] / x[1]:.2f}x" if a and x and x[1] > 0 else "-"
+        r, why = figures.ratio_of_medians(a[:2], x[:2]) if a and x else (None, "-")
+        ratio = f"{r:.2f}x" if r is not None else why
         lines.append(f"| {key[0]} | {key[1]} | {key[2]} | {cell(a)} | {cell(x)} | {ratio} |")
     text = "\n".join(lines) + "\n"
     print(text, end="")

@@ -4,6 +4,9 @@
 #                          and the per-minute average (all a soak records)
 #   latency-vs-pages.png   offline latency against the pages in use it migrated
 #   memory.png             MemFree and ZONE_MOVABLE present/managed per minute
+#   soak-offline.png       offline p50/p95/p99 of each progress interval, with
+#                          the fitted lines the summary's drift lines judge
+#   soak-rate-rss.png      cycles per minute and the stressors' RSS, fitted too
 #   ci/plot.sh RESULTS_DIR
 set -euo pipefail
 # Parsed whole before it runs.
@@ -34,8 +37,27 @@ plot "$out/minutes.dat" using 1:2 with linespoints title "MemFree", \
      "$out/minutes.dat" using 1:3 with linespoints title "Movable present", \
      "$out/minutes.dat" using 1:4 with linespoints title "Movable managed", \
      "$out/minutes.dat" using 1:5 axes x1y2 with linespoints title "cycles done"
+unset y2label; unset y2tics
+set datafile missing "NaN"
+set output "$out/soak-offline.png"
+set title "Offline latency per interval, with fitted lines (drift)"
+set xlabel "time (min)"; set ylabel "offline (ms)"; set logscale y
+plot "$out/soak.dat" using 1:2 with points pt 7 lc 1 title "p50", \
+     "$out/soak.dat" using 1:7 with lines lc 1 notitle, \
+     "$out/soak.dat" using 1:3 with points pt 5 lc 2 title "p95", \
+     "$out/soak.dat" using 1:8 with lines lc 2 notitle, \
+     "$out/soak.dat" using 1:4 with points pt 9 lc 3 title "p99", \
+     "$out/soak.dat" using 1:9 with lines lc 3 notitle
+unset logscale y
+set output "$out/soak-rate-rss.png"
+set title "Cycles per minute and the stressors' RSS, with fitted lines"
+set xlabel "time (min)"; set ylabel "cycles per minute"; set y2label "stressors' RSS (MiB)"; set y2tics
+plot "$out/soak.dat" using 1:5 with points pt 7 lc 1 title "cycles/min", \
+     "$out/soak.dat" using 1:10 with lines lc 1 notitle, \
+     "$out/soak.dat" using 1:6 axes x1y2 with points pt 5 lc 2 title "RSS", \
+     "$out/soak.dat" using 1:11 axes x1y2 with lines lc 2 notitle
 GP
 rm -f "$out"/*.dat
-echo "plots: $out/offline-latency.png $out/latency-vs-pages.png $out/memory.png"
+echo "plots: $out/offline-latency.png $out/latency-vs-pages.png $out/memory.png $out/soak-offline.png $out/soak-rate-rss.png"
 exit
 }

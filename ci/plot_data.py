@@ -7,6 +7,10 @@
   minutes.dat                              per minute: time, MemFree MiB,
                                            Movable present and managed MiB,
                                            cycles, average offline ms
+  soak.dat                                 per interval: minute, offline
+                                           p50/p95/p99 ms, cycles per minute,
+                                           stressors' RSS MiB, then each
+                                           series' fitted line (ci/figures.py)
 
     plot_data.py RESULTS_DIR OUT_DIR
 
@@ -16,6 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import figures  # noqa: E402
 import protocol  # noqa: E402
 
 
@@ -50,6 +55,18 @@ def main(argv):
         write(out / f"offline-{kind}.dat", rows, "0 0\n")
     write(out / "scatter.dat", scatter, "0 0\n")
     write(out / "minutes.dat", minutes, "0 0 0 0 0 0.001\n")
+    # The fitted lines are the drift figures' own, so the plot shows the
+    # slope the summary judged.
+    fits = {f["series"]: f for f in figures.soak_drift(metrics)}
+    keys = [k for k, _ in figures.SOAK_SERIES]
+    rows = []
+    for p in figures.soak_points(metrics):
+        h = p["minute"] / 60
+        row = [round(p["minute"], 3)] + [p.get(k, "NaN") for k in keys]
+        row += [round(fits[k]["intercept"] + fits[k]["per_hour"] * h, 3) if k in fits else "NaN"
+                for k in keys]
+        rows.append(row)
+    write(out / "soak.dat", rows, " ".join(["0"] + ["NaN"] * 2 * len(keys)) + "\n")
     return 0
 
 

@@ -37,13 +37,13 @@ Exit codes (run.sh passes them on):
 import fnmatch
 import json
 import re
-import statistics
 import sys
 import xml.sax.saxutils as sx
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "ci"))
+import figures  # noqa: E402  (ci/figures.py: latency, ratios, drift)
 import plan  # noqa: E402  (ci/plan.py: which programs a run can mean)
 import protocol  # noqa: E402  (ci/protocol.py: markers and metric records)
 from protocol import marker  # noqa: E402
@@ -327,60 +327,6 @@ def judge_skips(tests, expected, must_run, no_driver):
     return unexpected
 
 
-def percentile(values, q):
-    values = sorted(values)
-    if not values:
-        return 0.0
-    k = (len(values) - 1) * q
-    f = int(k)
-    c = min(f + 1, len(values) - 1)
-    return values[f] + (values[c] - values[f]) * (k - f)
-
-
-def latency_table(metrics):
-    """Per phase: boot vs re-added blocks, in the selftests vs under pressure
-    (stress), so each figure stands beside its baseline from the same run."""
-    rows = []
-    phases = [m for m in metrics if m.get("kind") == "phase" and m.get("err", 0) == 0]
-    for load in ["tests", "stress"]:
-        for phase in ["offline", "remove", "add", "online"]:
-            for kind in ["boot", "hotadded"]:
-                ms = [m["ms"] for m in phases if m["phase"] == phase and m["block_kind"] == kind
-                      and (m["test"] == "stress") == (load == "stress")]
-                if ms:
-                    rows.append((load, phase, kind, len(ms), statistics.median(ms),
-                                 percentile(ms, 0.95)))
-    return rows
-
-
-def figures(metrics, rows):
-    """Each speed beside its baseline from the same run: offline migration
-    against the guest's memcpy of the same size (stress/baseline.c), and
-    each phase of a boot block against the same phase of a re-added one."""
-    out = []
-    base = next((m for m in metrics if m.get("kind") == "baseline"), None)
-    offl = [m for m in metrics if m.get("kind") == "phase" and m.get("test") == "stress"
-            and m.get("phase") == "offline" and m.get("err", 0) == 0
-            and m.get("in_use_pages", 0) > 0 and m.get("ms", 0) > 0]
-    if base and base.get("memcpy_mib_s") and offl:
-        # What offlining had to move: the pages in use in the block when it
-        # began (the driver's census), over the time the offline took.
-        rates = [m["in_use_pages"] * base["page_size"] / 2**20 / (m["ms"] / 1000) for m in offl]
-        p50 = statistics.median(rates)
-        out.append({"kind": "figure", "figure": "offline_vs_memcpy",
-                    "offline_mib_s_p50": round(p50, 1), "offlines": len(rates),
-                    "memcpy_mib_s": base["memcpy_mib_s"], "memcpy_bytes": base["memcpy_bytes"],
-                    "ratio": round(p50 / base["memcpy_mib_s"], 4)})
-    by = {(load, phase, kind): p50 for load, phase, kind, _n, p50, _p95 in rows}
-    for (load, phase, kind), p50 in by.items():
-        hot = by.get((load, phase, "hotadded"))
-        if kind == "boot" and hot:
-            out.append({"kind": "figure", "figure": "boot_vs_hotadded", "load": load,
-                        "phase": phase, "boot_p50_ms": round(p50, 3),
-                        "hotadded_p50_ms": round(hot, 3), "ratio": round(p50 / hot, 2)})
-    return out
-
-
 def junit(tests, splats):
     out = ['<?xml version="1.0" encoding="UTF-8"?>']
     failing = [t for t in tests if t["status"] == "fail" or
@@ -542,8 +488,8 @@ def main():
                                                                     intended)
     tests, metrics, splats, markers = parsed["tests"], parsed["metrics"], parsed["splats"], parsed["markers"]
 
-    rows = latency_table(metrics)
-    derived = figures(metrics, rows)
+    rows = figures.latency_table(metrics)
+    derived = figures.figures(metrics, rows)
     (rdir / "results.ktap").write_text("\n".join(parsed["ktap"]) + "\n")
     with open(rdir / "metrics.jsonl", "w") as f:
         for m in metrics + derived:
@@ -583,14 +529,7 @@ def main():
         out.append("")
         out.append(f"  kernel splat during {s['during']}:")
         out.extend("    " + l for l in s["excerpt"].splitlines()[:8])
-    if rows:
-        ratio = {(f["load"], f["phase"]): f["ratio"] for f in derived
-                 if f["figure"] == "boot_vs_hotadded"}
-        out.append("")
-        out.append("  per-phase latency (ms)             n     p50     p95  boot/re-added p50")
-        for load, phase, kind, n, p50, p95 in rows:
-            r = f"  {ratio[(load, phase)]:8.2f}x" if kind == "boot" and (load, phase) in ratio else ""
-            out.append(f"  {load:8s} {phase:8s} {kind:9s} {n:6d} {p50:7.1f} {p95:7.1f}{r}")
+    out.extend(figures.latency_lines(rows, derived))
     summary = next((m for m in metrics if m.get("kind") == "summary"), None)
     if summary:
         out.append("")
@@ -611,6 +550,7 @@ def main():
                        f"offlines: pages in use at offline / offline time) vs memcpy of "
                        f"{f['memcpy_bytes'] >> 20} MiB in this guest {f['memcpy_mib_s']} MiB/s: "
                        f"{100 * f['ratio']:.1f}%")
+    out.extend(figures.drift_lines(derived))
     fp = next((m for m in metrics if m.get("kind") == "file_pages"), None)
     if fp:
         out.append(f"  file pages (ext4 on virtio-blk): {fp['clean_pages']} clean and "

@@ -159,7 +159,7 @@ static void progress(bool final)
 	struct verifier_counts vc;
 
 	verifier_read(&vc);
-	stats_progress(final, vc.bad_words, vc.full_checks);
+	stats_progress(final, vc.bad_words, vc.full_checks, load_rss_kb());
 }
 
 /* On a NUMA guest, blocks must cycle on every node that has some. */

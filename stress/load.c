@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,44 @@ static bool fio_ok(const char *log, int status, char *why, size_t len)
 	snprintf(why, len, "fio wrote %" PRIu64 " MiB and read back and verified %" PRIu64
 		 " MiB (crc32c)", written >> 20, verified >> 20);
 	return true;
+}
+
+/* Is /proc/@pid one of the stressors, by its command name? */
+static bool is_stressor(long pid)
+{
+	char path[64], *comm;
+	bool yes;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	comm = file_read_all(path);
+	yes = comm && (!strncmp(comm, "stress-ng", 9) || !strncmp(comm, "fio", 3));
+	free(comm);
+	return yes;
+}
+
+uint64_t load_rss_kb(void)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *d;
+	uint64_t kb = 0;
+
+	if (!proc)
+		return 0;
+	while ((d = readdir(proc))) {
+		char path[64], *status, *rss;
+		long pid = strtol(d->d_name, NULL, 10);
+
+		if (pid <= 0 || !is_stressor(pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+		status = file_read_all(path);
+		/* A process that ended between the two reads counts nothing. */
+		if (status && (rss = strstr(status, "VmRSS:")))
+			kb += strtoull(rss + strlen("VmRSS:"), NULL, 10);
+		free(status);
+	}
+	closedir(proc);
+	return kb;
 }
 
 void load_finish(struct load *l)

@@ -23,6 +23,8 @@
 #include "lib/file_io.h"
 
 #define MAX_SAMPLES 65536
+/* Offlines per progress interval; a minute under TCG sees tens. */
+#define MAX_INTERVAL_SAMPLES 4096
 
 struct stats {
 	atomic_ulong cycles, phase_errors, offline_busy, mixer_cycles, migrated, boot_removes;
@@ -36,6 +38,8 @@ struct stats {
 	/* per-minute aggregation for --soak */
 	double minute_ms_sum[PHASE_COUNT];
 	unsigned int minute_n[PHASE_COUNT];
+	double interval_offline_ms[MAX_INTERVAL_SAMPLES];
+	unsigned int nr_interval_offline;
 };
 
 static struct stats *st;
@@ -66,6 +70,8 @@ void stats_phase(enum cycle_phase p, const struct phase_result *r, uint64_t in_u
 		st->offline_ms[st->nr_offline] = r->ns / 1e6;
 		st->offline_in_use[st->nr_offline++] = in_use;
 	}
+	if (p == PHASE_OFFLINE && !r->err && st->nr_interval_offline < MAX_INTERVAL_SAMPLES)
+		st->interval_offline_ms[st->nr_interval_offline++] = r->ns / 1e6;
 	st->minute_ms_sum[p] += r->ns / 1e6;
 	st->minute_n[p]++;
 	pthread_mutex_unlock(&st->lock);
@@ -157,7 +163,21 @@ uint64_t meminfo_kb(const char *key)
 	return v;
 }
 
-void stats_progress(bool final, unsigned long corrupted_words, unsigned long full_checks)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The @q quantile of the sorted @v. */
+static double pct(double *v, unsigned int n, double q)
+{
+	return n ? v[(unsigned int)((n - 1) * q)] : 0;
+}
+
+void stats_progress(bool final, unsigned long corrupted_words, unsigned long full_checks,
+		    uint64_t stressor_rss_kb)
 {
 	double min = (now_ns() - run_t0) / 60e9;
 	unsigned long cycles = atomic_load(&st->cycles);
@@ -193,7 +213,22 @@ void stats_progress(bool final, unsigned long corrupted_words, unsigned long ful
 		metric_u64(&m, "page_size", (uint64_t)getpagesize());
 	}
 	metric_u64(&m, "mem_total_kb", meminfo_kb("MemTotal:"));
+	metric_u64(&m, "stressor_rss_kb", stressor_rss_kb);
 	pthread_mutex_lock(&st->lock);
+	{
+		double *v = st->interval_offline_ms;
+		unsigned int n = st->nr_interval_offline;
+
+		/* Percentiles of this interval alone: the series over time is the drift. */
+		qsort(v, n, sizeof(*v), cmp_double);
+		metric_u64(&m, "offlines", n);
+		if (n) {
+			metric_ms_from_ns(&m, "offline_p50_ms", (uint64_t)(pct(v, n, 0.50) * 1e6));
+			metric_ms_from_ns(&m, "offline_p95_ms", (uint64_t)(pct(v, n, 0.95) * 1e6));
+			metric_ms_from_ns(&m, "offline_p99_ms", (uint64_t)(pct(v, n, 0.99) * 1e6));
+		}
+		st->nr_interval_offline = 0;
+	}
 	for (int p = 0; p < PHASE_COUNT; p++) {
 		char key[32];
 
@@ -205,19 +240,6 @@ void stats_progress(bool final, unsigned long corrupted_words, unsigned long ful
 	}
 	pthread_mutex_unlock(&st->lock);
 	metric_emit(&m);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The @q quantile of the sorted @v. */
-static double pct(double *v, unsigned int n, double q)
-{
-	return n ? v[(unsigned int)((n - 1) * q)] : 0;
 }
 
 /* Rate, latency percentiles against pages in use, EBUSY rate. */

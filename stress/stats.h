@@ -36,9 +36,12 @@ void stats_pressure_sample(void);
 
 /*
  * The "# progress:" line and its metric ("soak_minute" when soaking),
- * which also starts the next minute's phase averages.
+ * with this interval's offline percentiles and the stressors' resident
+ * memory (@stressor_rss_kb), so that drift over hours shows per minute;
+ * also starts the next interval.
  */
-void stats_progress(bool final, unsigned long corrupted_words, unsigned long full_checks);
+void stats_progress(bool final, unsigned long corrupted_words, unsigned long full_checks,
+		    uint64_t stressor_rss_kb);
 
 struct stats_totals {
 	unsigned long cycles, phase_errors;

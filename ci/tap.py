@@ -1,0 +1,21 @@
+#!/usr/bin/python3
+"""The host tests' TAP writer: run each case, print its detail and its
+ok/not ok line, and give the exit code (1 if any case failed). A case is a
+function returning (ok, detail); a case that raises fails, with the
+exception as its detail, so a broken checker never reads as a pass."""
+
+
+def run(prefix, cases):
+    print("TAP version 13")
+    print(f"1..{len(cases)}")
+    failed = 0
+    for i, case in enumerate(cases, 1):
+        try:
+            ok, detail = case()
+        except Exception as e:  # noqa: BLE001  a checker that crashes fails its case
+            ok, detail = False, f"{type(e).__name__}: {e}"
+        failed += not ok
+        for line in str(detail).splitlines() or [""]:
+            print(f"# {line}")
+        print(f"{'ok' if ok else 'not ok'} {i} {prefix}.{case.__name__}")
+    return 1 if failed else 0

@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Tests of the run's figures (ci/figures.py) on records made to show each
+rule: overlapping phases are not "alone", a ratio with too few samples is
+refused, a soak that slows down is flagged as drifting and a steady one is
+not, and a soak console's per-interval records reach the drift lines.
+
+Prints TAP; exits 1 if any case fails.
+"""
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import figures  # noqa: E402
+import tap  # noqa: E402
+
+
+def phase(block, t_end, ms, kind="hotadded", name="offline", test="stress"):
+    return {"kind": "phase", "test": test, "phase": name, "block_kind": kind, "block": block,
+            "t_ms": t_end, "ms": ms, "err": 0}
+
+
+def overlap_counts_only_other_blocks():
+    # Block 1's offline [0, 100] overlaps block 2's [50, 80] and [90, 150]:
+    # 30 + 10 ms shared; its own later phase on block 1 is not "another".
+    recs = [phase(1, 100, 100), phase(2, 80, 30), phase(2, 150, 60), phase(1, 120, 20, name="remove")]
+    got = {(s["phase"], s["ms"]): s["overlap_ms"] for s in figures.phase_samples(recs)}
+    want = 40.0
+    return got[("offline", 100)] == want and got[("remove", 20)] == 20.0, \
+        f"offline of block 1 shared {got[('offline', 100)]} ms (want {want}), its remove {got[('remove', 20)]}"
+
+
+def ratio_needs_enough_samples():
+    few, why = figures.ratio_of_medians((2, 5299.0), (25, 17.0))
+    many, _ = figures.ratio_of_medians((figures.MIN_RATIO_SAMPLES, 10.0), (figures.MIN_RATIO_SAMPLES, 5.0))
+    return few is None and "too few samples" in why and many == 2.0, f"2 vs 25: {why}; 5 vs 5: {many}"
+
+
+def boot_ratio_only_from_alone_phases():
+    # Boot onlines that each waited behind another block's long offline, and
+    # re-added ones that ran alone: the overlapped boot samples must not make
+    # a ratio, however many there are.
+    recs = []
+    for i in range(6):
+        t = 10000 * (i + 1)
+        recs += [phase(100 + i, t, 5000, kind="boot", name="online"), phase(200 + i, t - 100, 4800),
+                 phase(300 + i, t + 3000, 20, name="online")]
+    rows = figures.latency_table(recs)
+    f = next(f for f in figures.figures(recs, rows) if f["figure"] == "boot_vs_hotadded")
+    return "ratio" not in f and f["boot_n"] == 0, f"figure: {f}"
+
+
+def minutes(series, rss=None):
+    out, cycles = [], 0
+    for i, (p50, rate) in enumerate(series, 1):
+        cycles += rate
+        m = {"kind": "soak_minute", "test": "stress", "t_ms": 60000 * i, "cycles": cycles,
+             "offlines": 10, "offline_p50_ms": p50, "offline_p95_ms": 2 * p50, "offline_p99_ms": 3 * p50}
+        if rss:
+            m["stressor_rss_kb"] = rss[i - 1]
+        out.append(m)
+    return out
+
+
+def slowing_soak_drifts():
+    rng = random.Random(1)
+    # Offline p50 from 1000 ms to 2000 ms over an hour, cycles from 20 to 10
+    # a minute, RSS growing 1 MiB a minute: each a drift the worse way.
+    recs = minutes([(1000 + 1000 * i / 60 + rng.uniform(-50, 50), 20 - i // 6) for i in range(60)],
+                   rss=[102400 + 1024 * i for i in range(60)])
+    d = {f["series"]: f for f in figures.soak_drift(recs)}
+    want = {"offline_p50_ms", "offline_p95_ms", "offline_p99_ms", "cycles_per_min", "stressor_rss_mib"}
+    drifting = {k for k, f in d.items() if f["drifts"]}
+    return drifting == want, f"drifting: {sorted(drifting)}; p50 slope {d['offline_p50_ms']['per_hour']}/h"
+
+
+def steady_soak_is_steady():
+    rng = random.Random(2)
+    # Noisy (±30%) but flat: no series may drift.
+    recs = minutes([(1000 * rng.uniform(0.7, 1.3), rng.choice([9, 10, 11])) for _ in range(60)],
+                   rss=[102400 + rng.randint(-512, 512) for _ in range(60)])
+    d = figures.soak_drift(recs)
+    bad = [f["series"] for f in d if f["drifts"]]
+    return len(d) == 5 and not bad, f"{len(d)} series, drifting: {bad}"
+
+
+def short_run_fits_nothing():
+    d = figures.soak_drift(minutes([(1000 + 500 * i, 10) for i in range(5)]))
+    return d == [], f"{len(d)} drift figures from 5 intervals"
+
+
+def drift_lines_name_each_series():
+    recs = minutes([(1000 + 1000 * i / 60, 10) for i in range(60)])
+    lines = figures.drift_lines(figures.figures(recs, figures.latency_table(recs)))
+    text = "\n".join(lines)
+    return "offline_p50_ms" in text and "DRIFTS" in text and "steady" in text, text
+
+
+if __name__ == "__main__":
+    sys.exit(tap.run("figures", [overlap_counts_only_other_blocks, ratio_needs_enough_samples,
+                                 boot_ratio_only_from_alone_phases, slowing_soak_drifts,
+                                 steady_soak_is_steady, short_run_fits_nothing,
+                                 drift_lines_name_each_series]))
