@@ -5,7 +5,8 @@ function returning (ok, detail); a case that raises fails, with the
 exception as its detail, so a broken checker never reads as a pass."""
 
 
-def run(prefix, cases):
+def run(prefix, cases, strip=""):
+    """Each case's line is "PREFIX.NAME", NAME its function's name less @strip."""
     print("TAP version 13")
     print(f"1..{len(cases)}")
     failed = 0
@@ -17,5 +18,6 @@ def run(prefix, cases):
         failed += not ok
         for line in str(detail).splitlines() or [""]:
             print(f"# {line}")
-        print(f"{'ok' if ok else 'not ok'} {i} {prefix}.{case.__name__}")
+        name = case.__name__[len(strip):] if case.__name__.startswith(strip) else case.__name__
+        print(f"{'ok' if ok else 'not ok'} {i} {prefix}.{name}")
     return 1 if failed else 0

@@ -20,6 +20,9 @@ import shutil
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402  (ci/tap.py: the host tests' TAP writer)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONSOLES = os.path.join(HERE, "..", "fixtures", "consoles")
 spec = importlib.util.spec_from_file_location("lend", os.path.join(HERE, "lend.py"))
@@ -206,19 +209,7 @@ CASES = [v for k, v in sorted(globals().items()) if k.startswith("case_")]
 
 
 def main():
-    print("TAP version 13")
-    print(f"1..{len(CASES)}")
-    failed = 0
-    for i, case in enumerate(CASES, 1):
-        try:
-            ok, detail = case()
-        except Exception as e:  # a harness that crashes fails its case
-            ok, detail = False, f"{type(e).__name__}: {e}"
-        failed += not ok
-        if not ok:
-            print(f"# {detail}")
-        print(f"{'ok' if ok else 'not ok'} {i} lend.{case.__name__[5:]}")
-    return 1 if failed else 0
+    return tap.run("lend", CASES, strip="case_")
 
 
 if __name__ == "__main__":

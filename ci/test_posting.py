@@ -18,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tap  # noqa: E402  (ci/tap.py: the host tests' TAP writer)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 spec = importlib.util.spec_from_file_location("posting", os.path.join(HERE, "posting.py"))
@@ -150,21 +153,10 @@ def main(argv):
         ["/usr/bin/python3", os.path.join(HERE, "kernels.py"), "default"],
         capture_output=True, text=True, check=True).stdout.strip()
     todo, s = cases(kernel)
-    print("TAP version 13")
-    print(f"1..{len(todo)}")
-    failed = 0
     try:
-        for i, case in enumerate(todo, 1):
-            try:
-                ok, detail = case()
-            except Exception as e:  # a checker that crashes fails its case
-                ok, detail = False, f"{type(e).__name__}: {e}"
-            failed += not ok
-            print(f"# {detail}")
-            print(f"{'ok' if ok else 'not ok'} {i} posting.{case.__name__}")
+        return tap.run("posting", todo)
     finally:
         shutil.rmtree(s.root, ignore_errors=True)
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":
