@@ -37,7 +37,13 @@ plot "$out/minutes.dat" using 1:2 with linespoints title "MemFree", \
      "$out/minutes.dat" using 1:3 with linespoints title "Movable present", \
      "$out/minutes.dat" using 1:4 with linespoints title "Movable managed", \
      "$out/minutes.dat" using 1:5 axes x1y2 with linespoints title "cycles done"
-unset y2label; unset y2tics
+GP
+drawn="$out/offline-latency.png $out/latency-vs-pages.png $out/memory.png"
+if [ -f "$out/soak.dat" ]; then
+	# Its own gnuplot: a failure here must not cost the plots above.
+	if gnuplot <<GP
+set terminal pngcairo size 900,500 noenhanced
+set grid
 set datafile missing "NaN"
 set output "$out/soak-offline.png"
 set title "Offline latency per interval, with fitted lines (drift)"
@@ -57,7 +63,13 @@ plot "$out/soak.dat" using 1:5 with points pt 7 lc 1 title "cycles/min", \
      "$out/soak.dat" using 1:6 axes x1y2 with points pt 5 lc 2 title "RSS", \
      "$out/soak.dat" using 1:11 axes x1y2 with lines lc 2 notitle
 GP
+	then
+		drawn="$drawn $out/soak-offline.png $out/soak-rate-rss.png"
+	else
+		echo "plot: the soak plots were not drawn" >&2
+	fi
+fi
 rm -f "$out"/*.dat
-echo "plots: $out/offline-latency.png $out/latency-vs-pages.png $out/memory.png $out/soak-offline.png $out/soak-rate-rss.png"
+echo "plots: $drawn"
 exit
 }

@@ -7,7 +7,7 @@
   minutes.dat                              per minute: time, MemFree MiB,
                                            Movable present and managed MiB,
                                            cycles, average offline ms
-  soak.dat                                 per interval: minute, offline
+  soak.dat (runs long enough for a drift)  per interval: minute, offline
                                            p50/p95/p99 ms, cycles per minute,
                                            stressors' RSS MiB, then each
                                            series' fitted line (ci/figures.py)
@@ -56,17 +56,21 @@ def main(argv):
     write(out / "scatter.dat", scatter, "0 0\n")
     write(out / "minutes.dat", minutes, "0 0 0 0 0 0.001\n")
     # The fitted lines are the drift figures' own, so the plot shows the
-    # slope the summary judged.
+    # slope the summary judged. Only a run long enough to fit every series
+    # (a soak) gets soak.dat; plot.sh draws the soak plots only from it.
     fits = {f["series"]: f for f in figures.soak_drift(metrics)}
-    keys = [k for k, _ in figures.SOAK_SERIES]
-    rows = []
-    for p in figures.soak_points(metrics):
-        h = p["minute"] / 60
-        row = [round(p["minute"], 3)] + [p.get(k, "NaN") for k in keys]
-        row += [round(fits[k]["intercept"] + fits[k]["per_hour"] * h, 3) if k in fits else "NaN"
-                for k in keys]
-        rows.append(row)
-    write(out / "soak.dat", rows, " ".join(["0"] + ["NaN"] * 2 * len(keys)) + "\n")
+    soak = out / "soak.dat"
+    soak.unlink(missing_ok=True)
+    if len(fits) == len(figures.SOAK_SERIES):
+        keys = [k for k, _ in figures.SOAK_SERIES]
+        rows = []
+        for p in figures.soak_points(metrics):
+            h = p["minute"] / 60
+            row = [round(p["minute"], 3)] + [p.get(k, "NaN") for k in keys]
+            row += [round(fits[k]["intercept"] + fits[k]["per_hour"] * h, 3) if k in fits else "NaN"
+                    for k in keys]
+            rows.append(row)
+        write(soak, rows, "")
     return 0
 
 

@@ -6,8 +6,11 @@ not, and a soak console's per-interval records reach the drift lines.
 
 Prints TAP; exits 1 if any case fails.
 """
+import json
 import random
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -96,8 +99,41 @@ def drift_lines_name_each_series():
     return "offline_p50_ms" in text and "DRIFTS" in text and "steady" in text, text
 
 
+def plots_drawn(records, want):
+    """ci/plot.sh on a results directory holding @records: exit 0, and each
+    of @want drawn."""
+    with tempfile.TemporaryDirectory() as d:
+        with open(Path(d) / "metrics.jsonl", "w") as f:
+            for m in records:
+                f.write(json.dumps(m) + "\n")
+        run = subprocess.run([str(Path(__file__).resolve().parent / "plot.sh"), d],
+                             capture_output=True, text=True)
+        missing = [w for w in want if not (Path(d) / "plots" / w).is_file()]
+        return run.returncode == 0 and not missing, \
+            f"exit {run.returncode}, missing {missing}; {run.stderr.strip()[-300:]}"
+
+
+MIN_KEYS = {"errors": 0, "offline_busy": 0, "migrated_pages": 0, "corrupted_words": 0,
+            "mem_free_kb": 1 << 20, "mem_total_kb": 6 << 20}
+
+
+def short_run_draws_its_plots():
+    # A stress run too short for a drift: its three plots, no soak plots,
+    # and no failure (a failing soak plot once cost a run every plot).
+    recs = [dict(m, **MIN_KEYS) for m in minutes([(1000, 10)] * 3)]
+    recs += [phase(1, 5000, 900, kind="boot"), phase(2, 9000, 800)]
+    return plots_drawn(recs, ["offline-latency.png", "latency-vs-pages.png", "memory.png"])
+
+
+def soak_draws_its_drift_plots():
+    recs = [dict(m, **MIN_KEYS) for m in minutes([(1000 + i, 10) for i in range(30)],
+                                                   rss=[102400] * 30)]
+    return plots_drawn(recs, ["memory.png", "soak-offline.png", "soak-rate-rss.png"])
+
+
 if __name__ == "__main__":
     sys.exit(tap.run("figures", [overlap_counts_only_other_blocks, ratio_needs_enough_samples,
                                  boot_ratio_only_from_alone_phases, slowing_soak_drifts,
                                  steady_soak_is_steady, short_run_fits_nothing,
-                                 drift_lines_name_each_series]))
+                                 drift_lines_name_each_series, short_run_draws_its_plots,
+                                 soak_draws_its_drift_plots]))
