@@ -38,6 +38,9 @@ def main(argv):
         if k == "reference":
             for rk, rv in v.items():
                 print(f"arch_ref_{rk}={shlex.quote(rv)}")
+        elif isinstance(v, list):
+            # Words (the command line's): one shell string, space-separated.
+            print(f"arch_{k}={shlex.quote(' '.join(v))}")
         else:
             print(f"arch_{k}={shlex.quote(v)}")
     return 0

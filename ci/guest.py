@@ -7,7 +7,8 @@ from here, so a QEMU run, a lending pair and a lab boot the same way.
     guest.py cmdline --arch A [--movable SIZE] [--no-console] [WORD...]
                        the kernel command line: the console of A (unless
                        a lab's device names it: --no-console), the words
-                       every guest has, movablecore=SIZE, then WORDs
+                       every guest has, A's own (arches.json "cmdline"),
+                       movablecore=SIZE, then WORDs
     guest.py qemu --arch A [--machine M] [--cpu C]
                        QEMU's binary, -M and -cpu of A (a plan may name its
                        own machine or CPU), one shell-quoted word each
@@ -34,7 +35,7 @@ def cmdline(arch_name, movable=None, words=(), console=True):
     """The guest's kernel command line, as one string."""
     row = arch.row(arch_name)
     parts = [f"console={row['console']}"] if console else []
-    parts += EVERY_GUEST
+    parts += EVERY_GUEST + row.get("cmdline", [])
     if movable:
         parts.append(f"movablecore={movable}")
     parts += [w for w in words if w]

@@ -49,11 +49,14 @@ export)
 	git -C "$dir" rev-parse -q --verify base >/dev/null || die "series-git.sh: $dir has no tag base"
 	out=$(mktemp -d)
 	trap 'rm -rf "$out"' EXIT
-	git -C "$dir" format-patch -q --no-signature -o "$out" base..series
+	# Seven-digit blob ids, as the patch files have always carried: the
+	# default grows with the tree and would rewrite every index line.
+	git -C "$dir" -c core.abbrev=7 format-patch -q --no-signature -o "$out" base..series
 	# Version notes ("Changes from ...") live below --- in the patch files,
 	# not in the commits: carry them over from the patch being replaced.
 	for p in "$out"/*.patch; do
-		old=$(ls "$patch_dir"/"$(basename "$p" | cut -c1-4)"-*.patch 2>/dev/null | head -1)
+		# A new patch has no old one: ls fails, and that is no error.
+		old=$(ls "$patch_dir"/"$(basename "$p" | cut -c1-4)"-*.patch 2>/dev/null | head -1 || true)
 		/usr/bin/python3 "$REPO_ROOT/ci/posting.py" strip "$p"
 		[ -z "$old" ] || /usr/bin/python3 "$REPO_ROOT/ci/posting.py" notes "$old" "$p"
 	done

@@ -5,7 +5,11 @@
  * every boot block this kernel offlined, removed and perhaps lent to
  * another VM. The series (0007) makes the two exclude each other: a kexec
  * kernel cannot be loaded while boot memory is offline or removed, and boot
- * memory cannot go offline while a kexec kernel is loaded. Each refusal is
+ * memory cannot go offline while a kexec kernel is loaded. A crash kernel
+ * (kdump) is held to the same rule: its ELF headers, made at load time,
+ * would keep listing a block lent away, since arm64 does not rewrite them
+ * on memory hotplug (no crash hotplug). So is hibernation (0008): the kernel
+ * that resumes an image boots from the same description. Each refusal is
  * checked on both system calls, kexec_file_load() directly (for its errno)
  * and kexec_load() through Debian's kexec-tools (kexec -c -l), and by
  * the kernel's log line that says why.
@@ -27,6 +31,7 @@
 
 #include "kselftest_harness.h"
 #include "lib/harness_extra.h"
+#include "lib/hibernate.h"
 #include "lib/kexec_load.h"
 #include "lib/suite.h"
 
@@ -36,10 +41,11 @@ static const struct suite_needs needs = {
 	.kconfigs = (const char *const[]){ "CONFIG_MEMORY_HOTREMOVE=y", "CONFIG_DEBUG_FS=y",
 					   "CONFIG_KEXEC=y", "CONFIG_KEXEC_FILE=y", NULL },
 	.commands = (const char *const[]){ "kexec", NULL },
-	.guards = "0007 (kexec refused while boot memory is offline or removed, and "
-		  "offline refused while a kexec kernel is loaded)",
-	.restores = "the blocks it took, added and onlined again; no kexec kernel left "
-		    "loaded (but for the handover, which /init boots into)",
+	.guards = "0007 (kexec and kdump loads refused while boot memory is offline or "
+		  "removed, and offline refused while a kexec or crash kernel is loaded), "
+		  "0008 (hibernation refused likewise, and offline while it is prepared)",
+	.restores = "the blocks it took, added and onlined again; no kexec or crash kernel "
+		    "left loaded (but for the handover, which /init boots into)",
 };
 
 
@@ -105,6 +111,8 @@ FIXTURE_TEARDOWN(kexec)
 	TEARDOWN_BEGIN();
 	if (self->env.ready && !self->keep_loaded && kexec_loaded() == 1)
 		EXPECT_EQ(0, kexec_unload());
+	if (self->env.ready && kexec_crash_loaded() == 1)
+		EXPECT_EQ(0, kexec_unload_crash());
 	suite_teardown(_metadata, &self->env);
 }
 
@@ -146,6 +154,163 @@ TEST_F(kexec, boot_block_stays_online_while_kernel_loaded)
 	ASSERT_EQ(0, kexec_unload());
 	EXPECT_EQ(0, mem_block_set_state(self->block, "offline")) {
 		TH_LOG("memory%lu still refused after the kexec kernel was unloaded", self->block);
+	}
+}
+
+/*
+ * The crash kernel's side needs memory that crashkernel= reserved: every
+ * arm64 guest of the suite boots with some (ci/arches.json "cmdline").
+ */
+#define REQUIRE_CRASH_MEMORY()							\
+	do {									\
+		if (kexec_crash_size() <= 0)					\
+			SKIP(return, "no crash kernel memory reserved (boot with "	\
+			     "crashkernel=)");					\
+	} while (0)
+
+/*
+ * kdump while a block is out: both system calls must refuse to load a
+ * crash kernel, each with the kernel's line saying why. Offline is enough:
+ * it is the state a block is in on its way to being lent.
+ */
+TEST_F(kexec, crash_load_refused_while_boot_block_offline)
+{
+	int ret;
+
+	REQUIRE_SETUP();
+	REQUIRE_CRASH_MEMORY();
+	ASSERT_EQ(0, mem_block_set_state(self->block, "offline"));
+	logged(&self->env, CRASH_LOAD_REFUSED);
+	ret = kexec_load_crash_file(&self->files);
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("kexec_file_load(KEXEC_FILE_ON_CRASH) with memory%lu offline: %s", self->block,
+		       ret ? strerror(-ret) : "accepted, and its vmcore would list the block");
+	}
+	EXPECT_TRUE(logged(&self->env, CRASH_LOAD_REFUSED)) {
+		TH_LOG("kexec_file_load(KEXEC_FILE_ON_CRASH): no \"" CRASH_LOAD_REFUSED
+		       "\" line with memory%lu offline", self->block);
+	}
+	if (kexec_crash_loaded() == 1)
+		kexec_unload_crash();
+	ret = kexec_load_crash_with_tools(&self->files);
+	EXPECT_NE(0, ret) {
+		TH_LOG("kexec -p (kexec_load(KEXEC_ON_CRASH)) accepted with memory%lu offline",
+		       self->block);
+	}
+	EXPECT_TRUE(logged(&self->env, CRASH_LOAD_REFUSED)) {
+		TH_LOG("kexec -p: no \"" CRASH_LOAD_REFUSED "\" line with memory%lu offline",
+		       self->block);
+	}
+	EXPECT_EQ(0, kexec_crash_loaded()) {
+		TH_LOG("a crash kernel is loaded with memory%lu offline", self->block);
+	}
+}
+
+/*
+ * Lending while kdump is loaded: the crash kernel's headers list every
+ * boot block, so none may go offline until it is unloaded.
+ */
+TEST_F(kexec, boot_block_stays_online_while_crash_kernel_loaded)
+{
+	int ret;
+
+	REQUIRE_SETUP();
+	REQUIRE_CRASH_MEMORY();
+	ret = kexec_load_crash_file(&self->files);
+	ASSERT_EQ(0, ret) TH_LOG("kexec_file_load(KEXEC_FILE_ON_CRASH): %s", strerror(-ret));
+	ASSERT_EQ(1, kexec_crash_loaded());
+	logged(&self->env, KEXEC_OFFLINE_REFUSED);
+	ret = mem_block_set_state(self->block, "offline");
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("memory%lu, marked, went offline with a crash kernel loaded: %s", self->block,
+		       ret ? strerror(-ret) : "no error");
+	}
+	EXPECT_TRUE(logged(&self->env, KEXEC_OFFLINE_REFUSED)) {
+		TH_LOG("no \"" KEXEC_OFFLINE_REFUSED "\" line for memory%lu", self->block);
+	}
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+	/* Unloaded, the same block goes. */
+	ASSERT_EQ(0, kexec_unload_crash());
+	EXPECT_EQ(0, mem_block_set_state(self->block, "offline")) {
+		TH_LOG("memory%lu still refused after the crash kernel was unloaded", self->block);
+	}
+}
+
+/*
+ * Hibernation needs the kernel's support: the suite's kernels have it
+ * (fixtures/kernel/configs/base.config).
+ */
+#define REQUIRE_HIBERNATION()							\
+	do {									\
+		if (!hibernation_offered())					\
+			SKIP(return, "no \"disk\" in /sys/power/state "		\
+			     "(CONFIG_HIBERNATION)");				\
+	} while (0)
+
+/*
+ * Hibernation while a block is out: the kernel that resumes the image would
+ * take the block as its own. Both ways in must be refused before anything
+ * is frozen, each with the kernel's line saying why.
+ */
+TEST_F(kexec, hibernation_refused_while_boot_block_offline)
+{
+	int fd, ret;
+
+	REQUIRE_SETUP();
+	REQUIRE_HIBERNATION();
+	ASSERT_EQ(0, mem_block_set_state(self->block, "offline"));
+	logged(&self->env, HIBERNATE_REFUSED);
+	fd = hibernation_prepare();
+	EXPECT_EQ(-EBUSY, fd < 0 ? fd : 0) {
+		TH_LOG("/dev/snapshot opened for an image with memory%lu offline: %s", self->block,
+		       fd < 0 ? strerror(-fd) : "accepted");
+	}
+	EXPECT_TRUE(logged(&self->env, HIBERNATE_REFUSED)) {
+		TH_LOG("/dev/snapshot: no \"" HIBERNATE_REFUSED "\" line with memory%lu offline",
+		       self->block);
+	}
+	if (fd >= 0) {
+		/* A kernel that let this through would hibernate for real next. */
+		close(fd);
+		return;
+	}
+	ret = hibernation_request();
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("\"disk\" into /sys/power/state with memory%lu offline: %s", self->block,
+		       ret ? strerror(-ret) : "the guest hibernated");
+	}
+	EXPECT_TRUE(logged(&self->env, HIBERNATE_REFUSED)) {
+		TH_LOG("/sys/power/state: no \"" HIBERNATE_REFUSED "\" line with memory%lu offline",
+		       self->block);
+	}
+}
+
+/*
+ * From PM_HIBERNATION_PREPARE on, the image is being made of the memory
+ * that is online: none may leave until PM_POST_HIBERNATION.
+ */
+TEST_F(kexec, boot_block_stays_online_while_hibernation_prepared)
+{
+	int fd, ret;
+
+	REQUIRE_SETUP();
+	REQUIRE_HIBERNATION();
+	fd = hibernation_prepare();
+	ASSERT_LE(0, fd) TH_LOG("/dev/snapshot: %s", strerror(-fd));
+	logged(&self->env, HIBERNATE_OFFLINE_REFUSED);
+	ret = mem_block_set_state(self->block, "offline");
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("memory%lu, marked, went offline while hibernation was prepared: %s",
+		       self->block, ret ? strerror(-ret) : "no error");
+	}
+	EXPECT_TRUE(logged(&self->env, HIBERNATE_OFFLINE_REFUSED)) {
+		TH_LOG("no \"" HIBERNATE_OFFLINE_REFUSED "\" line for memory%lu", self->block);
+	}
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+	/* Closed (PM_POST_HIBERNATION), the same block goes. */
+	close(fd);
+	EXPECT_EQ(0, mem_block_set_state(self->block, "offline")) {
+		TH_LOG("memory%lu still refused after /dev/snapshot was closed", self->block);
 	}
 }
 

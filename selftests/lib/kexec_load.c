@@ -29,7 +29,8 @@ int kexec_loaded(void)
 	return loaded;
 }
 
-int kexec_load_file(const struct kexec_files *f, const char *extra)
+/* kexec_file_load() of @f with @flags and the running command line plus @extra. */
+static int load_file(const struct kexec_files *f, const char *extra, unsigned long flags)
 {
 	char *cmdline = file_read_all("/proc/cmdline");
 	char line[2048];
@@ -46,7 +47,7 @@ int kexec_load_file(const struct kexec_files *f, const char *extra)
 	kfd = open(f->kernel, O_RDONLY | O_CLOEXEC);
 	ifd = open(f->initrd, O_RDONLY | O_CLOEXEC);
 	ret = kfd < 0 || ifd < 0 ? -1 :
-		syscall(SYS_kexec_file_load, kfd, ifd, strlen(line) + 1, line, 0UL);
+		syscall(SYS_kexec_file_load, kfd, ifd, strlen(line) + 1, line, flags);
 	ret = ret ? -errno : 0;
 	if (kfd >= 0)
 		close(kfd);
@@ -55,21 +56,71 @@ int kexec_load_file(const struct kexec_files *f, const char *extra)
 	return ret;
 }
 
+int kexec_load_file(const struct kexec_files *f, const char *extra)
+{
+	return load_file(f, extra, 0);
+}
+
 int kexec_unload(void)
 {
 	return syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, (unsigned long)KEXEC_FILE_UNLOAD) ?
 		-errno : 0;
 }
 
-int kexec_load_with_tools(const struct kexec_files *f)
+/* A number in a /sys/kernel file, or -1 when it cannot be read. */
+static long sys_kernel_number(const char *name)
+{
+	char path[64], *text;
+	long v;
+
+	snprintf(path, sizeof(path), "/sys/kernel/%s", name);
+	text = file_read_all(path);
+	v = text ? strtol(text, NULL, 10) : -1;
+	free(text);
+	return v;
+}
+
+long kexec_crash_size(void)
+{
+	return sys_kernel_number("kexec_crash_size");
+}
+
+int kexec_crash_loaded(void)
+{
+	return (int)sys_kernel_number("kexec_crash_loaded");
+}
+
+int kexec_load_crash_file(const struct kexec_files *f)
+{
+	return load_file(f, "", KEXEC_FILE_ON_CRASH);
+}
+
+int kexec_unload_crash(void)
+{
+	return syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+		       (unsigned long)(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH)) ? -errno : 0;
+}
+
+/* kexec-tools with @mode ("-l" or "-p") on @f, through kexec_load() itself. */
+static int run_tools(const struct kexec_files *f, const char *mode)
 {
 	char cmd[1024];
 	int status;
 
 	/* -c: kexec_load() itself; newer kexec-tools try kexec_file_load() first. */
-	snprintf(cmd, sizeof(cmd), "kexec -c -l '%s' --initrd='%s' --reuse-cmdline", f->kernel,
-		 f->initrd);
+	snprintf(cmd, sizeof(cmd), "kexec -c %s '%s' --initrd='%s' --reuse-cmdline", mode,
+		 f->kernel, f->initrd);
 	fflush(stdout);
 	status = system(cmd);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+int kexec_load_crash_with_tools(const struct kexec_files *f)
+{
+	return run_tools(f, "-p");
+}
+
+int kexec_load_with_tools(const struct kexec_files *f)
+{
+	return run_tools(f, "-l");
 }

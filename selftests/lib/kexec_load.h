@@ -14,7 +14,8 @@
  */
 /* The kernel's words for each refusal (series patch 7). */
 #define KEXEC_LOAD_REFUSED "Can't kexec: boot memory"
-#define KEXEC_OFFLINE_REFUSED "cannot go offline while a kexec kernel is loaded"
+#define CRASH_LOAD_REFUSED "Can't load a crash kernel: boot memory"
+#define KEXEC_OFFLINE_REFUSED "cannot go offline while a kexec or crash kernel is loaded"
 
 struct kexec_files {
 	const char *kernel, *initrd;
@@ -31,6 +32,19 @@ int kexec_loaded(void);
 int kexec_load_file(const struct kexec_files *f, const char *extra);
 /* kexec_file_load(KEXEC_FILE_UNLOAD). Returns 0 or -errno. */
 int kexec_unload(void);
+/*
+ * The crash kernel (kdump) side: /sys/kernel/kexec_crash_size (the bytes
+ * crashkernel= reserved; 0 without, -1 when unreadable), and
+ * /sys/kernel/kexec_crash_loaded (1, 0 or -1).
+ */
+long kexec_crash_size(void);
+int kexec_crash_loaded(void);
+/* kexec_file_load(KEXEC_FILE_ON_CRASH) of @f; 0 or -errno. */
+int kexec_load_crash_file(const struct kexec_files *f);
+/* kexec_file_load(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH); 0 or -errno. */
+int kexec_unload_crash(void);
+/* kexec-tools' "kexec -c -p" (kexec_load(KEXEC_ON_CRASH)); its exit status. */
+int kexec_load_crash_with_tools(const struct kexec_files *f);
 /*
  * kexec-tools' "kexec -c -l" (kexec_load(): segments built in user
  * space), as users run it. Returns its exit status.
