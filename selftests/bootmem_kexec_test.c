@@ -106,6 +106,28 @@ static void expect_loads_refused(struct __test_metadata *_metadata, FIXTURE_DATA
 		kexec_unload();
 }
 
+/*
+ * While @holder (a kexec or crash kernel loaded, hibernation prepared) is
+ * in place, the marked block must stay online: EBUSY, the kernel's
+ * @words, and the block still online.
+ */
+static void expect_offline_held(struct __test_metadata *_metadata, FIXTURE_DATA(kexec) *self,
+				const char *words, const char *holder)
+{
+	int ret;
+
+	logged(&self->env, words);
+	ret = mem_block_set_state(self->block, "offline");
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("memory%lu, marked, went offline with %s: %s", self->block, holder,
+		       ret ? strerror(-ret) : "no error");
+	}
+	EXPECT_TRUE(logged(&self->env, words)) {
+		TH_LOG("no \"%s\" line for memory%lu with %s", words, self->block, holder);
+	}
+	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+}
+
 FIXTURE_TEARDOWN(kexec)
 {
 	TEARDOWN_BEGIN();
@@ -135,21 +157,10 @@ TEST_F(kexec, load_refused_while_boot_block_removed)
 
 TEST_F(kexec, boot_block_stays_online_while_kernel_loaded)
 {
-	int ret;
-
 	REQUIRE_SETUP();
 	ASSERT_EQ(0, kexec_load_file(&self->files, ""));
 	ASSERT_EQ(1, kexec_loaded());
-	logged(&self->env, KEXEC_OFFLINE_REFUSED);
-	ret = mem_block_set_state(self->block, "offline");
-	EXPECT_EQ(-EBUSY, ret) {
-		TH_LOG("memory%lu, marked, went offline with a kexec kernel loaded: %s", self->block,
-		       ret ? strerror(-ret) : "no error");
-	}
-	EXPECT_TRUE(logged(&self->env, KEXEC_OFFLINE_REFUSED)) {
-		TH_LOG("no \"" KEXEC_OFFLINE_REFUSED "\" line for memory%lu", self->block);
-	}
-	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+	expect_offline_held(_metadata, self, KEXEC_OFFLINE_REFUSED, "a kexec kernel loaded");
 	/* Unloaded, the same block goes. */
 	ASSERT_EQ(0, kexec_unload());
 	EXPECT_EQ(0, mem_block_set_state(self->block, "offline")) {
@@ -219,16 +230,7 @@ TEST_F(kexec, boot_block_stays_online_while_crash_kernel_loaded)
 	ret = kexec_load_crash_file(&self->files);
 	ASSERT_EQ(0, ret) TH_LOG("kexec_file_load(KEXEC_FILE_ON_CRASH): %s", strerror(-ret));
 	ASSERT_EQ(1, kexec_crash_loaded());
-	logged(&self->env, KEXEC_OFFLINE_REFUSED);
-	ret = mem_block_set_state(self->block, "offline");
-	EXPECT_EQ(-EBUSY, ret) {
-		TH_LOG("memory%lu, marked, went offline with a crash kernel loaded: %s", self->block,
-		       ret ? strerror(-ret) : "no error");
-	}
-	EXPECT_TRUE(logged(&self->env, KEXEC_OFFLINE_REFUSED)) {
-		TH_LOG("no \"" KEXEC_OFFLINE_REFUSED "\" line for memory%lu", self->block);
-	}
-	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+	expect_offline_held(_metadata, self, KEXEC_OFFLINE_REFUSED, "a crash kernel loaded");
 	/* Unloaded, the same block goes. */
 	ASSERT_EQ(0, kexec_unload_crash());
 	EXPECT_EQ(0, mem_block_set_state(self->block, "offline")) {
@@ -291,22 +293,13 @@ TEST_F(kexec, hibernation_refused_while_boot_block_offline)
  */
 TEST_F(kexec, boot_block_stays_online_while_hibernation_prepared)
 {
-	int fd, ret;
+	int fd;
 
 	REQUIRE_SETUP();
 	REQUIRE_HIBERNATION();
 	fd = hibernation_prepare();
 	ASSERT_LE(0, fd) TH_LOG("/dev/snapshot: %s", strerror(-fd));
-	logged(&self->env, HIBERNATE_OFFLINE_REFUSED);
-	ret = mem_block_set_state(self->block, "offline");
-	EXPECT_EQ(-EBUSY, ret) {
-		TH_LOG("memory%lu, marked, went offline while hibernation was prepared: %s",
-		       self->block, ret ? strerror(-ret) : "no error");
-	}
-	EXPECT_TRUE(logged(&self->env, HIBERNATE_OFFLINE_REFUSED)) {
-		TH_LOG("no \"" HIBERNATE_OFFLINE_REFUSED "\" line for memory%lu", self->block);
-	}
-	EXPECT_EQ((int)BLOCK_ONLINE, (int)mem_block_state(self->block));
+	expect_offline_held(_metadata, self, HIBERNATE_OFFLINE_REFUSED, "hibernation prepared");
 	/* Closed (PM_POST_HIBERNATION), the same block goes. */
 	close(fd);
 	EXPECT_EQ(0, mem_block_set_state(self->block, "offline")) {
