@@ -384,6 +384,37 @@ static pid_t start_load(void)
 	return pid;
 }
 
+/* The load's seconds to take its share: under TCG it may need tens. */
+#define LOAD_SETTLE_S 90
+
+/*
+ * Waits, bounded, until the load holds at least half of ZONE_MOVABLE, so
+ * that the first block given already has pages to migrate: a give a few
+ * seconds after boot found its block empty, and the run then failed
+ * lend.both_guests_under_pressure for the load's start-up, not for the
+ * kernel. A guest without ZONE_MOVABLE (the secondary) does not wait, nor
+ * does one whose load never gets there: that run fails on the result.
+ */
+static void wait_for_load(void)
+{
+	struct acct_snapshot snap;
+
+	for (int i = 0; i < LOAD_SETTLE_S * 5; i++) {
+		uint64_t managed = 0, free = 0;
+
+		if (acct_take(&snap))
+			return;
+		for (int z = 0; z < snap.nr_zones; z++)
+			if (!strcmp(snap.zones[z].name, "Movable")) {
+				managed += snap.zones[z].managed;
+				free += snap.zones[z].free;
+			}
+		if (!managed || free * 2 <= managed)
+			return;
+		usleep(200 * 1000);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct agent a = { .role = PRIMARY };
@@ -401,6 +432,7 @@ int main(int argc, char **argv)
 	}
 	kmsg_watch_start(&a.kmsg);
 	a.load = start_load();
+	wait_for_load();
 	ready(&a);
 	while (fgets(line, sizeof(line), stdin)) {
 		char seq[16], verb[16], opt[64] = "";
