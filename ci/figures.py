@@ -135,16 +135,20 @@ def fit_line(xs, ys):
 
 def soak_points(metrics):
     """Per progress interval of a soak (or a stress run): minute, and each
-    SOAK_SERIES value the interval has. The last, partial interval is kept
-    out of rates (its cycles per minute counts a fraction of a minute)."""
+    SOAK_SERIES value the interval has. An interval under 30 s (the last,
+    partial one) is left out of every series."""
     mins = [m for m in metrics if m.get("kind") in ("soak_minute", "progress")]
     out, prev = [], None
     for m in mins:
+        # The final record closes a partial interval: a few offlines whose
+        # percentiles would pull every fitted line; it is no point.
+        if prev is not None and m["t_ms"] - prev["t_ms"] < 30000:
+            continue
         p = {"minute": m["t_ms"] / 60000}
         for key in ("offline_p50_ms", "offline_p95_ms", "offline_p99_ms"):
             if m.get("offlines", 0) > 0 and key in m:
                 p[key] = m[key]
-        if prev is not None and m["t_ms"] - prev["t_ms"] >= 30000:
+        if prev is not None:
             p["cycles_per_min"] = (m["cycles"] - prev["cycles"]) / ((m["t_ms"] - prev["t_ms"]) / 60000)
         if "stressor_rss_kb" in m:
             p["stressor_rss_mib"] = m["stressor_rss_kb"] / 1024

@@ -87,6 +87,17 @@ def steady_soak_is_steady():
     return len(d) == 5 and not bad, f"{len(d)} series, drifting: {bad}"
 
 
+def partial_last_interval_is_no_point():
+    # A flat soak whose final record closes 5 s after the last minute with
+    # one slow offline: it must not make the p50 line drift.
+    recs = minutes([(1000, 10)] * 30)
+    last = dict(recs[-1], t_ms=recs[-1]["t_ms"] + 5000, cycles=recs[-1]["cycles"] + 1,
+                offlines=1, offline_p50_ms=5000, offline_p95_ms=5000, offline_p99_ms=5000)
+    d = {f["series"]: f for f in figures.soak_drift(recs + [last])}
+    f = d["offline_p50_ms"]
+    return not f["drifts"] and f["points"] == 30, f"p50: {f['per_hour']}/h over {f['points']} points"
+
+
 def short_run_fits_nothing():
     d = figures.soak_drift(minutes([(1000 + 500 * i, 10) for i in range(5)]))
     return d == [], f"{len(d)} drift figures from 5 intervals"
@@ -134,6 +145,7 @@ def soak_draws_its_drift_plots():
 if __name__ == "__main__":
     sys.exit(tap.run("figures", [overlap_counts_only_other_blocks, ratio_needs_enough_samples,
                                  boot_ratio_only_from_alone_phases, slowing_soak_drifts,
-                                 steady_soak_is_steady, short_run_fits_nothing,
+                                 steady_soak_is_steady, partial_last_interval_is_no_point,
+                                 short_run_fits_nothing,
                                  drift_lines_name_each_series, short_run_draws_its_plots,
                                  soak_draws_its_drift_plots]))
