@@ -27,8 +27,11 @@ import arch  # noqa: E402  (ci/arch.py: the rows of ci/arches.json)
 # console (the report reads splats from it), an oops is a panic, a panic
 # ends the guest at once (the host sees a dead guest, not a hang), and a
 # WARN alone does not panic: the report fails the run on it instead, with
-# the rest of the console intact.
-EVERY_GUEST = ["loglevel=5", "oops=panic", "panic=-1", "panic_on_warn=0"]
+# the rest of the console intact. SysRq is on whatever the kernel's default,
+# so that the host's watchdog can ask a silent guest for backtraces
+# (qemu-images/host/boot-guest.sh) before it kills it.
+EVERY_GUEST = ["loglevel=5", "oops=panic", "panic=-1", "panic_on_warn=0",
+               "sysrq_always_enabled"]
 
 
 def cmdline(arch_name, movable=None, words=(), console=True):

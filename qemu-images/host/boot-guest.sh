@@ -14,6 +14,9 @@
 # QEMU's generic loader instead of -initrd, and the command line must say
 # where (initrd=ADDR,SIZE). With DISK set, that file (make-disk.sh) is the
 # guest's virtio-blk disk.
+# Before it kills a silent guest, the watchdog asks the guest's kernel what
+# its CPUs and blocked tasks are doing (SysRq 9, l and w over the serial
+# line), so that a hang leaves a backtrace on the console, not just silence.
 # Exit: 0 the guest finished the plan; 1 it died (panic/oops); 124 the
 # watchdog killed it; 2 QEMU is missing.
 # Parsed whole before it runs, so editing this file during a long run
@@ -57,12 +60,34 @@ initrd_args=(-initrd "$initrd")
 [ -n "${INITRD_ADDR:-}" ] && initrd_args=(-device "loader,file=$initrd,addr=$INITRD_ADDR,force-raw=on")
 
 : > "$console"
+# QEMU's stdin is a FIFO this script holds open for writing: -nographic
+# multiplexes the serial port and the monitor on stdio, where C-a b sends a
+# break, and the kernel takes the next character after a break as a SysRq
+# key (every guest boots with sysrq_always_enabled, ci/guest.py).
+qin=$(mktemp -u "${TMPDIR:-/tmp}/boot-guest-stdin.XXXXXX")
+mkfifo "$qin" || exit 2
+exec {qin_fd}<>"$qin"
+rm -f "$qin"
 "${qemu_argv[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" "${initrd_args[@]}" -append "$append" "${disk_args[@]}" \
-	</dev/null > >(tee -a "$console") 2>&1 &
+	<&"$qin_fd" > >(tee -a "$console") 2>&1 &
 qpid=$!
 trap 'kill -9 $qpid 2>/dev/null; wait $qpid 2>/dev/null' EXIT INT TERM
+
+# SysRq 9 (every message reaches the console), l (a backtrace of each active
+# CPU), w (the tasks in uninterruptible sleep), then a few seconds for the
+# guest to print them.
+ask_guest_for_backtraces() {
+	local key
+	for key in 9 l w; do
+		printf '\001b' >&"$qin_fd"
+		sleep 1
+		printf '%s' "$key" >&"$qin_fd"
+		sleep 3
+	done
+	sleep 5
+}
 
 start=$(date +%s)
 last_size=0
@@ -83,6 +108,7 @@ while kill -0 "$qpid" 2>/dev/null; do
 	fi
 	if [ -n "$verdict" ]; then
 		printf '\n%s%s\n' "$BH_MARK_HOST" "$verdict" | tee -a "$console"
+		kill -0 "$qpid" 2>/dev/null && ask_guest_for_backtraces
 		kill -9 "$qpid" 2>/dev/null
 		wait "$qpid" 2>/dev/null
 		exit 124
