@@ -8,6 +8,7 @@ metrics records through the same keys ci/protocol.py reads) and fakes
 run.sh, so no guest runs. TAP on stdout; exit 1 when a case fails.
 """
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -75,10 +76,50 @@ CASES = [
 COUNTED = {**BASE, "count": "metrics", "must_pass": [], "must_fail": []}
 
 
+def check_scenario(name):
+    """A scenario of ci/checks.json, by name, as make check runs it."""
+    table = json.loads((run_checks.REPO / "ci" / "checks.json").read_text())
+    return next(s for part in ("fast", "guest") for s in table.get(part, [])
+                if isinstance(s, dict) and s.get("name") == name)
+
+
+def reported(console_name, boot_status, plan, programs):
+    """What ci/report.py makes of a recorded console: (results, verdict)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rdir = Path(tmp)
+        (rdir / "console.log").write_text(
+            (run_checks.REPO / "fixtures" / "consoles" / console_name).read_text())
+        subprocess.run(["/usr/bin/python3", str(run_checks.REPO / "ci" / "report.py"), str(rdir),
+                        "--boot-status", str(boot_status), "--plan", plan,
+                        "--programs", programs], stdout=subprocess.DEVNULL, check=False)
+        results = {}
+        for line in (rdir / "metrics.jsonl").read_text().splitlines():
+            rec = json.loads(line)
+            if rec.get("kind") == "result":
+                results[rec["test"]] = rec["status"]
+        return results, json.loads((rdir / "verdict.json").read_text())["verdict"], \
+            (rdir / "console.log").read_text()
+
+
+# The stock x86-64 kernel with a 1 GiB direct map (x86-gbpages) must fail
+# with the bug's evidence: recorded consoles of the ways it goes down.
+GBPAGES = "quick,x86_64,x86-nokaslr,x86-gbpages"
+GBPAGES_CASES = [
+    # a real run: the oops printed, then the guest hung printing its trace
+    ("x86_gbpages_oops_that_then_hangs_is_the_bug", "x86-gbpages-oops-hangs.log", None, (1, 0)),
+    # the CI run of 2026-12-06: silent from the removal on
+    ("x86_gbpages_silent_hang_in_a_removal_is_the_bug", "x86-gbpages-silent-hang.log", None, (1, 0)),
+    # the same silence in a test that removes nothing proves nothing
+    ("x86_gbpages_silent_hang_elsewhere_is_not_the_bug", "x86-gbpages-silent-hang.log",
+     ("first_cycle_returns_boot_memmap_and_tables", "every_marked_block_cycles_without_drift"), (0, 1)),
+]
+
+
 def main():
     n = len(CASES) + 4
+    total = n + len(GBPAGES_CASES)
     print("TAP version 13")
-    print(f"1..{n}")
+    print(f"1..{total}")
     bad = 0
     for i, (name, change, want) in enumerate(CASES, 1):
         a = {**GOOD, **change}
@@ -117,6 +158,16 @@ def main():
         good = False
     bad += not good
     print(f"{'ok' if good else 'not ok'} {n} run_checks.mutant_scenario_with_a_header_test_is_judged")
+    gb = check_scenario("x86-gbpages")
+    for i, (name, console, rename, want) in enumerate(GBPAGES_CASES, n + 1):
+        results, verdict, text = reported(console, 124, GBPAGES, "bootmem_cycle_test")
+        if rename:
+            verdict = verdict.replace(*rename)
+            results = {k.replace(*rename): v for k, v in results.items()}
+        passed, failed, last = judged(gb, 1, results, text, verdict)
+        good = (passed, failed) == want
+        bad += not good
+        print(f"{'ok' if good else 'not ok'} {i} run_checks.{name}" + ("" if good else f" # got {last}"))
     return 1 if bad else 0
 
 
