@@ -617,6 +617,61 @@ TEST_F_TIMEOUT(bootmem, removed_block_is_unreachable_from_every_cpu, 600)
 	EXPECT_EQ(info.online_cpus, info.vmemmap.readable_cpus) TH_LOG("re-added block's vmemmap");
 }
 
+/*
+ * A remove edits the kernel's record of which memory there is: on arm64,
+ * memblock.memory, which virt_addr_valid() (through pfn_is_map_memory())
+ * searches without a lock, as KVM's stage-2 faults and ioremap() do. A
+ * lookup that lands in the middle of that edit must still find the memory
+ * that stays: a "no" for a page in use is a VM_BUG_ON in free_pages() under
+ * CONFIG_DEBUG_VM (seen in a 7.2 soak, 2026-12-06: kernel BUG at
+ * mm/page_alloc.c, one millisecond after a remove), a device mapping of RAM
+ * in KVM, a usercopy refusal. The driver's watchers, one a CPU, ask
+ * virt_addr_valid() about their own kmalloc()ed state over and over while
+ * each remove runs; the remove cycles are what gives a short edit window
+ * a chance to be hit. Every check, of all cycles, must say yes.
+ */
+#define WITNESS_CYCLES 24
+
+TEST_F_TIMEOUT(bootmem, rest_of_memory_stays_valid_while_a_block_is_removed, 900)
+{
+	uint64_t checks = 0, invalid = 0;
+	struct block_info info;
+	struct phase_result r;
+	int cycle, hit = 0;
+
+	REQUIRE_SETUP();
+	ASSERT_EQ(0, driver_info(self->block, &info));
+	if (info.online_cpus < 2)
+		SKIP(return, "one online CPU: no CPU looks while another removes (run.sh --smp 4)");
+	for (cycle = 0; cycle < WITNESS_CYCLES; cycle++) {
+		ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
+		ASSERT_EQ(0, driver_remove_watched(self->block));
+		ASSERT_EQ(0, driver_info(self->block, &info));
+		ASSERT_TRUE(info.watched) TH_LOG("the driver recorded no watched remove of memory%lu",
+						  self->block);
+		checks += info.watch_witness_checks;
+		invalid += info.watch_witness_invalid;
+		if (info.watch_witness_invalid && !hit++)
+			ksft_print_msg("cycle %d of memory%lu: virt_addr_valid() said no %" PRIu64
+				       " times of %" PRIu64 " for memory that stayed online\n", cycle,
+				       self->block, info.watch_witness_invalid,
+				       info.watch_witness_checks);
+		ASSERT_EQ(0, cycle_phase_run(PHASE_ADD, self->block, self->nid, &r));
+		ASSERT_EQ(0, cycle_phase_run(PHASE_ONLINE, self->block, self->nid, &r));
+	}
+	ksft_print_msg("memory%lu removed %d times under watch: %" PRIu64 " lookups of memory "
+		       "that stayed, %" PRIu64 " said it was not there\n", self->block,
+		       WITNESS_CYCLES, checks, invalid);
+	/* No lookup during a remove, no evidence either way. */
+	ASSERT_LT(0, checks) TH_LOG("the watchers made no lookup while memory%lu was removed",
+				    self->block);
+	EXPECT_EQ(0, invalid) {
+		TH_LOG("virt_addr_valid() said no %" PRIu64 " times of %" PRIu64 " for memory that "
+		       "stayed online, in %d of %d removes of memory%lu: the record of memory is "
+		       "read half-edited", invalid, checks, hit, WITNESS_CYCLES, self->block);
+	}
+}
+
 FIXTURE(every_block) {
 	struct suite_env env;	/* its tracked blocks are the ones to cycle */
 };

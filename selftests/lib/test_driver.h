@@ -42,6 +42,8 @@ struct block_info {
 	bool watched;
 	uint64_t watch_cpus, watch_warm_cpus;
 	uint64_t watch_stale_linear_cpus, watch_stale_vmemmap_cpus;
+	/* virt_addr_valid() of memory that stayed online, during the remove */
+	uint64_t watch_witness_checks, watch_witness_invalid;
 };
 
 bool driver_loaded(void);
