@@ -197,7 +197,8 @@ class Checks:
     def values(self, row):
         k = row["kernel"]
         return {**row, "ksrc": self.sources[k], "source": kernel_table.row(self.table, k)["source"],
-                "default": kernel_table.default(self.table), "log": LOG, "repo": str(REPO)}
+                "default": kernel_table.default(self.table), "log": LOG, "repo": str(REPO),
+                "jobs": os.cpu_count() or 1}
 
     def run_cmd(self, cmd, logfile, stream=False):
         with open(logfile, "ab") as out:
