@@ -19,7 +19,10 @@
 #                      (run.sh --arch x86_64): per-phase latency, one table
 #   make lending       lend boot memory between two guests and back,
 #                      ROUNDS rounds (default 10) on KERNEL
-.PHONY: check check-fast series check-series mutants run_tests lava matrix compare lending
+#   make compare-lending  the same lending rounds with the series and on the
+#                      stock kernel with mem= + add_memory_driver_managed(),
+#                      then one table (results/compare-lending.md)
+.PHONY: check check-fast series check-series mutants run_tests lava matrix compare lending compare-lending
 
 check:
 	@ci/check.sh
@@ -60,3 +63,13 @@ ROUNDS ?= 10
 
 lending:
 	@./run.sh --lending --kernel $(KERNEL) --rounds $(ROUNDS) --results results/lending-$(KERNEL)
+
+# The series' lending beside the path the 2020 thread proposed (stock
+# kernel, mem= and add_memory_driver_managed()): the same rounds, one run
+# of each on this host, then one table (ci/compare_lending.py). Both runs
+# go first; the table says which one failed.
+compare-lending:
+	@mkdir -p results; \
+	 ./run.sh --lending --kernel $(KERNEL) --rounds $(ROUNDS) --results results/compare-lending-bootmem > results/compare-lending-bootmem.log 2>&1; \
+	 ./run.sh --lending --approach driver-managed --kernel $(KERNEL) --rounds $(ROUNDS) --results results/compare-lending-driver-managed > results/compare-lending-driver-managed.log 2>&1; \
+	 /usr/bin/python3 ci/compare_lending.py results/compare-lending-bootmem results/compare-lending-driver-managed -o results/compare-lending.md

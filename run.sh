@@ -69,6 +69,12 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        block's pattern verified across guests, kexec refused
                        while a block is lent, and the bad cases
   --rounds N           lending rounds (1..20, default 3)
+  --approach NAME      with --lending, how the primary comes by what it lends:
+                       bootmem (default): the series, its ZONE_MOVABLE boot
+                       memory; driver-managed: the path the 2020 thread
+                       proposed, on Debian's stock kernel of --kernel, no
+                       patch: mem= hides the top of its RAM, and the test
+                       driver adds it with add_memory_driver_managed()
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus its series (fragments still applied)
 @KERNEL_OPTION@
@@ -116,7 +122,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 	echo "$v"
 }
 
-tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
+approach=bootmem tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=4k kver=$DEFAULT_KERNEL results= keep= extra=() mem_given=false base_plan=default arch=arm64
 x86_kaslr= x86_gbpages= x86_source= kexec= kernel_given= dry_run= tests_given= lending= rounds=3
 while [ $# -gt 0 ]; do
@@ -154,6 +160,8 @@ while [ $# -gt 0 ]; do
 	--initrd-high) initrd_high=1; shift ;;
 	--kexec) kexec=1; shift ;;
 	--lending) lending=1; shift ;;
+	--approach) need_arg "$@"; approach=$2; shift 2
+		    case $approach in bootmem|driver-managed) ;; *) bad "--approach takes bootmem or driver-managed, got '$approach'" ;; esac ;;
 	--rounds) need_arg "$@"; rounds=$2; shift 2
 		  case $rounds in ''|*[!0-9]*) bad "--rounds must be a number, got '$rounds'" ;; esac
 		  [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || bad "--rounds must be 1..20" ;;
@@ -186,6 +194,13 @@ if [ -n "$lending" ]; then
 	[ "$arch" = arm64 ] || bad "--lending is arm64's: the series lends boot memory there"
 	[ -z "$stock$tree$soak$kexec$numa$spare$initrd_high" ] ||
 		bad "--lending builds Debian's source with its series and boots its own two guests: no --stock, --kernel-tree, --soak, --kexec, --numa, --spare-ram or --initrd-high"
+	if [ "$approach" = driver-managed ]; then
+		[ ${#extra[@]} -eq 0 ] || bad "--approach driver-managed boots the stock kernel: no --extra-patch"
+		[ "$variant" = 4k ] || bad "--approach driver-managed boots the stock 4K kernel: no --variant"
+		stock=1
+	fi
+elif [ "$approach" != bootmem ]; then
+	bad "--approach is --lending's"
 fi
 if [ -n "$kexec" ]; then
 	[ "$arch" = arm64 ] || bad "--kexec is arm64's: the series' kexec refusal (0007)"
@@ -313,6 +328,11 @@ elif [ "$arch" = amd64 ]; then
 elif [ -n "$stock" ]; then
 	kdir=$("$REPO_ROOT/qemu-images/host/stock-kernel.sh" "$stock_meta" "$(kernels_py suite "$kver")") || exit 2
 	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
+	# The driver-managed lending primary needs the test driver's lending
+	# files on the stock kernel: built against it, without the series.
+	if [ "$approach" = driver-managed ]; then
+		kdir=$("$REPO_ROOT/qemu-images/host/stock-driver.sh" "$kdir" "$kver") || exit 2
+	fi
 else
 	args=(--kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"})
 	[ -n "$tree" ] && args+=(--kernel-tree "$tree")
@@ -326,11 +346,12 @@ image="$results/initramfs.cpio.gz"
 if [ -n "$lending" ]; then
 	# No "programs:" line: lend.py judges a lending run, and report.py,
 	# which needs one, refuses to judge this directory.
-	{ [ -z "$tree" ] && echo "source: $(kernels_py source "$kver") $(source_version "$kver")"
-	  echo "plan: lending, $rounds rounds"; } > "$results/run.txt"
+	{ if [ -n "$stock" ]; then echo "stock: $(basename "$(readlink -f "$kdir/Image" | xargs dirname)") (no patch: the test driver alone, built against it)"
+	  elif [ -z "$tree" ]; then echo "source: $(kernels_py source "$kver") $(source_version "$kver")"; fi
+	  echo "plan: lending ($approach), $rounds rounds"; } > "$results/run.txt"
 	step "lending: two guests (qemu-system-aarch64, TCG) share the primary's RAM; $rounds rounds; consoles -> $results/console-{primary,secondary}.log"
 	/usr/bin/python3 "$REPO_ROOT/ci/lend.py" --kernel "$kdir/Image" --initrd "$image" \
-		--results "$results" --rounds "$rounds"
+		--results "$results" --rounds "$rounds" --approach "$approach"
 	code=$?
 	[ -n "$keep" ] || rm -f "$image"
 	echo "  wall time: $(( $(date +%s) - t_start )) s"

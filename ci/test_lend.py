@@ -127,7 +127,7 @@ def full_run(primary, secondary="lend-secondary.log", rounds=2, timeout=3):
             # The primary's RAM file, sparse but for the block the host
             # scrubs (128 MiB): in memory where there is room, as lend.py's.
             shm = os.path.isdir("/dev/shm") and shutil.disk_usage("/dev/shm").free >= 1 << 30
-            run = lend.Run(argparse.Namespace(kernel=None, initrd=None, results=d, rounds=rounds,
+            run = lend.Run(argparse.Namespace(kernel=None, initrd=None, results=d, rounds=rounds, approach="bootmem",
                                               shared_dir="/dev/shm" if shm else d))
 
             def start(role, shared):

@@ -7,7 +7,13 @@
  * agent only gives or takes when told, so the handshake, and the proof that
  * no block is ever online in both guests, is in the two consoles.
  *
- *   bootmem_lend --role primary|secondary
+ *   bootmem_lend --role primary|secondary [--approach bootmem|driver-managed]
+ *
+ * The approach is the primary's: bootmem (the series) lends blocks of its
+ * ZONE_MOVABLE boot memory, marked by the driver; driver-managed (the path
+ * the 2020 thread proposed, on a stock kernel) boots with mem= below its
+ * RAM, adds what mem= hid with add_memory_driver_managed() before the
+ * load starts, onlines it movable, and lends only that.
  *
  * Commands ("SEQ VERB ARGS"), and what the agent does:
  *   give BLOCK TAG [unmarked]  (primary: mark it first, unless "unmarked")
@@ -39,6 +45,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -55,13 +62,20 @@
 #include "lib/kexec_load.h"
 #include "lib/kmsg.h"
 #include "lib/mem_blocks.h"
+#include "lib/phys_ram.h"
 #include "lib/protocol.h"
 #include "lib/test_driver.h"
 
 enum role { PRIMARY, SECONDARY };
+enum approach { BOOTMEM, DRIVER_MANAGED };
 
 struct agent {
 	enum role role;
+	enum approach approach;
+	/* MemTotal before the agent added anything, and when the range it
+	 * lends was first usable (guest seconds since boot). */
+	int64_t boot_mem_total_kb;
+	double lendable_usable_s;
 	struct kmsg_watch kmsg;
 	pid_t load;
 	/* The primary's node of each block it gave, to add it back there. */
@@ -195,7 +209,7 @@ static void give(struct agent *a, const char *seq, unsigned long block, uint64_t
 		answer(seq, "fail", "give", "%lu: too many blocks", block);
 		return;
 	}
-	if (a->role == PRIMARY) {
+	if (a->role == PRIMARY && a->approach == BOOTMEM) {
 		struct block_info info;
 
 		*nid = mem_block_node(block);
@@ -230,7 +244,7 @@ static void give(struct agent *a, const char *seq, unsigned long block, uint64_t
 		return;
 	}
 	t0 = now_s();
-	ret = a->role == PRIMARY ? driver_remove(block) :
+	ret = a->role == PRIMARY && a->approach == BOOTMEM ? driver_remove(block) :
 		driver_block_cmd(TEST_BOOTMEM_FILE_LEND_REMOVE, block, 0, false);
 	if (ret) {
 		answer(seq, "fail", "give", "%lu: remove: %s", block, strerror(-ret));
@@ -251,7 +265,7 @@ static void take(struct agent *a, const char *seq, unsigned long block, uint64_t
 	const char *why;
 	int *nid, ret;
 
-	if (a->role == PRIMARY) {
+	if (a->role == PRIMARY && a->approach == BOOTMEM) {
 		nid = given_nid(a, block);
 		ret = nid && *nid >= 0 ? driver_add(block, *nid) : -EINVAL;
 	} else {
@@ -339,29 +353,131 @@ static uint64_t lent_window(void)
 	return base;
 }
 
-/* The ready line: what the host needs to address blocks in this guest. */
-static void ready(struct agent *a)
+/*
+ * When the kernel handed its boot memory, ZONE_MOVABLE included, to the
+ * page allocator: the time of its "Memory: ...K/...K available" line, in
+ * seconds since boot (-1 when the log no longer has it).
+ */
+static double boot_memory_usable_s(void)
 {
-	unsigned long blocks[MEM_BLOCKS_MAX];
-	char list[1024] = "";
-	size_t len = 0;
-	int n = 0;
+	FILE *f = fopen("/dev/kmsg", "r");
+	char rec[1024];
+	double t = -1;
+	int fd;
 
-	if (a->role == PRIMARY)
-		n = cycle_movable_boot_blocks(1, blocks, MEM_BLOCKS_MAX);
-	for (int i = 0, listed = 0; i < n && len < sizeof(list) - 16; i++) {
+	if (!f)
+		return -1;
+	/* Records from the start of the buffer, without waiting at its end. */
+	fd = fileno(f);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	while (t < 0 && fgets(rec, sizeof(rec), f)) {
+		unsigned long long usec;
+		const char *text = strchr(rec, ';');
+
+		if (text && !strncmp(text + 1, "Memory: ", 8) && strstr(text, " available") &&
+		    sscanf(rec, "%*u,%*u,%llu", &usec) == 1)
+			t = usec / 1e6;
+	}
+	fclose(f);
+	return t;
+}
+
+/*
+ * The driver-managed primary's lendable range: the blocks the firmware
+ * describes as RAM that the kernel booted without (mem= hid them), added
+ * as driver-managed memory and onlined movable. Returns how many, or
+ * -errno with the step that failed in @why.
+ */
+static int add_hidden_ram(unsigned long *blocks, int max, char *why, size_t len)
+{
+	struct phys_range fw[PHYS_RAM_MAX];
+	uint64_t bs = mem_block_size();
+	int nr_fw = phys_ram_firmware("/proc/device-tree", fw, PHYS_RAM_MAX), n = 0;
+	char *iomem = file_read_all("/proc/iomem");
+
+	if (nr_fw < 0 || !iomem || !bs) {
+		snprintf(why, len, "no firmware memory map or /proc/iomem");
+		free(iomem);
+		return nr_fw < 0 ? nr_fw : -EIO;
+	}
+	for (int r = 0; r < nr_fw; r++) {
+		for (uint64_t at = (fw[r].start + bs - 1) / bs * bs; at + bs <= fw[r].end && n < max;
+		     at += bs) {
+			unsigned long block = at / bs;
+			int ret;
+
+			if (phys_ram_system_ram_overlaps(iomem, at, at + bs))
+				continue;
+			ret = driver_block_cmd(TEST_BOOTMEM_FILE_LEND_ADD, block, 0, false);
+			if (!ret)
+				ret = mem_block_set_state(block, "online_movable");
+			if (ret) {
+				snprintf(why, len, "memory%lu: add or online_movable: %s", block,
+					 strerrorname_np(-ret));
+				free(iomem);
+				return ret;
+			}
+			blocks[n++] = block;
+		}
+	}
+	free(iomem);
+	if (!n)
+		snprintf(why, len, "mem= hid no whole block of the firmware's RAM");
+	return n ? n : -ENOENT;
+}
+
+/*
+ * The blocks of @blocks that can be lent, as "B,B,..." in @list, and in
+ * @leaves the kernel's linear-map leaves that map them, by level.
+ */
+static size_t block_list(char *list, size_t size, const unsigned long *blocks, int n,
+			 struct map_view *leaves)
+{
+	size_t len = 0;
+
+	for (int i = 0, listed = 0; i < n && len < size - 16; i++) {
 		struct block_info info;
 
 		/* Boot reservations are never freed: such a block is never lent. */
 		if (driver_info(blocks[i], &info) || info.pages_reserved)
 			continue;
-		len += snprintf(list + len, sizeof(list) - len, "%s%lu", listed++ ? "," : "",
-				blocks[i]);
+		len += snprintf(list + len, size - len, "%s%lu", listed++ ? "," : "", blocks[i]);
+		leaves->leaf_pud += info.linear.leaf_pud;
+		leaves->leaf_pmd += info.linear.leaf_pmd;
+		leaves->leaf_pte += info.linear.leaf_pte;
+		leaves->leaf_cont += info.linear.leaf_cont;
 	}
-	printf("%s0 ok ready role=%s block_size=%#" PRIx64 " movable_boot_blocks=%s "
-	       "lent_window=%#" PRIx64 " t=%.3f\n", protocol_marker(MARKER_LEND),
+	if (!len)
+		snprintf(list, size, "none");
+	return len;
+}
+
+/*
+ * The ready line: what the host needs to address blocks in this guest.
+ * movable_boot_blocks are what the bootmem primary lends, and the
+ * driver-managed primary must be refused; driver_managed_blocks what the
+ * driver-managed primary lends.
+ */
+static void ready(struct agent *a, const unsigned long *dm, int nr_dm)
+{
+	unsigned long blocks[MEM_BLOCKS_MAX];
+	struct map_view boot_leaves = { 0 }, dm_leaves = { 0 }, *lent;
+	char boot[1024], added[1024];
+	int n = 0;
+
+	if (a->role == PRIMARY)
+		n = cycle_movable_boot_blocks(1, blocks, MEM_BLOCKS_MAX);
+	block_list(boot, sizeof(boot), blocks, n, &boot_leaves);
+	block_list(added, sizeof(added), dm, nr_dm, &dm_leaves);
+	lent = a->approach == BOOTMEM ? &boot_leaves : &dm_leaves;
+	printf("%s0 ok ready role=%s approach=%s block_size=%#" PRIx64 " movable_boot_blocks=%s "
+	       "driver_managed_blocks=%s lent_window=%#" PRIx64 " boot_mem_total_kb=%" PRId64
+	       " lendable_usable_s=%.3f lendable_leaves=pud:%" PRIu64 ",pmd:%" PRIu64 ",pte:%"
+	       PRIu64 ",cont:%" PRIu64 " t=%.3f\n", protocol_marker(MARKER_LEND),
 	       a->role == PRIMARY ? "primary" : "secondary",
-	       mem_block_size(), len ? list : "none", lent_window(), now_s());
+	       a->approach == BOOTMEM ? "bootmem" : "driver-managed", mem_block_size(), boot,
+	       added, lent_window(), a->boot_mem_total_kb, a->lendable_usable_s,
+	       lent->leaf_pud, lent->leaf_pmd, lent->leaf_pte, lent->leaf_cont, now_s());
 	fflush(stdout);
 }
 
@@ -417,23 +533,44 @@ static void wait_for_load(void)
 
 int main(int argc, char **argv)
 {
-	struct agent a = { .role = PRIMARY };
+	struct agent a = { .role = PRIMARY, .approach = BOOTMEM };
+	unsigned long dm[MEM_BLOCKS_MAX];
 	char line[256];
+	int nr_dm = 0;
 
-	if (argc != 3 || strcmp(argv[1], "--role") ||
-	    (strcmp(argv[2], "primary") && strcmp(argv[2], "secondary"))) {
-		fprintf(stderr, "usage: bootmem_lend --role primary|secondary\n");
+	if ((argc != 3 && argc != 5) || strcmp(argv[1], "--role") ||
+	    (strcmp(argv[2], "primary") && strcmp(argv[2], "secondary")) ||
+	    (argc == 5 && (strcmp(argv[3], "--approach") ||
+			   (strcmp(argv[4], "bootmem") && strcmp(argv[4], "driver-managed"))))) {
+		fprintf(stderr, "usage: bootmem_lend --role primary|secondary "
+			"[--approach bootmem|driver-managed]\n");
 		return 2;
 	}
 	a.role = strcmp(argv[2], "primary") ? SECONDARY : PRIMARY;
+	if (argc == 5 && !strcmp(argv[4], "driver-managed"))
+		a.approach = DRIVER_MANAGED;
 	if (!driver_loaded()) {
 		fprintf(stderr, "bootmem_lend: the test driver is not loaded\n");
 		return 2;
 	}
 	kmsg_watch_start(&a.kmsg);
+	a.boot_mem_total_kb = mem_total_kb();
+	a.lendable_usable_s = boot_memory_usable_s();
+	if (a.role == PRIMARY && a.approach == DRIVER_MANAGED) {
+		char why[160];
+
+		/* Before the load starts, so that it spreads into the range. */
+		nr_dm = add_hidden_ram(dm, MEM_BLOCKS_MAX, why, sizeof(why));
+		if (nr_dm < 0) {
+			printf("%s0 fail ready role=primary approach=driver-managed %s t=%.3f\n",
+			       protocol_marker(MARKER_LEND), why, now_s());
+			return 1;
+		}
+		a.lendable_usable_s = now_s();
+	}
 	a.load = start_load();
 	wait_for_load();
-	ready(&a);
+	ready(&a, dm, nr_dm);
 	while (fgets(line, sizeof(line), stdin)) {
 		char seq[16], verb[16], opt[64] = "";
 		unsigned long block = 0;

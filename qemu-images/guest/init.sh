@@ -13,6 +13,7 @@
 #   bh_kexec_handover  1: after the plan, boot the kernel the kexec test
 #              left loaded (the kexec plan)
 #   bh_lend_role  primary or secondary, with bh_mode=lend
+#   bh_lend_approach  bootmem (default) or driver-managed, the primary's
 #   bh_mode    "shell" for a lab's runner (LAVA): set up, then give the
 #              console a shell; the lab's test definition runs the plan
 # run.sh always passes every value (from ci/plans.json): no default here.
@@ -92,7 +93,8 @@ esac
 if [ "${bh_mode:-}" = lend ]; then
 	[ -f /kselftest/kexec-files ] && export $(cat /kselftest/kexec-files)
 	stty -echo 2>/dev/null
-	/bin/bootmem_lend --role "${bh_lend_role:?lend.py sets bh_lend_role}"
+	/bin/bootmem_lend --role "${bh_lend_role:?lend.py sets bh_lend_role}" \
+		${bh_lend_approach:+--approach "$bh_lend_approach"}
 	echo "$BH_MARK_DONE"
 	sync
 	poweroff -f

@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""The series' lending beside the path the 2020 thread proposed, one table.
+
+    compare_lending.py BOOTMEM_RUN DRIVER_MANAGED_RUN [-o FILE]
+
+Each argument is a results directory of `run.sh --lending --approach ...`
+(make compare-lending runs both on this host, one after the other). Every
+measured row comes from the runs' metrics.jsonl (ci/protocol.py: lend_ready,
+lend_round, lend_kexec) and run.txt; the rows no lending run can measure
+(kdump, hibernation) say so and name where the evidence is. Each row says
+which approach is better, and why. Exit 2 when a run is missing, failed,
+or lacks a record the table needs (named).
+"""
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import protocol  # noqa: E402
+
+PTRS_PER_TABLE = 512    # 4K pages: entries per table page, the runs' granule
+
+
+class Missing(Exception):
+    pass
+
+
+def load(rdir, approach):
+    rdir = Path(rdir)
+    verdict = protocol.read_verdict(rdir)
+    if not verdict:
+        raise Missing(f"{rdir}: no verdict.json: the {approach} run did not finish")
+    ready = protocol.records(rdir, "lend_ready")
+    if not ready:
+        raise Missing(f"{rdir}: no lend_ready record (metrics.jsonl): the primary never said ready")
+    if ready[0]["approach"] != approach:
+        raise Missing(f"{rdir}: a {ready[0]['approach']} run, not {approach}")
+    run_txt = (rdir / "run.txt").read_text(errors="replace") if (rdir / "run.txt").is_file() else ""
+    kernel = next((l.split(":", 1)[1].strip() for l in run_txt.splitlines()
+                   if l.startswith(("source:", "stock:"))), "unknown")
+    return {"dir": rdir, "verdict": verdict, "ready": ready[0], "kernel": kernel,
+            "rounds": protocol.records(rdir, "lend_round"),
+            "kexec": protocol.records(rdir, "lend_kexec")}
+
+
+def p50(xs):
+    return sorted(xs)[len(xs) // 2]
+
+
+def latency(run, key):
+    xs = [r[key] for r in run["rounds"]]
+    return f"p50 {p50(xs):.0f} ms, max {max(xs):.0f} ms (n={len(xs)})" if xs else "no round"
+
+
+def tables(leaves):
+    """Page-table pages at the last two levels that map the range: a PTE
+    table per 512 page leaves, a PMD table per 512 PMD entries (leaves and
+    table pointers). The upper levels are shared with the rest of RAM."""
+    pte_tables = -(-leaves["pte"] // PTRS_PER_TABLE)
+    return pte_tables + -(-(leaves["pmd"] + pte_tables) // PTRS_PER_TABLE)
+
+
+def leaves_text(leaves):
+    return (f"{tables(leaves)} table pages; leaves: {leaves['pud']} PUD, {leaves['pmd']} PMD, "
+            f"{leaves['pte']} PTE ({leaves['cont']} contiguous)")
+
+
+def kexec_text(run):
+    if not run["kexec"]:
+        return "not tried"
+    seen = sorted({f"{k['verdict']} {k['text']}" for k in run["kexec"]})
+    return "; ".join(seen)
+
+
+def better(a, b, lower_is_better=True, what=""):
+    if a == b:
+        return "equal"
+    return ("series" if (a < b) == lower_is_better else "driver-managed") + (f": {what}" if what else "")
+
+
+def table(bm, dm):
+    rb, rd = bm["ready"], dm["ready"]
+    rows = []
+    rows.append(("Kernel", bm["kernel"], dm["kernel"], "-"))
+    rows.append(("Verdict of the run", bm["verdict"]["verdict"], dm["verdict"]["verdict"], "-"))
+    mb, md = rb["boot_mem_total_kb"], rd["boot_mem_total_kb"]
+    rows.append(("MemTotal at /init (before any lend)", f"{mb >> 10} MiB", f"{md >> 10} MiB",
+                 better(mb, md, False, f"{abs(mb - md) >> 10} MiB the kernel can use from boot "
+                        "that mem= keeps from it until a driver adds it")))
+    ub, ud = rb["lendable_usable_s"], rd["lendable_usable_s"]
+    rows.append(("Power-on until the lendable range is usable (guest clock)",
+                 f"{ub:.1f} s (boot memory: the kernel's \"Memory:\" line)",
+                 f"{ud:.1f} s (after /init, the driver's add and online)",
+                 better(ub, ud, True, "boot memory is in the page allocator before /init runs")))
+    for key, label in (("to_secondary_ms", "Round latency, primary -> secondary"),
+                       ("to_primary_ms", "Round latency, secondary -> primary")):
+        xb = [r[key] for r in bm["rounds"]]
+        xd = [r[key] for r in dm["rounds"]]
+        verdict = better(p50(xb), p50(xd), True, "lower p50") if xb and xd else "too few rounds"
+        rows.append((label, latency(bm, key), latency(dm, key), verdict))
+    lb, ld = rb["lendable_leaves"], rd["lendable_leaves"]
+    rows.append((f"Linear map of the lendable range ({rb['lendable_blocks']} and {rd['lendable_blocks']} blocks)",
+                 leaves_text(lb), leaves_text(ld),
+                 better(tables(lb), tables(ld), True, "fewer page-table pages")))
+    rows.append(("kexec while a block is lent (measured)", kexec_text(bm), kexec_text(dm),
+                 "series: it refuses and says why; a stock kernel's kexec_load() (kexec-tools) "
+                 "passes on the firmware's memory node, lent range included, and the next "
+                 "kernel uses it unless its command line repeats mem="))
+    rows.append(("kdump while a block is lent (described, not measured here)",
+                 "refused: 0007 refuses a crash kernel load while boot memory is out, and an "
+                 "offline while one is loaded (bootmem_kexec_test, mutant crash-kernel-exempt)",
+                 "unsafe unless user space reloads the crash kernel on every hotplug event: "
+                 "kexec-tools builds the elfcorehdr from /proc/iomem at load time, and the "
+                 "lent range stays in it",
+                 "series: nothing to remember to reload"))
+    rows.append(("Hibernation while a block is lent (described, not measured here)",
+                 "refused at PM_HIBERNATION_PREPARE while boot memory is out (0008; its test "
+                 "and mutant hibernation-ignores-offline-boot-memory)",
+                 "an image written while driver-managed memory is present counts more pages "
+                 "than the resume kernel (booted with mem=) has: kernel/power/snapshot.c "
+                 "check_header() rejects it (\"memory size\"), and the hibernated state is lost",
+                 "series: refused up front instead of lost at resume"))
+    rows.append(("What it needs from the kernel", "the series (9 patches) and its test driver",
+                 "nothing: Debian's stock kernel, the test driver built against it",
+                 "driver-managed: runs on every kernel since 5.8"))
+    return rows
+
+
+def render(bm, dm, rows):
+    out = ["# Lending: the series beside mem= + add_memory_driver_managed()", "",
+           f"Runs: `{bm['dir']}` (bootmem) and `{dm['dir']}` (driver-managed), "
+           "one after the other on this host.", "",
+           "| | series (bootmem) | stock, mem= + driver-managed | better |",
+           "|---|---|---|---|"]
+    out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return "\n".join(out) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("bootmem")
+    ap.add_argument("driver_managed")
+    ap.add_argument("-o", dest="out")
+    args = ap.parse_args()
+    try:
+        bm = load(args.bootmem, "bootmem")
+        dm = load(args.driver_managed, "driver-managed")
+    except (Missing, protocol.ProtocolError) as e:
+        print(f"compare_lending.py: {e}", file=sys.stderr)
+        return 2
+    text = render(bm, dm, table(bm, dm))
+    if args.out:
+        Path(args.out).write_text(text)
+    print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
