@@ -75,6 +75,9 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        proposed, on Debian's stock kernel of --kernel, no
                        patch: mem= hides the top of its RAM, and the test
                        driver adds it with add_memory_driver_managed()
+  --mem-hidden SIZE    with --approach driver-managed: how much of the primary's
+                       RAM mem= hides and the driver adds (default: as much as
+                       the series lends; ci/lend.py), like 1G or 512M
   --kernel-tree DIR    build your own kernel tree instead of Debian's source
                        plus its series (fragments still applied)
 @KERNEL_OPTION@
@@ -122,7 +125,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 	echo "$v"
 }
 
-approach=bootmem tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
+approach=bootmem hidden_mb= tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=4k kver=$DEFAULT_KERNEL results= keep= extra=() mem_given=false base_plan=default arch=arm64
 x86_kaslr= x86_gbpages= x86_source= kexec= kernel_given= dry_run= tests_given= lending= rounds=3
 while [ $# -gt 0 ]; do
@@ -162,6 +165,10 @@ while [ $# -gt 0 ]; do
 	--lending) lending=1; shift ;;
 	--approach) need_arg "$@"; approach=$2; shift 2
 		    case $approach in bootmem|driver-managed) ;; *) bad "--approach takes bootmem or driver-managed, got '$approach'" ;; esac ;;
+	--mem-hidden) need_arg "$@"
+		      case $2 in *[Gg]) hidden_mb=${2%[Gg]}; m=1024 ;; *[Mm]) hidden_mb=${2%[Mm]}; m=1 ;; *) hidden_mb=x ;; esac
+		      case $hidden_mb in ''|*[!0-9]*) bad "--mem-hidden takes a size like 1G or 512M, got '$2'" ;; esac
+		      hidden_mb=$(( hidden_mb * m )); shift 2 ;;
 	--rounds) need_arg "$@"; rounds=$2; shift 2
 		  case $rounds in ''|*[!0-9]*) bad "--rounds must be a number, got '$rounds'" ;; esac
 		  [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || bad "--rounds must be 1..20" ;;
@@ -198,9 +205,15 @@ if [ -n "$lending" ]; then
 		[ ${#extra[@]} -eq 0 ] || bad "--approach driver-managed boots the stock kernel: no --extra-patch"
 		[ "$variant" = 4k ] || bad "--approach driver-managed boots the stock 4K kernel: no --variant"
 		stock=1
+		if [ -n "$hidden_mb" ]; then
+			why=$(/usr/bin/python3 "$REPO_ROOT/ci/lend.py" --check-hidden --hidden-mb "$hidden_mb" 2>&1) ||
+				bad "--mem-hidden: ${why#lend.py: }"
+		fi
+	elif [ -n "$hidden_mb" ]; then
+		bad "--mem-hidden is --approach driver-managed's"
 	fi
-elif [ "$approach" != bootmem ]; then
-	bad "--approach is --lending's"
+elif [ "$approach$hidden_mb" != bootmem ]; then
+	bad "--approach and --mem-hidden are --lending's"
 fi
 if [ -n "$kexec" ]; then
 	[ "$arch" = arm64 ] || bad "--kexec is arm64's: the series' kexec refusal (0007)"
@@ -292,6 +305,7 @@ if [ -n "$dry_run" ]; then
 		echo "series: $(kernels_py patches "$kver")"
 		"$REPO_ROOT/qemu-images/host/build-kernel.sh" --dry-run --kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"} || exit 2
 	fi
+	[ -n "$lending" ] && echo "lending: approach $approach${hidden_mb:+, mem= hides $hidden_mb MiB} (ci/lend.py sizes and boots both guests)"
 	echo "programs: ${programs:-(none: lend.py judges the lending rounds)}"
 	echo "qemu: $(/usr/bin/python3 "$REPO_ROOT/ci/guest.py" qemu --arch "$arch" ${plan_x86_machine:+--machine "$plan_x86_machine"} ${plan_x86_cpu:+--cpu "$plan_x86_cpu"}) -m ${mem} -smp $smp, movablecore=$movable"
 	exit 0
@@ -351,7 +365,7 @@ if [ -n "$lending" ]; then
 	  echo "plan: lending ($approach), $rounds rounds"; } > "$results/run.txt"
 	step "lending: two guests (qemu-system-aarch64, TCG) share the primary's RAM; $rounds rounds; consoles -> $results/console-{primary,secondary}.log"
 	/usr/bin/python3 "$REPO_ROOT/ci/lend.py" --kernel "$kdir/Image" --initrd "$image" \
-		--results "$results" --rounds "$rounds" --approach "$approach"
+		--results "$results" --rounds "$rounds" --approach "$approach" ${hidden_mb:+--hidden-mb "$hidden_mb"}
 	code=$?
 	[ -n "$keep" ] || rm -f "$image"
 	echo "  wall time: $(( $(date +%s) - t_start )) s"

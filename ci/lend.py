@@ -83,8 +83,12 @@ PRIMARY_MEM_G = 4        # a power of two: the ivshmem BAR is the file's size
 SECONDARY_MEM_G = 2
 MOVABLE_G = 1            # the primary's ZONE_MOVABLE, the blocks it can lend
 # driver-managed: mem= hides this much of the primary's RAM at the top,
-# which its agent adds back: as much as the series lends.
-HIDDEN_G = MOVABLE_G
+# which its agent adds back: by default as much as the series lends.
+HIDDEN_MB = MOVABLE_G << 10
+# What mem= must leave the primary: QEMU loads the kernel image and the
+# initramfs (about 150 MB) at the start of RAM, and the kernel unpacks the
+# initramfs and runs the load beside them.
+VISIBLE_MIN_MB = 1024
 APPROACHES = ("bootmem", "driver-managed")
 ANSWER_TIMEOUT_S = 600   # one step under TCG and pressure
 HOLD_S = 5               # how long the secondary uses a block each round
@@ -218,14 +222,32 @@ class Guest:
         return False, "no end line"
 
 
-def qemu_cmd(kernel, initrd, role, mem_g, shared, movable, approach="bootmem"):
+def hidden_error(hidden_mb):
+    """Why mem= cannot hide HIDDEN_MB of the primary's RAM, or None. That
+    no whole memory block is hidden only the guest can tell (its block
+    size): its agent says so, and the run ends with exit 2 all the same."""
+    if hidden_mb < 1:
+        return f"mem= must hide something, got {hidden_mb} MiB"
+    if (PRIMARY_MEM_G << 10) - hidden_mb < VISIBLE_MIN_MB:
+        return (f"hiding {hidden_mb} MiB of the primary's {PRIMARY_MEM_G} GiB leaves mem= "
+                f"{(PRIMARY_MEM_G << 10) - hidden_mb} MiB, below the kernel image, the "
+                f"initramfs and room to run them ({VISIBLE_MIN_MB} MiB)")
+    return None
+
+
+class SetupError(Exception):
+    """The run cannot start for want of a setting, not of the kernel: exit 2."""
+
+
+def qemu_cmd(kernel, initrd, role, mem_g, shared, movable, approach="bootmem",
+             hidden_mb=HIDDEN_MB):
     """A lending guest's QEMU command, from the one builder of QEMU and
     kernel command lines (ci/guest.py), as every run's."""
     # Added memory stays offline until the agent has checked its pattern:
     # Debian's stock 7.2 onlines it by itself (MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO).
     extra = ["bh_mode=lend", f"bh_lend_role={role}", "memhp_default_state=offline"]
     if role == "primary" and approach == "driver-managed":
-        extra += [f"mem={mem_g - HIDDEN_G}G", f"bh_lend_approach={approach}"]
+        extra += [f"mem={(mem_g << 10) - hidden_mb}M", f"bh_lend_approach={approach}"]
     append = guest_cmd.cmdline("arm64", movable, extra)
     cmd = guest_cmd.qemu("arm64") + [
         "-smp", "2", "-m", f"{mem_g}G",
@@ -267,6 +289,7 @@ class Run:
         self.rounds = []          # (primary -> secondary ms, secondary -> primary ms)
         self.baseline_ms = None
         self.boot_blocks = []    # the primary's movable boot blocks (ready line)
+        self.setup_error = None
 
     def log(self, text):
         self.host.write(f"t={time.monotonic() - self.t0:9.3f} {text}\n")
@@ -316,7 +339,7 @@ class Run:
         mem, movable = ((PRIMARY_MEM_G, f"{MOVABLE_G}G") if role == "primary"
                         else (SECONDARY_MEM_G, None))
         return Guest(role, qemu_cmd(self.args.kernel, self.args.initrd, role, mem, shared, movable,
-                                    self.args.approach),
+                                    self.args.approach, self.args.hidden_mb),
                      self.results / f"console-{role}.log", self.log)
 
     def run(self, start=None):
@@ -333,6 +356,8 @@ class Run:
             self.scenario(guests["primary"], guests["secondary"], shared)
         except Failure as e:
             self.result(False, "lend.run", str(e))
+        except SetupError as e:
+            self.setup_error = str(e)
         except Recorded:
             pass
         except (KeyError, ValueError, OSError) as e:
@@ -349,6 +374,8 @@ class Run:
     def scenario(self, p, s, shared):
         rp, rs = p.wait_answer(0), s.wait_answer(0)
         for r in (rp, rs):
+            if r["verdict"] != "ok" and "errno=ENOENT" in r["text"]:
+                raise SetupError(f"the primary is not ready: {r['text']}")
             if r["verdict"] != "ok":
                 raise Failure(f"a guest is not ready: {r['verdict']} {r['verb']} {r['text']}")
         bs = int(rp["fields"]["block_size"], 16)
@@ -371,7 +398,8 @@ class Run:
                         lendable_usable_s=float(f["lendable_usable_s"]),
                         lendable_leaves={k: int(v) for k, v in
                                          (kv.split(":") for kv in f["lendable_leaves"].split(","))},
-                        lendable_blocks=len(blocks))
+                        lendable_blocks=len(blocks),
+                        set_aside_blocks=int(f["set_aside_blocks"]))
 
         def in_secondary(block):
             return (window + block * bs - RAM_BASE) // bs
@@ -497,6 +525,12 @@ class Run:
         self.result(not s.splats, "lend.secondary_no_splats", s.splats[0] if s.splats else "")
 
     def report(self):
+        if self.setup_error:
+            print(f"lend.py: {self.setup_error}", file=sys.stderr)
+            (self.results / "verdict.json").write_text(json.dumps(
+                {"verdict": f"SETUP ERROR: {self.setup_error}", "exit": 2, "plans": ["lending"],
+                 "passed": 0, "failed": 0}, indent=1) + "\n")
+            return 2
         if not self.tests:
             self.result(False, "lend.run", "no result at all")
         # The rounds asked for, not the rounds the consoles show: a run that
@@ -568,6 +602,18 @@ def main():
     ap.add_argument("--results", required=True)
     ap.add_argument("--rounds", type=int, required=True)
     ap.add_argument("--approach", choices=APPROACHES, default="bootmem")
+    ap.add_argument("--hidden-mb", type=int, default=HIDDEN_MB,
+                    help="driver-managed: MiB of the primary's RAM that mem= hides")
+    ap.add_argument("--check-hidden", action="store_true",
+                    help="only check --hidden-mb (run.sh, before it builds anything)")
+    if "--check-hidden" in sys.argv:
+        check = argparse.ArgumentParser()
+        check.add_argument("--check-hidden", action="store_true")
+        check.add_argument("--hidden-mb", type=int, required=True)
+        why = hidden_error(check.parse_args().hidden_mb)
+        if why:
+            print(f"lend.py: {why}", file=sys.stderr)
+        return 2 if why else 0
     args = ap.parse_args()
     for f in (args.kernel, args.initrd):
         if not os.path.isfile(f):
@@ -575,6 +621,10 @@ def main():
             return 2
     if args.rounds < 1:
         print("lend.py: --rounds must be at least 1", file=sys.stderr)
+        return 2
+    why = hidden_error(args.hidden_mb) if args.approach == "driver-managed" else None
+    if why:
+        print(f"lend.py: {why}", file=sys.stderr)
         return 2
     if not shutil.which("qemu-system-aarch64"):
         print("lend.py: qemu-system-aarch64 not found (qemu-images/host/install-deps.sh)", file=sys.stderr)

@@ -112,7 +112,7 @@ def case_splat_counted():
     return len(g.splats) == 1, f"splats: {g.splats}"
 
 
-def full_run(primary, secondary="lend-secondary.log", rounds=2, timeout=3):
+def full_run(primary, secondary="lend-secondary.log", rounds=2, timeout=3, approach="bootmem"):
     """lend.Run's whole scenario, each guest a stand-in that prints its
     recorded console and then stays up with its stdin open, as QEMU does,
     taking the host's commands and answering no more. The recorded
@@ -127,7 +127,7 @@ def full_run(primary, secondary="lend-secondary.log", rounds=2, timeout=3):
             # The primary's RAM file, sparse but for the block the host
             # scrubs (128 MiB): in memory where there is room, as lend.py's.
             shm = os.path.isdir("/dev/shm") and shutil.disk_usage("/dev/shm").free >= 1 << 30
-            run = lend.Run(argparse.Namespace(kernel=None, initrd=None, results=d, rounds=rounds, approach="bootmem",
+            run = lend.Run(argparse.Namespace(kernel=None, initrd=None, results=d, rounds=rounds, approach=approach,
                                               shared_dir="/dev/shm" if shm else d))
 
             def start(role, shared):
@@ -154,6 +154,27 @@ def case_full_run_of_the_recorded_pair_passes():
     ok = (code == 0 and verdict["verdict"] == "PASS" and "lend.round_2" in names and
           "lend.kexec_refused_while_lent_round_2" in names)
     return ok, f"exit {code}, {verdict['verdict']}; results {names}"
+
+
+def case_full_run_of_the_recorded_driver_managed_pair_passes():
+    # Stock 7.2, mem= plus add_memory_driver_managed(): the same rounds;
+    # its kexec is recorded, not judged, and the block it must refuse is a
+    # movable boot block.
+    code, verdict, tests = full_run("lend-driver-managed-primary.log",
+                                    "lend-driver-managed-secondary.log", approach="driver-managed")
+    names = [n for _, n, _ in tests]
+    ok = (code == 0 and verdict["verdict"] == "PASS" and "lend.round_2" in names and
+          "lend.boot_block_is_refused" in names and
+          not any(n.startswith("lend.kexec_refused") for n in names))
+    return ok, f"exit {code}, {verdict['verdict']}; results {names}"
+
+
+def case_driver_managed_console_is_not_a_bootmem_run():
+    # The same consoles judged as the series' run: its primary lends no
+    # movable boot block it can count on, and its kexec was not refused.
+    code, verdict, tests = full_run("lend-driver-managed-primary.log",
+                                    "lend-driver-managed-secondary.log", approach="bootmem")
+    return code == 1, f"exit {code}, {verdict['verdict']}"
 
 
 def case_full_run_round_lost():

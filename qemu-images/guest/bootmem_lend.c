@@ -422,7 +422,7 @@ static int add_hidden_ram(unsigned long *blocks, int max, char *why, size_t len)
 	}
 	free(iomem);
 	if (!n)
-		snprintf(why, len, "mem= hid no whole block of the firmware's RAM");
+		snprintf(why, len, "errno=ENOENT: mem= hid no whole memory block of the firmware's RAM");
 	return n ? n : -ENOENT;
 }
 
@@ -456,7 +456,9 @@ static size_t block_list(char *list, size_t size, const unsigned long *blocks, i
  * The ready line: what the host needs to address blocks in this guest.
  * movable_boot_blocks are what the bootmem primary lends, and the
  * driver-managed primary must be refused; driver_managed_blocks what the
- * driver-managed primary lends.
+ * driver-managed primary lends. set_aside_blocks: the blocks the command
+ * line set aside for lending (movablecore=, mem=), before those that hold
+ * boot reservations are left out.
  */
 static void ready(struct agent *a, const unsigned long *dm, int nr_dm)
 {
@@ -473,11 +475,12 @@ static void ready(struct agent *a, const unsigned long *dm, int nr_dm)
 	printf("%s0 ok ready role=%s approach=%s block_size=%#" PRIx64 " movable_boot_blocks=%s "
 	       "driver_managed_blocks=%s lent_window=%#" PRIx64 " boot_mem_total_kb=%" PRId64
 	       " lendable_usable_s=%.3f lendable_leaves=pud:%" PRIu64 ",pmd:%" PRIu64 ",pte:%"
-	       PRIu64 ",cont:%" PRIu64 " t=%.3f\n", protocol_marker(MARKER_LEND),
+	       PRIu64 ",cont:%" PRIu64 " set_aside_blocks=%d t=%.3f\n", protocol_marker(MARKER_LEND),
 	       a->role == PRIMARY ? "primary" : "secondary",
 	       a->approach == BOOTMEM ? "bootmem" : "driver-managed", mem_block_size(), boot,
 	       added, lent_window(), a->boot_mem_total_kb, a->lendable_usable_s,
-	       lent->leaf_pud, lent->leaf_pmd, lent->leaf_pte, lent->leaf_cont, now_s());
+	       lent->leaf_pud, lent->leaf_pmd, lent->leaf_pte, lent->leaf_cont,
+	       a->approach == BOOTMEM ? n : nr_dm, now_s());
 	fflush(stdout);
 }
 
@@ -547,6 +550,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	a.role = strcmp(argv[2], "primary") ? SECONDARY : PRIMARY;
+	/*
+	 * A lending guest runs no stress program, so no boot block is kept
+	 * for one: every movable boot block is the primary's to lend.
+	 */
+	setenv("BOOTMEM_STRESS_BOOT_BLOCKS", "0", 1);
 	if (argc == 5 && !strcmp(argv[4], "driver-managed"))
 		a.approach = DRIVER_MANAGED;
 	if (!driver_loaded()) {
