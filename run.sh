@@ -75,6 +75,9 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        proposed, on Debian's stock kernel of --kernel, no
                        patch: mem= hides the top of its RAM, and the test
                        driver adds it with add_memory_driver_managed()
+  --series-kernel      with --approach driver-managed: boot the kernel built
+                       with the series instead of the stock one, so that a
+                       comparison of the two approaches shares one kernel
   --mem-hidden SIZE    with --approach driver-managed: how much of the primary's
                        RAM mem= hides and the driver adds (default: as much as
                        the series lends; ci/lend.py), like 1G or 512M
@@ -125,7 +128,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 	echo "$v"
 }
 
-approach=bootmem hidden_mb= tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
+approach=bootmem hidden_mb= series_kernel= tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=4k kver=$DEFAULT_KERNEL results= keep= extra=() mem_given=false base_plan=default arch=arm64
 x86_kaslr= x86_gbpages= x86_source= kexec= kernel_given= dry_run= tests_given= lending= rounds=3
 while [ $# -gt 0 ]; do
@@ -165,6 +168,7 @@ while [ $# -gt 0 ]; do
 	--lending) lending=1; shift ;;
 	--approach) need_arg "$@"; approach=$2; shift 2
 		    case $approach in bootmem|driver-managed) ;; *) bad "--approach takes bootmem or driver-managed, got '$approach'" ;; esac ;;
+	--series-kernel) series_kernel=1; shift ;;
 	--mem-hidden) need_arg "$@"
 		      case $2 in *[Gg]) hidden_mb=${2%[Gg]}; m=1024 ;; *[Mm]) hidden_mb=${2%[Mm]}; m=1 ;; *) hidden_mb=x ;; esac
 		      case $hidden_mb in ''|*[!0-9]*) bad "--mem-hidden takes a size like 1G or 512M, got '$2'" ;; esac
@@ -204,16 +208,16 @@ if [ -n "$lending" ]; then
 	if [ "$approach" = driver-managed ]; then
 		[ ${#extra[@]} -eq 0 ] || bad "--approach driver-managed boots the stock kernel: no --extra-patch"
 		[ "$variant" = 4k ] || bad "--approach driver-managed boots the stock 4K kernel: no --variant"
-		stock=1
+		[ -n "$series_kernel" ] || stock=1
 		if [ -n "$hidden_mb" ]; then
 			why=$(/usr/bin/python3 "$REPO_ROOT/ci/lend.py" --check-hidden --hidden-mb "$hidden_mb" 2>&1) ||
 				bad "--mem-hidden: ${why#lend.py: }"
 		fi
-	elif [ -n "$hidden_mb" ]; then
-		bad "--mem-hidden is --approach driver-managed's"
+	elif [ -n "$hidden_mb$series_kernel" ]; then
+		bad "--mem-hidden and --series-kernel are --approach driver-managed's"
 	fi
-elif [ "$approach$hidden_mb" != bootmem ]; then
-	bad "--approach and --mem-hidden are --lending's"
+elif [ "$approach$hidden_mb$series_kernel" != bootmem ]; then
+	bad "--approach, --mem-hidden and --series-kernel are --lending's"
 fi
 if [ -n "$kexec" ]; then
 	[ "$arch" = arm64 ] || bad "--kexec is arm64's: the series' kexec refusal (0007)"

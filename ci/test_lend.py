@@ -161,9 +161,10 @@ def case_full_run_of_the_recorded_driver_managed_pair_passes():
     # its kexec is recorded, not judged, and the block it must refuse is a
     # movable boot block.
     code, verdict, tests = full_run("lend-driver-managed-primary.log",
-                                    "lend-driver-managed-secondary.log", approach="driver-managed")
+                                    "lend-driver-managed-secondary.log", rounds=10,
+                                    approach="driver-managed")
     names = [n for _, n, _ in tests]
-    ok = (code == 0 and verdict["verdict"] == "PASS" and "lend.round_2" in names and
+    ok = (code == 0 and verdict["verdict"] == "PASS" and "lend.round_10" in names and
           "lend.boot_block_is_refused" in names and
           not any(n.startswith("lend.kexec_refused") for n in names))
     return ok, f"exit {code}, {verdict['verdict']}; results {names}"
@@ -173,7 +174,7 @@ def case_driver_managed_console_is_not_a_bootmem_run():
     # The same consoles judged as the series' run: its primary lends no
     # movable boot block it can count on, and its kexec was not refused.
     code, verdict, tests = full_run("lend-driver-managed-primary.log",
-                                    "lend-driver-managed-secondary.log", approach="bootmem")
+                                    "lend-driver-managed-secondary.log", rounds=10, approach="bootmem")
     return code == 1, f"exit {code}, {verdict['verdict']}"
 
 
