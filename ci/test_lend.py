@@ -134,7 +134,7 @@ def full_run(primary, secondary="lend-secondary.log", rounds=2, timeout=3, appro
                 path = os.path.join(CONSOLES, consoles[role])
                 return lend.Guest(role, ["sh", "-c", f"cat '{path}'; exec sleep 120"],
                                   os.devnull, run.log)
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 run.run(start)
                 code = run.report()
             with open(os.path.join(d, "verdict.json")) as f:
@@ -168,6 +168,15 @@ def case_full_run_of_the_recorded_driver_managed_pair_passes():
           "lend.boot_block_is_refused" in names and
           not any(n.startswith("lend.kexec_refused") for n in names))
     return ok, f"exit {code}, {verdict['verdict']}; results {names}"
+
+
+def case_driver_managed_mem_hiding_no_whole_block_is_a_setup_error():
+    # run.sh --mem-hidden 64M: the primary's agent finds no whole block to
+    # add, which is the run's setting, not the kernel's fault: exit 2.
+    code, verdict, tests = full_run("lend-driver-managed-no-whole-block.log",
+                                    "lend-driver-managed-secondary.log", approach="driver-managed")
+    ok = code == 2 and verdict["verdict"].startswith("SETUP ERROR") and "ENOENT" in verdict["verdict"]
+    return ok, f"exit {code}, {verdict['verdict']}; results {tests}"
 
 
 def case_driver_managed_console_is_not_a_bootmem_run():
