@@ -58,6 +58,11 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        linux-source-6.1 for x86-64 with the series, whose
                        generic patches (kernel/resource.c) then take effect,
                        and any --extra-patch (fixtures/kernel/configs/x86_64.config)
+  --kdump              kdump end to end ("kdump" plan; --tests defaults to
+                       bootmem_kexec_test): the test loads a crash kernel and
+                       tries to take a boot block out, then /init crashes the
+                       kernel into it (sysrq c), and the crash kernel reports
+                       the ranges its /proc/vmcore lists
   --kexec              the kexec test's handover ("kexec" plan; --tests defaults
                        to bootmem_kexec_test): the test leaves a kernel loaded
                        and the guest boots into it, which reports what it took
@@ -130,7 +135,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 
 approach=bootmem hidden_mb= series_kernel= tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=4k kver=$DEFAULT_KERNEL results= keep= extra=() mem_given=false base_plan=default arch=arm64
-x86_kaslr= x86_gbpages= x86_source= kexec= kernel_given= dry_run= tests_given= lending= rounds=3
+x86_kaslr= x86_gbpages= x86_source= kexec= kdump= kernel_given= dry_run= tests_given= lending= rounds=3
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -165,6 +170,7 @@ while [ $# -gt 0 ]; do
 			bad "--spare-ram takes a size of at least 1G, like 1G"; shift 2 ;;
 	--initrd-high) initrd_high=1; shift ;;
 	--kexec) kexec=1; shift ;;
+	--kdump) kdump=1; shift ;;
 	--lending) lending=1; shift ;;
 	--approach) need_arg "$@"; approach=$2; shift 2
 		    case $approach in bootmem|driver-managed) ;; *) bad "--approach takes bootmem or driver-managed, got '$approach'" ;; esac ;;
@@ -203,8 +209,8 @@ done
 [ -n "$soak" ] && base_plan=soak
 if [ -n "$lending" ]; then
 	[ "$arch" = arm64 ] || bad "--lending is arm64's: the series lends boot memory there"
-	[ -z "$stock$tree$soak$kexec$numa$spare$initrd_high" ] ||
-		bad "--lending builds Debian's source with its series and boots its own two guests: no --stock, --kernel-tree, --soak, --kexec, --numa, --spare-ram or --initrd-high"
+	[ -z "$stock$tree$soak$kexec$kdump$numa$spare$initrd_high" ] ||
+		bad "--lending builds Debian's source with its series and boots its own two guests: no --stock, --kernel-tree, --soak, --kexec, --kdump, --numa, --spare-ram or --initrd-high"
 	if [ "$approach" = driver-managed ]; then
 		[ ${#extra[@]} -eq 0 ] || bad "--approach driver-managed boots the stock kernel: no --extra-patch"
 		[ "$variant" = 4k ] || bad "--approach driver-managed boots the stock 4K kernel: no --variant"
@@ -219,9 +225,10 @@ if [ -n "$lending" ]; then
 elif [ "$approach$hidden_mb$series_kernel" != bootmem ]; then
 	bad "--approach, --mem-hidden and --series-kernel are --lending's"
 fi
-if [ -n "$kexec" ]; then
-	[ "$arch" = arm64 ] || bad "--kexec is arm64's: the series' kexec refusal (0007)"
-	[ -z "$soak" ] || bad "--kexec and --soak exclude each other: the handover ends the run"
+if [ -n "$kexec$kdump" ]; then
+	[ "$arch" = arm64 ] || bad "--kexec and --kdump are arm64's: the series' kexec refusal (0007)"
+	[ -z "$soak" ] || bad "--kexec, --kdump and --soak exclude each other: the handover or the crash ends the run"
+	[ -z "$kexec" ] || [ -z "$kdump" ] || bad "--kexec and --kdump exclude each other: each ends the run in another kernel"
 	[ -n "$tests_given" ] || tests=bootmem_kexec_test
 fi
 if [ "$tests" = none ] && [ "${stress:-unset}" = 0 ] && [ -z "$soak$lending" ]; then
@@ -253,6 +260,7 @@ case " $append " in *" rodata=off "*) plans="$plans,rodata-off" ;; esac
 [ -n "$spare" ] && plans="$plans,spare-ram"
 [ -n "$initrd_high" ] && plans="$plans,initrd-high"
 [ -n "$kexec" ] && plans="$plans,kexec"
+[ -n "$kdump" ] && plans="$plans,kdump"
 case ",$variant," in *,kasan,*) plans="$plans,kasan" ;; esac
 if [ "$arch" = amd64 ]; then
 	plans="$plans,x86_64"

@@ -17,7 +17,10 @@
  * With BOOTMEM_KEXEC_HANDOVER=1 (the kexec plan), the last test leaves a
  * kernel loaded for /init to boot into: the same kernel with a small
  * initramfs (qemu-images/guest/kexec-next-init.sh) that reports which of the
- * ranges named in its bh_kexec_removed= it took as System RAM.
+ * ranges named in its bh_kexec_removed= it took as System RAM. With
+ * BOOTMEM_KDUMP=1 (the kdump plan), a test leaves a crash kernel loaded
+ * instead, and /init crashes this kernel into it: the crash kernel reports
+ * the ranges its /proc/vmcore lists.
  *
  * Needs, guards and restores: declared in `needs` below.
  */
@@ -56,6 +59,8 @@ FIXTURE(kexec) {
 	int nid;
 	/* The handover's kernel, which /init boots into: not unloaded. */
 	bool keep_loaded;
+	/* The kdump plan's crash kernel, which /init crashes into. */
+	bool keep_crash_loaded;
 };
 
 FIXTURE_SETUP(kexec)
@@ -133,7 +138,7 @@ FIXTURE_TEARDOWN(kexec)
 	TEARDOWN_BEGIN();
 	if (self->env.ready && !self->keep_loaded && kexec_loaded() == 1)
 		EXPECT_EQ(0, kexec_unload());
-	if (self->env.ready && kexec_crash_loaded() == 1)
+	if (self->env.ready && !self->keep_crash_loaded && kexec_crash_loaded() == 1)
 		EXPECT_EQ(0, kexec_unload_crash());
 	suite_teardown(_metadata, &self->env);
 }
@@ -397,6 +402,53 @@ TEST_F(kexec, handover_gives_the_next_kernel_no_removed_memory)
 	ASSERT_EQ(0, kexec_load_file(&self->files, "bh_kexec_removed=none"));
 	self->keep_loaded = true;
 	ksft_print_msg("kexec: loaded with every boot block online\n");
+}
+
+/*
+ * kdump end to end (the kdump plan): a crash kernel loaded to boot, then a
+ * boot block on its way out, as a lend would take it. The kernel must
+ * refuse the offline: the crash kernel's ELF headers, made at load time,
+ * list the block, and arm64 does not rewrite them on hotplug. /init then
+ * crashes this kernel (sysrq c), and the crash kernel prints each range its
+ * /proc/vmcore lists and whether bh_kdump_block= is among them
+ * (kexec-next-init.sh). With the refusal, the block was this kernel's
+ * memory at the crash; a kernel that let it go has the crash kernel read
+ * memory that another VM may hold, which its lines show.
+ */
+TEST_F(kexec, kdump_crash_kernel_reads_no_removed_memory)
+{
+	struct phase_result r;
+	struct block_info info;
+	char extra[160];
+	int ret;
+
+	REQUIRE_SETUP();
+	REQUIRE_CRASH_MEMORY();
+	if (!env_u64("BOOTMEM_KDUMP", 0))
+		SKIP(return, "no crash in this plan (BOOTMEM_KDUMP=1: the kdump plan)");
+	ASSERT_EQ(0, driver_info(self->block, &info));
+	snprintf(extra, sizeof(extra), "loglevel=5 nr_cpus=1 reset_devices bh_kdump_block=%#"
+		 PRIx64 "-%#" PRIx64, info.phys_start, info.phys_end - 1);
+	ret = kexec_load_crash_file_to_boot(&self->files, extra);
+	ASSERT_EQ(0, ret) TH_LOG("kexec_file_load(KEXEC_FILE_ON_CRASH): %s", strerror(-ret));
+	self->keep_crash_loaded = true;
+	/* One try: the suite's offline retries EBUSY, which is the refusal. */
+	ret = mem_block_set_state(self->block, "offline");
+	EXPECT_EQ(-EBUSY, ret) {
+		TH_LOG("memory%lu went offline with a crash kernel loaded: %s", self->block,
+		       ret ? strerror(-ret) : "no error");
+	}
+	if (ret) {
+		ksft_print_msg("kdump: memory%lu [%#" PRIx64 "-%#" PRIx64 "] stays online: "
+			       "offline refused (%s)\n", self->block, info.phys_start,
+			       info.phys_end - 1, strerror(-ret));
+		return;
+	}
+	/* Let it go, as a lend would, for the crash kernel's lines to show. */
+	ASSERT_EQ(0, cycle_phase_run(PHASE_REMOVE, self->block, self->nid, &r));
+	self->env.nr = 0;
+	ksft_print_msg("kdump: memory%lu [%#" PRIx64 "-%#" PRIx64 "] removed with a crash "
+		       "kernel loaded\n", self->block, info.phys_start, info.phys_end - 1);
 }
 
 TEST_HARNESS_MAIN

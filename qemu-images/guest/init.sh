@@ -10,6 +10,8 @@
 #   bh_stress  seconds of stress/bootmem_stress after the selftests, or
 #              soak:HOURS for a soak; bh_pressure is its % of MemTotal
 #   bh_timeout the kselftest runner's limit for each program, in seconds
+#   bh_kdump   1: after the plan, crash into the crash kernel the kexec test
+#              left loaded (the kdump plan)
 #   bh_kexec_handover  1: after the plan, boot the kernel the kexec test
 #              left loaded (the kexec plan)
 #   bh_lend_role  primary or secondary, with bh_mode=lend
@@ -123,6 +125,20 @@ if [ "${bh_kexec_handover:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_loaded 2>/dev
 	sync
 	kexec -e
 	echo "${BH_MARK_GUEST}kexec -e returned: $?"
+	poweroff -f
+fi
+
+# The kdump plan: crash into the crash kernel the kexec test left loaded;
+# it (kexec-next-init.sh) reports what its /proc/vmcore lists, and says
+# DONE. A crash that does not reach it ends without DONE: a dead guest.
+if [ "${bh_kdump:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_crash_loaded 2>/dev/null)" = 1 ]; then
+	grep 'System RAM' /proc/iomem | while read -r line; do
+		echo "${BH_MARK_KDUMP}this kernel iomem: $line"
+	done
+	echo "$BH_MARK_KDUMP_CRASH"
+	sync
+	echo c > /proc/sysrq-trigger
+	echo "${BH_MARK_GUEST}sysrq c returned"
 	poweroff -f
 fi
 

@@ -21,6 +21,9 @@ export BOOTMEM_STRESS_BOOT_BLOCKS=${bh_stress_boot_blocks:-}
 export BOOTMEM_IOMEM_BELOW=${bh_iomem_below:-0}
 # The kexec plan's: the kexec test leaves a kernel loaded for /init to boot.
 export BOOTMEM_KEXEC_HANDOVER=${bh_kexec_handover:-0}
+# The kdump plan's: the kexec test leaves a crash kernel loaded, and /init
+# crashes this kernel into it.
+export BOOTMEM_KDUMP=${bh_kdump:-0}
 # What the kexec test loads, where the image has it (build-initramfs.sh).
 [ -f /kselftest/kexec-files ] && export $(cat /kselftest/kexec-files)
 # The data disk run.sh and the LAVA QEMU job give the guest

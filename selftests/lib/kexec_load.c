@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kexec.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,21 +30,11 @@ int kexec_loaded(void)
 	return loaded;
 }
 
-/* kexec_file_load() of @f with @flags and the running command line plus @extra. */
-static int load_file(const struct kexec_files *f, const char *extra, unsigned long flags)
+/* kexec_file_load() of @f with @flags and the command line @line. */
+static int load_with_line(const struct kexec_files *f, const char *line, unsigned long flags)
 {
-	char *cmdline = file_read_all("/proc/cmdline");
-	char line[2048];
 	int kfd, ifd, ret;
 
-	if (!cmdline)
-		return -errno;
-	cmdline[strcspn(cmdline, "\n")] = '\0';
-	ret = snprintf(line, sizeof(line), "%s %s", cmdline, extra);
-	free(cmdline);
-	/* A cut command line could drop what the next kernel is told. */
-	if (ret < 0 || (size_t)ret >= sizeof(line))
-		return -E2BIG;
 	kfd = open(f->kernel, O_RDONLY | O_CLOEXEC);
 	ifd = open(f->initrd, O_RDONLY | O_CLOEXEC);
 	ret = kfd < 0 || ifd < 0 ? -1 :
@@ -54,6 +45,44 @@ static int load_file(const struct kexec_files *f, const char *extra, unsigned lo
 	if (ifd >= 0)
 		close(ifd);
 	return ret;
+}
+
+/*
+ * The running command line, or only its console= words, then @extra, in
+ * @line (@len bytes). 0, or -E2BIG: a cut line could drop what the next
+ * kernel is told.
+ */
+static int next_cmdline(char *line, size_t len, bool consoles_only, const char *extra)
+{
+	char *cmdline = file_read_all("/proc/cmdline"), *word, *save;
+	size_t used = 0;
+	int ret;
+
+	if (!cmdline)
+		return -errno;
+	line[0] = '\0';
+	for (word = strtok_r(cmdline, " \n", &save); word; word = strtok_r(NULL, " \n", &save)) {
+		if (consoles_only && strncmp(word, "console=", 8))
+			continue;
+		ret = snprintf(line + used, len - used, "%s ", word);
+		if (ret < 0 || (size_t)ret >= len - used) {
+			free(cmdline);
+			return -E2BIG;
+		}
+		used += ret;
+	}
+	free(cmdline);
+	ret = snprintf(line + used, len - used, "%s", extra);
+	return ret < 0 || (size_t)ret >= len - used ? -E2BIG : 0;
+}
+
+/* kexec_file_load() of @f with @flags and the running command line plus @extra. */
+static int load_file(const struct kexec_files *f, const char *extra, unsigned long flags)
+{
+	char line[2048];
+	int ret = next_cmdline(line, sizeof(line), false, extra);
+
+	return ret ? ret : load_with_line(f, line, flags);
 }
 
 int kexec_load_file(const struct kexec_files *f, const char *extra)
@@ -93,6 +122,14 @@ int kexec_crash_loaded(void)
 int kexec_load_crash_file(const struct kexec_files *f)
 {
 	return load_file(f, "", KEXEC_FILE_ON_CRASH);
+}
+
+int kexec_load_crash_file_to_boot(const struct kexec_files *f, const char *extra)
+{
+	char line[2048];
+	int ret = next_cmdline(line, sizeof(line), true, extra);
+
+	return ret ? ret : load_with_line(f, line, KEXEC_FILE_ON_CRASH);
 }
 
 int kexec_unload_crash(void)

@@ -41,6 +41,13 @@ long kexec_crash_size(void);
 int kexec_crash_loaded(void);
 /* kexec_file_load(KEXEC_FILE_ON_CRASH) of @f; 0 or -errno. */
 int kexec_load_crash_file(const struct kexec_files *f);
+/*
+ * The same, for a crash kernel that will boot: its command line is the
+ * running kernel's console= words and @extra, nothing else, since the
+ * crash kernel runs in the crashkernel= reservation, where the running
+ * kernel's movablecore= and plan words do not fit. 0 or -errno.
+ */
+int kexec_load_crash_file_to_boot(const struct kexec_files *f, const char *extra);
 /* kexec_file_load(KEXEC_FILE_UNLOAD | KEXEC_FILE_ON_CRASH); 0 or -errno. */
 int kexec_unload_crash(void);
 /* kexec-tools' "kexec -c -p" (kexec_load(KEXEC_ON_CRASH)); its exit status. */
