@@ -138,9 +138,11 @@ def table(bm, dm, same=None):
         better(tables(lb), tables(ld), True, "fewer page-table pages per block"))
     add("kexec while a block is lent (measured)", kexec_text(bm), kexec_text(dm),
         same and kexec_text(same),
-        "series: it refuses and says why; a stock kernel's kexec_load() (kexec-tools) "
-        "passes on the firmware's memory node, lent range included, and the next "
-        "kernel uses it unless its command line repeats mem=")
+        "series: it refuses and says why. On the driver-managed path nothing refuses "
+        "(stock 7.2 lacks kexec_file_load, ENOSYS, but not kexec_load()): the next "
+        "kernel gets the firmware's memory node, lent range included, and leaves that "
+        "range alone only if its command line repeats mem= (the agent's load passes "
+        "the running line, which has it)")
     rows.append(("kdump while a block is lent (described, not measured here)",
                  "refused: 0007 refuses a crash kernel load while boot memory is out, and an "
                  "offline while one is loaded (bootmem_kexec_test, mutant crash-kernel-exempt)",
