@@ -90,11 +90,13 @@ HIDDEN_MB = MOVABLE_G << 10
 # initramfs and runs the load beside them.
 VISIBLE_MIN_MB = 1024
 # The driver-managed primary's own movable boot memory: just enough for the
-# bad case (a movable boot block the stock kernel must refuse; the top one
-# holds boot reservations), so that its movable pool, where the load
-# spreads, is about the series' (MOVABLE_G): with a GiB of each, the blocks
-# it lends were half as full and their offlines three times as fast.
-DM_BOOT_MOVABLE = "256M"
+# bad case (a movable boot block the stock kernel must refuse), so that its
+# movable pool, where the load spreads, is closer to the series'
+# (MOVABLE_G): with a GiB of each, the blocks it lends were half as full and
+# their offlines three times as fast. With mem=3G the top of its RAM is
+# below 4 GiB, where crashkernel= and other boot reservations go top-down:
+# 256M left no movable boot block free of them, 1G left four.
+DM_BOOT_MOVABLE = "768M"
 APPROACHES = ("bootmem", "driver-managed")
 ANSWER_TIMEOUT_S = 600   # one step under TCG and pressure
 HOLD_S = 5               # how long the secondary uses a block each round

@@ -70,6 +70,14 @@ CASES = [
     ("over-budget.log", 0, "quick", RECORDED, 1,
      ["verdict: FAIL: over budget: bootmem_integrity_test consumed 9 movable boot blocks, "
       "its budget is 4"]),
+    # The kdump plan crashes the guest on purpose after the plan: the panic
+    # between /init's marker and the crash kernel's first line is the
+    # plan's. The same crash without the marker is a splat.
+    ("kdump-crash-on-purpose.log", 0, "quick,kdump", "bootmem_kexec_test", 0,
+     ["verdict: PASS with 1 expected skip", "9 passed, 0 failed, 1 skipped"]),
+    ("kdump-crash-unannounced.log", 0, "quick,kdump", "bootmem_kexec_test", 1,
+     ["verdict: FAIL: 1 kernel splat(s), first during bootmem_kexec_test: "
+      "[    7.973876] Kernel panic - not syncing: sysrq triggered crash"]),
     ("runner-not-ok-all-passed.log", 0, "quick", RECORDED, 1,
      ["bootmem_refusal_test: runner says not ok (exit=2) after 7 of 7 results"]),
     ("splat-with-hash.log", 0, "quick", RECORDED, 1,
