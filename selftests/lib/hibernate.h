@@ -10,6 +10,7 @@
 #define BOOTMEM_HIBERNATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The kernel's words for each refusal (series patch 8). */
 #define HIBERNATE_REFUSED "Can't hibernate: boot memory"
@@ -28,5 +29,16 @@ int hibernation_prepare(void);
  * refuse, this hibernates for real; call it only where a refusal is due.
  */
 int hibernation_request(void);
+
+/*
+ * A swap file of @mib MiB in @dir that hibernation would write its image
+ * to: written out (a swap file may have no holes), mkswap'd, swapped on,
+ * and named as the resume device and offset (/sys/power/resume,
+ * resume_offset: its first block, found with FIBMAP). Its path in @path
+ * (@len bytes). 0 or -errno, with nothing left behind on failure.
+ */
+int hibernation_swap_file_on(const char *dir, unsigned int mib, char *path, size_t len);
+/* swapoff and unlink what hibernation_swap_file_on() made. */
+void hibernation_swap_file_off(const char *path);
 
 #endif
