@@ -318,8 +318,8 @@ TEST_F(kexec, boot_block_stays_online_while_hibernation_prepared)
 
 /*
  * Hibernation for real while a block is lent: a swap file on the guest's
- * disk set as the resume device, so that "disk" into /sys/power/state has
- * somewhere to write its image. The kernel must refuse before anything is
+ * disk, the only swap, so that "disk" into /sys/power/state has somewhere
+ * to write its image. The kernel must refuse before anything is
  * frozen; a kernel that does not hibernates the guest there and then, and
  * the run ends in the image writer's lines on the console instead of this
  * test's result.
@@ -339,7 +339,7 @@ TEST_F(kexec, hibernation_to_swap_refused_while_boot_block_offline)
 	ASSERT_EQ(0, ret) TH_LOG("a swap file to hibernate to in %s: %s", dir, strerror(-ret));
 	/* Offline is enough, as for kdump: the state on the way to a lend. */
 	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
-	ksft_print_msg("hibernation: memory%lu offline, %s swapped on as the resume device; "
+	ksft_print_msg("hibernation: memory%lu offline, %s swapped on; "
 		       "\"disk\" into /sys/power/state\n", self->block, swap);
 	logged(&self->env, HIBERNATE_REFUSED);
 	ret = hibernation_request();

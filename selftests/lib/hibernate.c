@@ -5,14 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <sys/swap.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 bool hibernation_offered(void)
@@ -43,19 +39,6 @@ int hibernation_request(void)
 	return ret;
 }
 
-/* Write @text into the sysfs file @path: 0 or -errno. */
-static int sysfs_write(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Zeros, block by block: swapon refuses a file with holes. */
 static int write_zeros(int fd, unsigned int mib)
 {
@@ -69,40 +52,23 @@ static int write_zeros(int fd, unsigned int mib)
 
 int hibernation_swap_file_on(const char *dir, unsigned int mib, char *path, size_t len)
 {
-	char cmd[512], text[64];
-	int fd, ret, first = 0, bsz = 0;
-	long page = sysconf(_SC_PAGESIZE);
-	struct stat st;
+	char cmd[512];
+	int fd, ret;
 
 	snprintf(path, len, "%s/bootmem-hibernate.swap", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	ret = write_zeros(fd, mib);
-	/* The file's first block on the device, and the device. */
-	if (!ret && (ioctl(fd, FIGETBSZ, &bsz) || ioctl(fd, FIBMAP, &first) || fstat(fd, &st)))
-		ret = -errno;
 	close(fd);
-	if (!ret && (!first || !bsz))
-		ret = -EINVAL;
 	if (!ret) {
 		snprintf(cmd, sizeof(cmd), "mkswap '%s' >/dev/null", path);
 		ret = system(cmd) ? -EIO : 0;
 	}
 	if (!ret && swapon(path, 0))
 		ret = -errno;
-	if (ret) {
-		unlink(path);
-		return ret;
-	}
-	/* The offset first: naming the device makes the kernel look for an image there. */
-	snprintf(text, sizeof(text), "%lld", (long long)first * bsz / page);
-	ret = sysfs_write("/sys/power/resume_offset", text);
-	snprintf(text, sizeof(text), "%u:%u", major(st.st_dev), minor(st.st_dev));
-	if (!ret)
-		ret = sysfs_write("/sys/power/resume", text);
 	if (ret)
-		hibernation_swap_file_off(path);
+		unlink(path);
 	return ret;
 }
 

@@ -32,10 +32,10 @@ int hibernation_request(void);
 
 /*
  * A swap file of @mib MiB in @dir that hibernation would write its image
- * to: written out (a swap file may have no holes), mkswap'd, swapped on,
- * and named as the resume device and offset (/sys/power/resume,
- * resume_offset: its first block, found with FIBMAP). Its path in @path
- * (@len bytes). 0 or -errno, with nothing left behind on failure.
+ * to: written out (a swap file may have no holes), mkswap'd and swapped
+ * on. With no resume device named, the kernel writes the image to the
+ * first swap it finds (swsusp_swap_check()): this one, the guest's only.
+ * Its path in @path (@len bytes). 0 or -errno, with nothing left behind.
  */
 int hibernation_swap_file_on(const char *dir, unsigned int mib, char *path, size_t len);
 /* swapoff and unlink what hibernation_swap_file_on() made. */
