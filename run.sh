@@ -424,15 +424,16 @@ fi
 	[ "$arch" = arm64 ] && [ -z "$tree" ] && [ -z "$stock" ] &&
 		echo "source: $(kernels_py source "$kver") $(source_version "$kver")"
 	echo "cmdline: $cmdline"
-	echo "qemu: $qemu -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr} virtio-blk (ext4, ${GUEST_DISK_MB} MiB)"
+	echo "qemu: $qemu -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr} virtio-blk (ext4, ${GUEST_DISK_MB} MiB; swap, ${GUEST_SWAP_MB} MiB)"
 	echo "plan: $plans"
 	echo "programs: $programs"
 } > "$results/run.txt"
 silence=${SILENCE_S:-$plan_silence_s}
 step "boot: $qemu -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
 "$REPO_ROOT/qemu-images/host/make-disk.sh" "$results/disk.ext4" || exit 2
+"$REPO_ROOT/qemu-images/host/make-disk.sh" --swap "$results/swap.img" || exit 2
 boot() {
-	SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 GUEST_ARCH=$arch \
+	SILENCE_S=$silence INITRD_ADDR=$initrd_addr DISK=$results/disk.ext4 SWAP_DISK=$results/swap.img GUEST_ARCH=$arch \
 		QEMU_CPU=$plan_x86_cpu QEMU_MACHINE=$plan_x86_machine \
 		"$REPO_ROOT/qemu-images/host/boot-guest.sh" "$kdir/$kernel_file" "$image" \
 		"$results/console.log" "$duration" "$qemu_mem" "$smp" "$cmdline" "$numa"
@@ -450,10 +451,11 @@ for try in 2 3; do
 		grep -qF "$none_below" "$results/console.log" || break
 	step "boot: KASLR put the image where no movable block lies below it ($(grep -o -m1 'Kernel code at [0-9a-fx]*' "$results/console.log")): boot $try of 3"
 	"$REPO_ROOT/qemu-images/host/make-disk.sh" "$results/disk.ext4" || exit 2
+	"$REPO_ROOT/qemu-images/host/make-disk.sh" --swap "$results/swap.img" || exit 2
 	boot
 	boot_status=$?
 done
-[ -n "$keep" ] || rm -f "$image" "$results/disk.ext4"
+[ -n "$keep" ] || rm -f "$image" "$results/disk.ext4" "$results/swap.img"
 # 2 is boot-guest.sh's own setup error (QEMU would not start): no verdict.
 [ "$boot_status" = 2 ] && { echo "run.sh: QEMU could not start the guest" >&2; exit 2; }
 

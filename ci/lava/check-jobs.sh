@@ -13,10 +13,10 @@ LAVA="$REPO_ROOT/ci/lava"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # lava-run --validate checks that file:// artefacts exist; empty ones do.
-touch "$tmp/Image" "$tmp/initramfs.cpio.gz" "$tmp/rootfs.tar.gz" "$tmp/board.dtb" "$tmp/disk.ext4"
+touch "$tmp/Image" "$tmp/initramfs.cpio.gz" "$tmp/rootfs.tar.gz" "$tmp/board.dtb" "$tmp/disk.ext4" "$tmp/swap.img"
 art="file://$tmp"
 jobs=(
-	"qemu-quick|qemu-aarch64|qemu --plan quick --kernel-url $art/Image --initrd-url $art/initramfs.cpio.gz --disk-url $art/disk.ext4"
+	"qemu-quick|qemu-aarch64|qemu --plan quick --kernel-url $art/Image --initrd-url $art/initramfs.cpio.gz --disk-url $art/disk.ext4 --swap-url $art/swap.img"
 	"qemu-default|qemu-aarch64|qemu --plan default --kernel-url $art/Image --initrd-url $art/initramfs.cpio.gz"
 	"qemu-soak|qemu-aarch64|qemu --plan soak --soak-hours 2 --kernel-url $art/Image --initrd-url $art/initramfs.cpio.gz"
 	"board-ramdisk-quick|example-uboot-arm64|board --plan quick --device-type generic-uboot-arm64 --deploy ramdisk --kernel-url $art/Image --initrd-url $art/initramfs.cpio.gz --dtb-url $art/board.dtb --kernel-args console=ttyAMA0,115200"

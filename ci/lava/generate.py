@@ -58,6 +58,7 @@ def main():
     ap.add_argument("--kernel-url", required=True)
     ap.add_argument("--initrd-url")
     ap.add_argument("--disk-url", help="qemu: the ext4 data disk (qemu-images/host/make-disk.sh)")
+    ap.add_argument("--swap-url", help="qemu: the swap disk (qemu-images/host/make-disk.sh --swap)")
     ap.add_argument("--nfsrootfs-url")
     ap.add_argument("--dtb-url")
     ap.add_argument("--device-type")
@@ -95,7 +96,7 @@ def main():
             plan=a.plan, settings=settings, seed=a.seed, markers=protocol.MARKERS)
         job = env.get_template(f"job-{a.kind}.yaml.j2").render(
             plan=a.plan, kernel=a.kernel, variant=a.variant, kernel_args=kernel_args,
-            kernel_url=a.kernel_url, initrd_url=a.initrd_url, disk_url=a.disk_url, nfsrootfs_url=a.nfsrootfs_url,
+            kernel_url=a.kernel_url, initrd_url=a.initrd_url, disk_url=a.disk_url, swap_url=a.swap_url, nfsrootfs_url=a.nfsrootfs_url,
             dtb_url=a.dtb_url, device_type=a.device_type, deploy=a.deploy,
             job_minutes=test_minutes + 20, test_minutes=test_minutes, testdef=testdef)
         parsed = yaml.safe_load(job)

@@ -36,9 +36,10 @@ ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh") || exit 2
 "$REPO_ROOT/qemu-images/host/build-initramfs.sh" "$ksrc" "$kdir" "$results/initramfs.cpio.gz" || exit 2
 cp "$kdir/Image" "$results/Image"
 "$REPO_ROOT/qemu-images/host/make-disk.sh" "$results/disk.ext4" || exit 2
+"$REPO_ROOT/qemu-images/host/make-disk.sh" --swap "$results/swap.img" || exit 2
 /usr/bin/python3 "$REPO_ROOT/ci/lava/generate.py" qemu --plan "$plan" \
 	--kernel-url "file://$results/Image" --initrd-url "file://$results/initramfs.cpio.gz" \
-	--disk-url "file://$results/disk.ext4" \
+	--disk-url "file://$results/disk.ext4" --swap-url "file://$results/swap.img" \
 	-o "$results/job.yaml" || exit 2
 
 step "lava: lava-run of the QEMU job (plan $plan), output in $results/lava"

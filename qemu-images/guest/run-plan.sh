@@ -27,17 +27,22 @@ export BOOTMEM_KDUMP=${bh_kdump:-0}
 # What the kexec test loads, where the image has it (build-initramfs.sh).
 [ -f /kselftest/kexec-files ] && export $(cat /kselftest/kexec-files)
 # The data disk run.sh and the LAVA QEMU job give the guest
-# (qemu-images/host/make-disk.sh): an ext4 /dev/vda, mounted where the image
-# says (GUEST_DISK_MOUNT in qemu-images/host/common.sh). A lab that has its own
-# block-backed filesystem sets BOOTMEM_FILE_DIR instead. Without either,
-# the integrity test's file variant skips, and says why.
-if [ -z "${BOOTMEM_FILE_DIR:-}" ] && [ -b /dev/vda ]; then
+# (qemu-images/host/make-disk.sh): an ext4 disk, mounted where the image
+# says (GUEST_DISK_MOUNT in qemu-images/host/common.sh). Which /dev/vd* it
+# is depends on the transport (virtio-mmio probes the last device QEMU was
+# given first), and the guest may have a swap disk beside it: the one that
+# mounts as ext4 is the data disk. A lab that has its own block-backed
+# filesystem sets BOOTMEM_FILE_DIR instead. Without either, the integrity
+# test's file variant skips, and says why.
+if [ -z "${BOOTMEM_FILE_DIR:-}" ] && ls /dev/vd? >/dev/null 2>&1; then
 	disk_mount=$(cat /kselftest/disk-mount)
-	if grep -q " $disk_mount " /proc/mounts ||
-	   { mkdir -p "$disk_mount" && mount -t ext4 /dev/vda "$disk_mount"; }; then
+	mkdir -p "$disk_mount"
+	grep -q " $disk_mount " /proc/mounts ||
+		for d in /dev/vd?; do mount -t ext4 "$d" "$disk_mount" 2>/dev/null && break; done
+	if grep -q " $disk_mount " /proc/mounts; then
 		export BOOTMEM_FILE_DIR=$disk_mount
 	else
-		echo "${BH_MARK_GUEST}/dev/vda would not mount as ext4 at $disk_mount" >&2
+		echo "${BH_MARK_GUEST}no /dev/vd? would mount as ext4 at $disk_mount" >&2
 	fi
 fi
 tests=

@@ -13,7 +13,8 @@
 # by its own PID. With INITRD_ADDR set, the initramfs is loaded there by
 # QEMU's generic loader instead of -initrd, and the command line must say
 # where (initrd=ADDR,SIZE). With DISK set, that file (make-disk.sh) is the
-# guest's virtio-blk disk.
+# guest's virtio-blk disk; with SWAP_DISK set, that one (make-disk.sh
+# --swap) is a second, which the guest tells apart by its content.
 # Before it kills a silent guest, the watchdog asks the guest's kernel what
 # its CPUs and blocked tasks are doing (SysRq 9, l and w over the serial
 # line), so that a hang leaves a backtrace on the console, not just silence.
@@ -53,8 +54,10 @@ fi
 # Writes are throttled to a slow disk's speed, so that pages the test puts
 # under writeback are still under it when offline meets them.
 disk_args=()
-[ -n "${DISK:-}" ] && disk_args=(-drive "file=$DISK,if=none,format=raw,id=disk0,throttling.bps-write=16777216"
-				 -device "$blkdev,drive=disk0")
+[ -n "${SWAP_DISK:-}" ] && disk_args=(-drive "file=$SWAP_DISK,if=none,format=raw,id=swap0"
+				      -device "$blkdev,drive=swap0")
+[ -n "${DISK:-}" ] && disk_args+=(-drive "file=$DISK,if=none,format=raw,id=disk0,throttling.bps-write=16777216"
+				  -device "$blkdev,drive=disk0")
 
 initrd_args=(-initrd "$initrd")
 [ -n "${INITRD_ADDR:-}" ] && initrd_args=(-device "loader,file=$initrd,addr=$INITRD_ADDR,force-raw=on")

