@@ -24,9 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import protocol  # noqa: E402
 
 PTRS_PER_TABLE = 512    # 4K pages: entries per table page, the runs' granule
-# Two p50s closer than this are called equal: ten rounds under TCG, where
-# one round's max is 1.5 to 2 times its p50 (make compare-lending, 7.2).
-SAME_WITHIN = 0.20
+# Two p50s closer than this are called equal. The same 10-round bootmem run
+# on the same host gave a primary -> secondary p50 of 1581 to 2764 ms over
+# five runs (make compare-lending, 7.2, 2026-12-07): 43% below the highest.
+# A difference inside that spread says nothing about the approach.
+SAME_WITHIN = 0.45
 
 
 class Missing(Exception):

@@ -82,16 +82,16 @@ def runs_swapped_are_refused():
     return False, "a driver-managed run was taken for the series'"
 
 
-def latency_within_20_percent_is_equal():
+def latency_within_45_percent_is_equal():
     code, out, _ = compare(dict(SAME, rounds_ms=[(1000, 1000)] * 3),
-                           dict(SAME, rounds_ms=[(1150, 1000)] * 3))
+                           dict(SAME, rounds_ms=[(1400, 1000)] * 3))
     r = row(out, "Round latency, primary -> secondary")
-    return code == 0 and r.endswith("| equal (within 20%) (two kernels: the configs differ) |"), r
+    return code == 0 and r.endswith("| equal (within 45%) (two kernels: the configs differ) |"), r
 
 
-def latency_beyond_20_percent_has_a_winner():
+def latency_beyond_45_percent_has_a_winner():
     code, out, _ = compare(dict(SAME, rounds_ms=[(1000, 1000)] * 3),
-                           dict(SAME, rounds_ms=[(1500, 1000)] * 3))
+                           dict(SAME, rounds_ms=[(2000, 1000)] * 3))
     r = row(out, "Round latency, primary -> secondary")
     return code == 0 and "| series: lower p50 (two kernels" in r, r
 
@@ -99,10 +99,10 @@ def latency_beyond_20_percent_has_a_winner():
 def latency_judged_on_one_kernel_where_given():
     # The stock run is twice as slow, the same kernel's driver-managed run
     # is not: the approaches are equal, the kernels are not.
-    code, out, _ = compare(SAME, dict(SAME, rounds_ms=[(2000, 2000)] * 3),
+    code, out, _ = compare(SAME, dict(SAME, rounds_ms=[(2500, 2500)] * 3),
                            dict(SAME, rounds_ms=[(1050, 1000)] * 3))
     r = row(out, "Round latency, primary -> secondary")
-    return code == 0 and r.endswith("| equal (within 20%) (on one kernel) |") and "2000" in r, r
+    return code == 0 and r.endswith("| equal (within 45%) (on one kernel) |") and "2500" in r, r
 
 
 def page_tables_compared_per_block():
@@ -115,7 +115,7 @@ def page_tables_compared_per_block():
 if __name__ == "__main__":
     sys.exit(tap.run("compare_lending", [failed_run_exits_1_with_the_table,
                                          missing_ready_record_is_named, runs_swapped_are_refused,
-                                         latency_within_20_percent_is_equal,
-                                         latency_beyond_20_percent_has_a_winner,
+                                         latency_within_45_percent_is_equal,
+                                         latency_beyond_45_percent_has_a_winner,
                                          latency_judged_on_one_kernel_where_given,
                                          page_tables_compared_per_block]))
