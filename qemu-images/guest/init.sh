@@ -113,14 +113,20 @@ echo "$BH_MARK_BEGIN_KTAP"
 /kselftest/run-plan.sh
 echo "$BH_MARK_END_KTAP"
 
+# This kernel's memory, each line after the marker $1, before it hands
+# over: beside what the next kernel says it took, or the crash kernel's
+# vmcore lists.
+say_iomem() {
+	grep 'System RAM' /proc/iomem | while read -r line; do
+		echo "$1this kernel iomem: $line"
+	done
+}
+
 # The kexec plan: boot the kernel the kexec test left loaded; that kernel's
 # /init (kexec-next-init.sh) reports and says DONE. A kexec that returns
 # ends here without DONE, which the host counts as a dead guest.
 if [ "${bh_kexec_handover:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_loaded 2>/dev/null)" = 1 ]; then
-	# This kernel's memory, beside what the next one will say it took.
-	grep 'System RAM' /proc/iomem | while read -r line; do
-		echo "${BH_MARK_KEXEC}this kernel iomem: $line"
-	done
+	say_iomem "$BH_MARK_KEXEC"
 	echo "${BH_MARK_KEXEC}booting the kernel the kexec test loaded"
 	sync
 	kexec -e
@@ -132,9 +138,7 @@ fi
 # it (kexec-next-init.sh) reports what its /proc/vmcore lists, and says
 # DONE. A crash that does not reach it ends without DONE: a dead guest.
 if [ "${bh_kdump:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_crash_loaded 2>/dev/null)" = 1 ]; then
-	grep 'System RAM' /proc/iomem | while read -r line; do
-		echo "${BH_MARK_KDUMP}this kernel iomem: $line"
-	done
+	say_iomem "$BH_MARK_KDUMP"
 	echo "$BH_MARK_KDUMP_CRASH"
 	sync
 	echo c > /proc/sysrq-trigger
