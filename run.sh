@@ -178,7 +178,7 @@ while [ $# -gt 0 ]; do
 	--mem-hidden) need_arg "$@"
 		      case $2 in *[Gg]) hidden_mb=${2%[Gg]}; m=1024 ;; *[Mm]) hidden_mb=${2%[Mm]}; m=1 ;; *) hidden_mb=x ;; esac
 		      case $hidden_mb in ''|*[!0-9]*) bad "--mem-hidden takes a size like 1G or 512M, got '$2'" ;; esac
-		      hidden_mb=$(( hidden_mb * m )); shift 2 ;;
+		      hidden_mb=$(( 10#$hidden_mb * m )); shift 2 ;;
 	--rounds) need_arg "$@"; rounds=$2; shift 2
 		  case $rounds in ''|*[!0-9]*) bad "--rounds must be a number, got '$rounds'" ;; esac
 		  [ "$rounds" -ge 1 ] && [ "$rounds" -le 20 ] || bad "--rounds must be 1..20" ;;

@@ -96,7 +96,7 @@ VISIBLE_MIN_MB = 1024
 # their offlines three times as fast. With mem=3G the top of its RAM is
 # below 4 GiB, where crashkernel= and other boot reservations go top-down:
 # 256M left no movable boot block free of them, 1G left four.
-DM_BOOT_MOVABLE = "768M"
+DM_BOOT_MOVABLE_MB = 768
 APPROACHES = ("bootmem", "driver-managed")
 ANSWER_TIMEOUT_S = 600   # one step under TCG and pressure
 HOLD_S = 5               # how long the secondary uses a block each round
@@ -236,9 +236,13 @@ def hidden_error(hidden_mb):
     size): its agent says so, and the run ends with exit 2 all the same."""
     if hidden_mb < 1:
         return f"mem= must hide something, got {hidden_mb} MiB"
-    if (PRIMARY_MEM_G << 10) - hidden_mb < VISIBLE_MIN_MB:
+    # What mem= leaves outside ZONE_MOVABLE: the kernel, its image and the
+    # unpacked initramfs cannot live in movable memory.
+    kernel_mb = (PRIMARY_MEM_G << 10) - hidden_mb - DM_BOOT_MOVABLE_MB
+    if kernel_mb < VISIBLE_MIN_MB:
         return (f"hiding {hidden_mb} MiB of the primary's {PRIMARY_MEM_G} GiB leaves mem= "
-                f"{(PRIMARY_MEM_G << 10) - hidden_mb} MiB, below the kernel image, the "
+                f"{(PRIMARY_MEM_G << 10) - hidden_mb} MiB, {kernel_mb} MiB of it outside its "
+                f"{DM_BOOT_MOVABLE_MB} MiB of ZONE_MOVABLE: below the kernel image, the "
                 f"initramfs and room to run them ({VISIBLE_MIN_MB} MiB)")
     return None
 
@@ -344,7 +348,7 @@ class Run:
         return a
 
     def qemu_guest(self, role, shared):
-        movable = f"{MOVABLE_G}G" if self.args.approach == "bootmem" else DM_BOOT_MOVABLE
+        movable = f"{MOVABLE_G}G" if self.args.approach == "bootmem" else f"{DM_BOOT_MOVABLE_MB}M"
         mem, movable = ((PRIMARY_MEM_G, movable) if role == "primary"
                         else (SECONDARY_MEM_G, None))
         return Guest(role, qemu_cmd(self.args.kernel, self.args.initrd, role, mem, shared, movable,
@@ -382,9 +386,9 @@ class Run:
 
     def scenario(self, p, s, shared):
         rp, rs = p.wait_answer(0), s.wait_answer(0)
-        for r in (rp, rs):
+        for role, r in (("primary", rp), ("secondary", rs)):
             if r["verdict"] != "ok" and "errno=ENOENT" in r["text"]:
-                raise SetupError(f"the primary is not ready: {r['text']}")
+                raise SetupError(f"the {role} is not ready: {r['text']}")
             if r["verdict"] != "ok":
                 raise Failure(f"a guest is not ready: {r['verdict']} {r['verb']} {r['text']}")
         bs = int(rp["fields"]["block_size"], 16)

@@ -114,14 +114,23 @@ def parse(console):
     program = None      # the program running now
     current = None      # its subtest running now
     in_ktap = False
-    # The kdump plan's crash, from /init's marker to the crash kernel's
-    # first: its panic is what the plan asked for, not a splat.
+    # The kdump plan's crash, from /init's marker until the crash kernel
+    # starts (its clock starts again at 0): the crashing kernel's panic is
+    # what the plan asked for, not a splat. The crash kernel's own lines
+    # are judged like any other.
     crashing = False
+    crash_clock = -1.0
 
     def kernel_line(i, text):
+        nonlocal crashing, crash_clock
         if crashing:
-            out["crash_on_purpose"].append(text)
-            return
+            m = KMSG_AT.match(text)
+            t = float(m.group(0).strip(" []")) if m else crash_clock
+            if t >= crash_clock:
+                crash_clock = t
+                out["crash_on_purpose"].append(text)
+                return
+            crashing = False
         if any(s in text for s in SPLATS):
             excerpt = "\n".join([text] + lines[i + 1:i + 12])
             out["splats"].append({"line": text, "excerpt": excerpt,
@@ -141,7 +150,10 @@ def parse(console):
             continue
         if line.startswith((marker("GUEST"), marker("HOST"))):
             out["markers"].append(line)
-            crashing = line.rstrip() == marker("KDUMP_CRASH")
+            if line.rstrip() == marker("KDUMP_CRASH"):
+                crashing, crash_clock = True, 0.0
+            else:
+                crashing = False
             if line.rstrip() == marker("BEGIN_KTAP"):
                 in_ktap = True
             elif line.rstrip() == marker("END_KTAP"):
@@ -385,6 +397,10 @@ def verdict_of(parsed, boot_status, plan_names, intended):
     # (ci/plans.json) would starve a later one: named here, at the culprit.
     problems += ["over budget: " + m[len(marker("OVER_BUDGET")):] for m in markers
                  if m.startswith(marker("OVER_BUDGET"))]
+    # The kdump plan's crash must be the one it announced: sysrq's panic.
+    if has_marker(markers, "KDUMP_CRASH") and not any(
+            "sysrq triggered crash" in line for line in parsed["crash_on_purpose"]):
+        problems.append("the kdump plan announced a crash, and no sysrq panic followed it")
     no_driver = has_marker(markers, "NO_DRIVER")
     unexpected = judge_skips(tests, expected, must_run, no_driver)
     passed = sum(t["status"] == "pass" for t in tests)

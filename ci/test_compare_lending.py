@@ -2,7 +2,7 @@
 """Tests of make compare-lending's table (ci/compare_lending.py) on results
 made to show each rule: a run that did not pass makes the table exit 1, a
 run without its ready record is a setup error naming the record, a run of
-the other approach is refused, latencies within 20% are equal and beyond
+the other approach is refused, latencies within 45% are equal and beyond
 it are not, and page tables are compared per block, not per run.
 
 Prints TAP; exits 1 if any case fails.

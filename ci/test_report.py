@@ -78,6 +78,13 @@ CASES = [
     ("kdump-crash-unannounced.log", 0, "quick,kdump", "bootmem_kexec_test", 1,
      ["verdict: FAIL: 1 kernel splat(s), first during bootmem_kexec_test: "
       "[    7.973876] Kernel panic - not syncing: sysrq triggered crash"]),
+    # The window ends where the crash kernel's clock starts again: its own
+    # splats count. And an announced crash must be sysrq's panic.
+    ("kdump-crash-kernel-splats.log", 0, "quick,kdump", "bootmem_kexec_test", 1,
+     ["verdict: FAIL: 1 kernel splat(s), first during bootmem_kexec_test: "
+      "[    0.301122] WARNING: CPU: 0 PID: 1 at mm/memblock.c:1400"]),
+    ("kdump-crash-without-panic.log", 0, "quick,kdump", "bootmem_kexec_test", 1,
+     ["verdict: FAIL: the kdump plan announced a crash, and no sysrq panic followed it"]),
     # 0008 without its check, with a swap device on: "disk" is accepted,
     # the guest writes its image and powers off in the middle of the test.
     ("hibernation-accepted-powers-off.log", 0, "quick", "bootmem_kexec_test,bootmem_stress", 1,

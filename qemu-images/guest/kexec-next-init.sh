@@ -26,6 +26,11 @@ if [ -e /proc/vmcore ]; then
 	at() { od -A n -t "u$2" -j "$1" -N "$2" /proc/vmcore | tr -d ' '; }
 	kd "crash kernel up: $(uname -r), $(grep MemTotal /proc/meminfo | tr -s ' ')"
 	phoff=$(at 32 8) phentsize=$(at 54 2) phnum=$(at 56 2)
+	# No headers read: no report, and no DONE, so the run fails.
+	if [ -z "$phnum" ] || [ "$phnum" -eq 0 ] || [ "$(at 0 4)" != 1179403647 ]; then
+		kd "no ELF program headers in /proc/vmcore (phnum '${phnum}')"
+		poweroff -f
+	fi
 	lo=$(( ${bh_kdump_block%-*} )) hi=$(( ${bh_kdump_block#*-} ))
 	listed=
 	i=0
