@@ -323,9 +323,12 @@ TEST_F(kexec, boot_block_stays_online_while_hibernation_prepared)
 /*
  * Hibernation for real while a block is lent: a swap device on, so that
  * "disk" into /sys/power/state has somewhere to write its image. The
- * kernel must refuse before anything is frozen; a kernel that does not
- * hibernates the guest there and then, and the run ends in its power-down
- * instead of this test's result.
+ * kernel must refuse before anything is frozen. A kernel that lets
+ * /dev/snapshot prepare an image fails here without being asked for real:
+ * it would write the image and power the guest off, and the run would
+ * lose every later result (fixtures/consoles/hibernation-accepted-powers-
+ * off.log). One that refuses the prepare but not "disk" hibernates, and
+ * the run ends in its power-down instead of this test's result.
  */
 TEST_F(kexec, hibernation_to_swap_refused_while_boot_block_offline)
 {
@@ -342,6 +345,13 @@ TEST_F(kexec, hibernation_to_swap_refused_while_boot_block_offline)
 	ASSERT_EQ(0, ret) TH_LOG("swapon %s: %s", swap, strerror(-ret));
 	/* Offline is enough, as for kdump: the state on the way to a lend. */
 	ASSERT_EQ(0, cycle_phase_run(PHASE_OFFLINE, self->block, self->nid, &r));
+	ret = hibernation_prepare();
+	if (ret >= 0)
+		close(ret);
+	ASSERT_EQ(-EBUSY, ret < 0 ? ret : 0) {
+		TH_LOG("/dev/snapshot prepared an image with memory%lu offline and %s on: "
+		       "\"disk\" not asked, it would power the guest off", self->block, swap);
+	}
 	ksft_print_msg("hibernation: memory%lu offline, %s swapped on; \"disk\" into "
 		       "/sys/power/state\n", self->block, swap);
 	logged(&self->env, HIBERNATE_REFUSED);
