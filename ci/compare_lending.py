@@ -45,6 +45,11 @@ def load(rdir, approach):
         raise Missing(f"{rdir}: no lend_ready record (metrics.jsonl): the primary never said ready")
     if ready[0]["approach"] != approach:
         raise Missing(f"{rdir}: a {ready[0]['approach']} run, not {approach}")
+    # The agent writes -1 when the guest's log no longer had the line it
+    # times boot memory by: no figure, and never a win.
+    if ready[0]["lendable_usable_s"] < 0:
+        raise Missing(f"{rdir}: lend_ready has no lendable_usable_s (the guest's log lost "
+                      "the kernel's \"Memory:\" line)")
     run_txt = (rdir / "run.txt").read_text(errors="replace") if (rdir / "run.txt").is_file() else ""
     kernel = next((l.split(":", 1)[1].strip() for l in run_txt.splitlines()
                    if l.startswith(("source:", "stock:"))), "unknown")

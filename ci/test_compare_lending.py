@@ -72,6 +72,18 @@ def missing_ready_record_is_named():
     return code == 2 and "no lend_ready record" in err, f"exit {code}; {err}"
 
 
+def unknown_usable_time_is_no_figure():
+    with tempfile.TemporaryDirectory() as t:
+        write_run(Path(t) / "x", "bootmem", **SAME)
+        path = Path(t) / "x" / "metrics.jsonl"
+        path.write_text(path.read_text().replace('"lendable_usable_s": 1.0', '"lendable_usable_s": -1'))
+        try:
+            compare_lending.load(Path(t) / "x", "bootmem")
+        except compare_lending.Missing as e:
+            return "lendable_usable_s" in str(e), str(e)
+    return False, "a usable time of -1 s was taken for a figure"
+
+
 def runs_swapped_are_refused():
     with tempfile.TemporaryDirectory() as t:
         write_run(Path(t) / "x", "driver-managed", **SAME)
@@ -115,6 +127,7 @@ def page_tables_compared_per_block():
 if __name__ == "__main__":
     sys.exit(tap.run("compare_lending", [failed_run_exits_1_with_the_table,
                                          missing_ready_record_is_named, runs_swapped_are_refused,
+                                         unknown_usable_time_is_no_figure,
                                          latency_within_45_percent_is_equal,
                                          latency_beyond_45_percent_has_a_winner,
                                          latency_judged_on_one_kernel_where_given,
