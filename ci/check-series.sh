@@ -69,7 +69,7 @@ for p in "${posted[@]}"; do
 			echo "FAIL  $name: adds CONFIG_$o, which this configuration cannot select"; failed=$((failed + 1))
 		fi
 	done
-	if (cd "$src" && scripts/checkpatch.pl "${CHECKPATCH_SERIES[@]}" -q "$p") > "$work/$name.checkpatch" 2>&1; then
+	if (cd "$src" && checkpatch_patch "$p") > "$work/$name.checkpatch" 2>&1; then
 		echo "PASS  $name: checkpatch --strict"; passed=$((passed + 1))
 	else
 		echo "FAIL  $name: checkpatch --strict"; cat "$work/$name.checkpatch"; failed=$((failed + 1))

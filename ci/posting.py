@@ -20,6 +20,8 @@ patch with their git identity, and check-series lints the result.
   posting.py lint DIR            the posted series' faults, one a line;
                                  exit 1 if any
   posting.py lint-repo DIR...    the repository's patches carry no identity
+  posting.py backport FILE       exit 0 when FILE is a stable-style backport
+                                 (its "commit <sha> upstream." line), else 1
 """
 import email.header
 import email.utils
@@ -298,6 +300,10 @@ def main(argv):
             p = read(path)
             strip(p)
             write(path, p)
+    elif verb == "backport":
+        if len(args) != 1:
+            raise Usage("posting.py backport FILE")
+        return 0 if BACKPORT.search(read(args[0]).message) else 1
     elif verb in ("lint", "lint-repo"):
         if verb == "lint":
             if len(args) != 1 or not os.path.isdir(args[0]):

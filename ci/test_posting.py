@@ -140,12 +140,33 @@ def cases(kernel):
             return False, "; ".join(faults)[:200]
         d = os.path.join(s.root, "repo")
         shutil.copytree(dirs[0], d)
-        edit(files(d)[1], lambda t: t.replace("\nDate:", "\nFrom: A Placeholder <a@example.org>\nDate:", 1))
+        # A backport keeps its upstream author: plant one in a patch of ours.
+        own = next(p for p in files(d)[1:] if posting.main(["backport", p]) != 0)
+        edit(own, lambda t: t.replace("\nDate:", "\nFrom: A Placeholder <a@example.org>\nDate:", 1))
         return expect(posting.lint_repo([d]), r"carries an author")
+
+    def backport_is_recognised():
+        # ci/posting.py backport decides which patches keep their upstream
+        # author and skip checkpatch's GIT_COMMIT_ID (common.sh): the
+        # 6.1/6.12 backport of eea5706cb042 is one, our own patches are not.
+        every = sorted(glob.glob(os.path.join(REPO, "fixtures/kernel/patches/*/0[0-9][0-9][1-9]-*.patch")))
+        is_bp = {p: posting.main(["backport", p]) == 0 for p in every}
+        bps = [p for p in every if is_bp[p]]
+        if not bps or len(bps) == len(every):
+            return False, f"{len(bps)} of {len(every)} repository patches count as backports"
+        d = os.path.join(s.root, "bp")
+        os.makedirs(d, exist_ok=True)
+        shutil.copy(bps[0], d)
+        copy = files(d)[0]
+        edit(copy, lambda t: re.sub(r"^commit ([0-9a-f]{40}) upstream\.$", r"Upstream: \1", t, count=1, flags=re.M))
+        if posting.main(["backport", copy]) == 0:
+            return False, "a patch without the 'commit <sha> upstream.' line still counts as a backport"
+        return True, f"{len(bps)} backport(s) of {len(every)} patches: {os.path.basename(bps[0])}"
 
     return [posted, lints_clean, signed_by_the_poster, cover_subject_count, cover_text_count,
             cover_shortlog_count, version_note_between_trailers, missing_signoff,
-            signoff_not_the_author, no_identity_is_exit_2, repository_keeps_no_identity], s
+            signoff_not_the_author, no_identity_is_exit_2, repository_keeps_no_identity,
+            backport_is_recognised], s
 
 
 def main(argv):

@@ -31,6 +31,16 @@ QEMU_VIRT_RAM_BASE=$((0x40000000))
 # names (UNKNOWN_COMMIT_ID); every other check stays on.
 CHECKPATCH_SERIES=(--strict --ignore UNKNOWN_COMMIT_ID)
 
+# checkpatch on one patch of a series, from the kernel tree that is $PWD.
+# A stable-style backport opens with "commit <sha> upstream." (the form
+# stable uses, ci/posting.py backport), which GIT_COMMIT_ID takes for a
+# malformed reference: that one check is off for such a patch only.
+checkpatch_patch() {
+	local extra=()
+	! /usr/bin/python3 "$REPO_ROOT/ci/posting.py" backport "$1" || extra=(--ignore GIT_COMMIT_ID)
+	scripts/checkpatch.pl "${CHECKPATCH_SERIES[@]}" "${extra[@]}" -q "$1"
+}
+
 # Debian's kernels: the linux-image-ABI package that metapackage $1 depends
 # on for architecture $2 (the ABI moves with security updates); empty when
 # apt cannot resolve it.
