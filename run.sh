@@ -333,12 +333,14 @@ else
 	mkdir -p "$results" || bad "cannot create $results"
 fi
 results=$(cd "$results" && pwd)
-rm -rf "$results"/{console.log,results.ktap,metrics.jsonl,junit.xml,summary.txt,verdict.json,run.txt,plots,initramfs.cpio.gz}
+rm -rf "$results"/{console.log,results.ktap,metrics.jsonl,junit.xml,summary.txt,verdict.json,run.txt,plots,initramfs.cpio.gz,steps.tsv}
 : > "$results/console.log" || bad "cannot write $results/console.log"
 if [ "$(dirname "$results")" = "$REPO_ROOT/results" ]; then
 	ln -sfn "$(basename "$results")" "$REPO_ROOT/results/latest"
 fi
 t_start=$(date +%s)
+export BOOTMEM_STEP_LOG="$results/steps.tsv"
+: > "$BOOTMEM_STEP_LOG"
 
 step "setup: host packages"
 "$REPO_ROOT/qemu-images/host/install-deps.sh" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
@@ -380,6 +382,7 @@ if [ -n "$lending" ]; then
 		--results "$results" --rounds "$rounds" --approach "$approach" ${hidden_mb:+--hidden-mb "$hidden_mb"}
 	code=$?
 	[ -n "$keep" ] || rm -f "$image"
+	step_times
 	echo "  wall time: $(( $(date +%s) - t_start )) s"
 	exit $code
 fi
@@ -467,6 +470,7 @@ code=$?
 if /usr/bin/python3 "$REPO_ROOT/ci/protocol.py" has-kind "$results" progress soak_minute 2>/dev/null; then
 	"$REPO_ROOT/ci/plot.sh" "$results" || echo "  (plots not drawn)"
 fi
+step_times
 echo "  wall time: $(( $(date +%s) - t_start )) s"
 exit $code
 exit

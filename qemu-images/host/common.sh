@@ -75,7 +75,24 @@ source_version() {
 	fi
 }
 
-step() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+step() {
+	printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
+	# When each step began, for run.sh's time-per-step table (step_times).
+	[ -z "${BOOTMEM_STEP_LOG:-}" ] || printf '%s\t%s\n' "$(date +%s)" "$*" >> "$BOOTMEM_STEP_LOG"
+}
+# The wall time of each step of this run, from BOOTMEM_STEP_LOG: a step
+# lasts until the next one begins. Progress lines of one step (the same
+# title but for its numbers) are one row, under the last of them.
+step_times() {
+	[ -s "${BOOTMEM_STEP_LOG:-}" ] || return 0
+	echo "  time per step:"
+	awk -F'\t' -v end="$(date +%s)" '
+		{ k = $2; gsub(/[0-9]+/, "N", k) }
+		NR > 1 && k != pk { printf "  %6d s  %s\n", $1 - t0, substr(s, 1, 110); t0 = $1 }
+		NR == 1 { t0 = $1 }
+		{ pk = k; s = $2 }
+		END { printf "  %6d s  %s\n", end - t0, substr(s, 1, 110) }' "$BOOTMEM_STEP_LOG"
+}
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 
 # Python reads the project's tables; a machine that has none yet gets it
