@@ -46,9 +46,16 @@ done
 check_kernel "$kver"
 out=results/mutants-$kver
 mkdir -p "$out"
-caught=0 survived=0 errors=0
+caught=0 survived=0 errors=0 judged=0
 rows=()
+# A run stopped by TERM or INT (a board farm's job timeout, ^C) still
+# writes its table: the mutants it did not judge are NOT RUN rows, and the
+# exit is 2, never a pass. The mutant under way when it stopped is not
+# judged either: its guest was killed, not caught.
+stopped=
+trap 'stopped=1' TERM INT
 for m in "${mutants[@]}"; do
+	[ -z "$stopped" ] || break
 	name=$(basename "$m" .patch)
 	tests=$(sed -n 's/^Tests: //p' "$m" | head -1)
 	append=$(sed -n 's/^Append: //p' "$m" | head -1)
@@ -80,6 +87,8 @@ for m in "${mutants[@]}"; do
 	args+=(${options[@]+"${options[@]}"})
 	SILENCE_S=120 ./run.sh "${args[@]}" > "$out/$name.log" 2>&1
 	rc=$?
+	[ -z "$stopped" ] || break
+	judged=$((judged + 1))
 	# Of the tests the header names, those that failed (ci/protocol.py);
 	# a record that breaks the protocol is exit 2, an ERROR below.
 	failed_named=$(/usr/bin/python3 ci/protocol.py failed-tests "$out/$name" "$tests")
@@ -113,6 +122,11 @@ for m in "${mutants[@]}"; do
 	rows+=("$name|$tests|${failed_named:--}|$verdict|${first:-}")
 	printf '%s  %s\n    failed: %s\n    %s\n' "$verdict" "$name" "${failed_named:--}" "${first:-}"
 done
+trap - TERM INT
+notrun=$(( ${#mutants[@]} - judged ))
+for m in "${mutants[@]:$judged}"; do
+	rows+=("$(basename "$m" .patch)|$(sed -n 's/^Tests: //p' "$m" | head -1)|-|NOT RUN (the run was stopped)|")
+done
 {
 	echo
 	echo "| mutant | must fail | failed | verdict | first failure line |"
@@ -122,8 +136,9 @@ done
 		echo "| $n | $t | $f | $v | \`$l\` |"
 	done
 	echo
-	echo "$caught caught, $survived survived, $errors errors"
+	echo "$caught caught, $survived survived, $errors errors${stopped:+, $notrun not run (stopped)}"
 } | tee "$out/summary.txt"
+[ -z "$stopped" ] || exit 2
 [ "$survived" = 0 ] && [ "$errors" = 0 ] && exit 0
 [ "$errors" -gt 0 ] && [ "$survived" = 0 ] && exit 2
 exit 1
