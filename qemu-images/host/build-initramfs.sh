@@ -93,15 +93,37 @@ if [ "$arch" = arm64 ] && [ -f "$kdir/Image" ]; then
 	mknod "$next/dev/console" c 5 1
 	install -m 0755 "$REPO_ROOT/qemu-images/guest/kexec-next-init.sh" "$next/init"
 	cp "$root/kselftest/protocol.sh" "$next/protocol.sh"
-	(cd "$next" && find . | cpio -o -H newc --quiet | gzip -1 > "$root/boot/kexec-next.cpio.gz")
+	# Byte for byte the same from the same files (fixed times, inode
+	# numbers, no gzip time stamp), so that the image's key below sees
+	# only what changed.
+	find "$next" -exec touch -h -d @0 {} +
+	(cd "$next" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible | gzip -1 -n \
+		> "$root/boot/kexec-next.cpio.gz")
 	rm -rf "$next"
 	cp "$kdir/Image" "$root/boot/Image"
 	echo "BOOTMEM_KEXEC_KERNEL=/boot/Image BOOTMEM_KEXEC_INITRD=/boot/kexec-next.cpio.gz" \
 		> "$root/kselftest/kexec-files"
 fi
 
-step "image: packing $(du -sh "$root" | cut -f1) into $(basename "$out")"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$out.tmp")
+# An image of the same files is packed once: most of make check's guest
+# scenarios boot the same kernel with the same suite, and packing 100 MiB
+# costs seconds each time. The key is every file's content and every
+# entry's name, type, mode and link target.
+images="$BOOTMEM_CACHE/images"
+mkdir -p "$images"
+key=$(cd "$root" && { find . -printf '%p %y %m %l\n' | LC_ALL=C sort
+	find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; } | sha256sum | cut -c1-16)
+if [ -s "$images/$key.cpio.gz" ]; then
+	step "image: $(du -sh "$root" | cut -f1) packed before ($key), reused as $(basename "$out")"
+	touch "$images/$key.cpio.gz"
+else
+	step "image: packing $(du -sh "$root" | cut -f1) into $(basename "$out") ($key)"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1 > "$images/$key.cpio.gz.tmp")
+	mv "$images/$key.cpio.gz.tmp" "$images/$key.cpio.gz"
+	# The eight most recently used images stay.
+	ls -t "$images"/*.cpio.gz | tail -n +9 | xargs -r rm -f
+fi
+cp "$images/$key.cpio.gz" "$out.tmp"
 mv "$out.tmp" "$out"
 exit
 }

@@ -11,6 +11,7 @@ staging directory that build-initramfs.sh packs.
 Usage: guest-packages.py CACHE_DIR STAGE_DIR [ARCH]     ARCH: arm64 (default) or amd64
 """
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -79,6 +80,17 @@ def library_closure_packages():
         if name in TOOLS or name.startswith("lib") or name == "zlib1g":
             names.append(name)
     return sorted(set(names))
+
+
+def stage_key(packages, deb_dir):
+    """What a stage is made from: the .deb files (their names carry the
+    versions), the architecture and this script."""
+    h = hashlib.sha256(ARCH.encode())
+    with open(__file__, "rb") as f:
+        h.update(f.read())
+    for p in packages:
+        h.update(os.path.basename(deb_path(p, deb_dir)).encode() + b"\0")
+    return h.hexdigest()
 
 
 def deb_path(pkg, deb_dir):
@@ -180,6 +192,19 @@ def main():
         with progress_every(30, lambda: f"{sum(1 for p in missing_debs if deb_path(p, deb_dir))}"
                                         f" of {len(missing_debs)} packages fetched"):
             download(missing_debs, deb_dir)
+    # A stage made from the same .debs by this same script is reused: the
+    # extraction and the closure walk cost about 10 s, paid by every run
+    # of make check's twenty guest scenarios otherwise.
+    key = stage_key(packages, deb_dir)
+    # Beside the stage, not in it: the stage is copied whole into the image.
+    stamp = stage.rstrip("/") + ".staged-from"
+    with contextlib.suppress(OSError):
+        with open(stamp) as f:
+            if f.read().strip() == key:
+                log(f"staged from the same {len(packages)} packages (cached)")
+                return 0
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(stamp)
     if os.path.exists(root):
         shutil.rmtree(root)
     os.makedirs(root)
@@ -226,6 +251,8 @@ def main():
     if not os.path.lexists(os.path.join(stage, interp)):
         os.makedirs(os.path.dirname(os.path.join(stage, interp)), exist_ok=True)
         os.symlink(os.path.relpath(loader, os.path.dirname(interp)), os.path.join(stage, interp))
+    with open(stamp, "w") as f:
+        f.write(key + "\n")
     log(f"staged {len(closure)} files from {len(packages)} packages")
     return 0
 
