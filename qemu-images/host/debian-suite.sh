@@ -25,14 +25,17 @@ case $what in version|download|kernel-image) ;; *) die "$usage" ;; esac
 dir="$BOOTMEM_CACHE/apt/$suite"
 conf="$dir/apt.conf"
 mkdir -p "$dir"/{lists/partial,archives/partial,etc/apt.conf.d,etc/preferences.d,etc/trusted.gpg.d}
-touch "$dir/status"
+[ -f "$dir/status" ] || : > "$dir/status"
 # The suite alone, signed by the keys the host's keyring package ships.
 # Check-Valid-Until is off: the package registry this project reaches serves
 # the archive as it crawled it, whose Release files have expired since;
 # the signature is still checked.
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR $suite main" \
-	> "$dir/etc/sources.list"
-cat > "$conf" <<CONF
+# Written only when they change: apt rebuilds its 80 MB cache (about 4 s
+# a call) whenever one of these files is newer than it.
+write_if_changed() { local new; new=$(cat); [ "$new" = "$(cat "$1" 2>/dev/null)" ] || printf '%s\n' "$new" > "$1"; }
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $DEBIAN_MIRROR $suite main" |
+	write_if_changed "$dir/etc/sources.list"
+write_if_changed "$conf" <<CONF
 Dir "$dir/";
 Dir::State "$dir";
 Dir::State::lists "$dir/lists";
