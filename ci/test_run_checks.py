@@ -114,9 +114,46 @@ GBPAGES_CASES = [
 ]
 
 
+def side_by_side_output_is_whole_and_a_crash_fails():
+    """make check-fast runs its checks side by side: each check's lines
+    come out together, in check order, the counts add up, and a check
+    that crashes is a failure, not a silence."""
+    import io
+    import time
+
+    def fake(tag, pause):
+        def kind(self, c, v):
+            print(f"{tag}1")
+            time.sleep(pause)
+            print(f"{tag}2")
+            self.r.ok(tag)
+        return kind
+
+    def crash(self, c, v):
+        raise RuntimeError("boom")
+    table = run_checks.kernel_table.load()
+    row = {"kernel": run_checks.kernel_table.default(table)}
+    kinds = {"fake_a": fake("A", 0.3), "fake_b": fake("B", 0.1), "fake_crash": crash}
+    for k, fn in kinds.items():
+        setattr(run_checks.Checks, k, fn)
+    side = [({"kind": k, "name": k, "title": k, "list": "fast"}, row) for k in kinds]
+    runner, out, saved = run_checks.Runner(), io.StringIO(), sys.stdout
+    try:
+        sys.stdout = out
+        run_checks.run_side_by_side(side, runner, table, {row["kernel"]: "/nonexistent"})
+    finally:
+        sys.stdout = saved
+        for k in kinds:
+            delattr(run_checks.Checks, k)
+    text = out.getvalue()
+    whole = "A1\nA2\nPASS  A\nB1\nB2\nPASS  B\n" in text
+    good = whole and (runner.passed, runner.failed) == (2, 1) and "crashed" in runner.failures[0]
+    return good, f"{runner.passed} passed, {runner.failed} failed; output {text[:120]!r}"
+
+
 def main():
     n = len(CASES) + 4
-    total = n + len(GBPAGES_CASES)
+    total = n + len(GBPAGES_CASES) + 1
     print("TAP version 13")
     print(f"1..{total}")
     bad = 0
@@ -167,6 +204,10 @@ def main():
         good = (passed, failed) == want
         bad += not good
         print(f"{'ok' if good else 'not ok'} {i} run_checks.{name}" + ("" if good else f" # got {last}"))
+    good, detail = side_by_side_output_is_whole_and_a_crash_fails()
+    bad += not good
+    print(f"{'ok' if good else 'not ok'} {total} run_checks.side_by_side_output_is_whole_and_a_crash_fails"
+          + ("" if good else f" # {detail}"))
     return 1 if bad else 0
 
 
