@@ -212,7 +212,8 @@ if [ -n "$lending" ]; then
 	[ -z "$stock$tree$soak$kexec$kdump$numa$spare$initrd_high" ] ||
 		bad "--lending builds Debian's source with its series and boots its own two guests: no --stock, --kernel-tree, --soak, --kexec, --kdump, --numa, --spare-ram or --initrd-high"
 	if [ "$approach" = driver-managed ]; then
-		[ ${#extra[@]} -eq 0 ] || bad "--approach driver-managed boots the stock kernel: no --extra-patch"
+		[ ${#extra[@]} -eq 0 ] || [ -n "$series_kernel" ] ||
+			bad "--approach driver-managed boots the stock kernel: no --extra-patch (but with --series-kernel)"
 		[ "$variant" = 4k ] || bad "--approach driver-managed boots the stock 4K kernel: no --variant"
 		[ -n "$series_kernel" ] || stock=1
 		if [ -n "$hidden_mb" ]; then

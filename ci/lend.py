@@ -503,6 +503,15 @@ class Run:
         a = self.give(p, unmarked, tag(unmarked, 0, "primary"), unmarked, unmarked=True)
         self.result(a["verdict"] == "refused" and "errno=EPERM" in a["text"] and
                     "state=online" in a["text"], name, f"memory{unmarked}: {a['verdict']} {a['text']}")
+        if self.args.approach == "driver-managed":
+            # The driver adds as lent memory only RAM that mem= hid from
+            # this kernel: its own boot RAM is EINVAL before the kernel is
+            # asked (which would say EEXIST: the range is System RAM).
+            own = self.boot_blocks[-1]
+            a = p.ask(f"take {own} {tag(own, 0, 'primary'):#x} granted_by=none")
+            self.result(a["verdict"] == "refused" and "errno=EINVAL" in a["text"] and
+                        "state=online" in a["text"], "lend.own_boot_ram_is_not_added_as_lent",
+                        f"memory{own} (this VM's boot RAM) through lend_add: {a['verdict']} {a['text']}")
 
         # The secondary dies holding a block.
         blk = blocks[0]

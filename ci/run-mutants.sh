@@ -97,14 +97,15 @@ for m in "${mutants[@]}"; do
 	# "Expected" line, or rather the TH_LOG line of the same test that
 	# follows it, which says in words what differed; else the first line
 	# that reads like a failure (a passing test's "0 still read" included,
-	# so only where no named test left an Expected line).
+	# so only where no named test left an Expected line; lend.py's KTAP
+	# puts the reason on the "not ok" line itself, after " # ").
 	first=$(awk -F: -v names="$failed_named" '
 		BEGIN { n = split(names, t, ","); for (i = 1; i <= n; i++) { sub(/^[^.]*\./, "", t[i]); want[t[i]] = 1 } }
 		found == 1 { if ($1 == file && $3 == test) line = $0; found = 2 }
 		!found && $0 ~ /Expected/ && ($3 in want) { line = $0; file = $1; test = $3; found = 1 }
 		END { print line }' "$out/$name/results.ktap" 2>/dev/null | sed 's/^[# ]*//' | cut -c1-200)
 	[ -n "$first" ] ||
-	first=$(grep -h -A1 -m1 -E 'Expected|corrupted words|still|kernel splat|died|hung|runner says|not ok [0-9]+ [a-z_]+: ' \
+	first=$(grep -h -A1 -m1 -E 'Expected|corrupted words|still|kernel splat|died|hung|runner says|not ok [0-9]+ [a-z_]+: |^not ok [0-9]+ [a-z_.0-9]+ # ' \
 		"$out/$name/results.ktap" "$out/$name/summary.txt" 2>/dev/null | head -2 |
 		awk -F: 'NR == 1 { first = $0; file = $1; test = $3 }
 		     NR == 2 && first ~ /Expected/ && $1 == file && $3 == test { first = $0 }

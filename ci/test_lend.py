@@ -158,14 +158,15 @@ def case_full_run_of_the_recorded_pair_passes():
 
 def case_full_run_of_the_recorded_driver_managed_pair_passes():
     # Stock 7.2, mem= plus add_memory_driver_managed(): the same rounds;
-    # its kexec is recorded, not judged, and the block it must refuse is a
-    # movable boot block.
+    # its kexec is recorded, not judged, the block it must refuse is a
+    # movable boot block, and its own boot RAM is no RAM to add as lent.
     code, verdict, tests = full_run("lend-driver-managed-primary.log",
                                     "lend-driver-managed-secondary.log", rounds=10,
                                     approach="driver-managed")
     names = [n for _, n, _ in tests]
     ok = (code == 0 and verdict["verdict"] == "PASS" and "lend.round_10" in names and
           "lend.boot_block_is_refused" in names and
+          "lend.own_boot_ram_is_not_added_as_lent" in names and
           not any(n.startswith("lend.kexec_refused") for n in names))
     return ok, f"exit {code}, {verdict['verdict']}; results {names}"
 
