@@ -33,9 +33,26 @@ endif
 
 include $(KSFT)/lib.mk
 
-# lib.mk's rule, plus the shared library and a rebuild when a header changes.
-$(TEST_GEN_PROGS): $(OUTPUT)/%: %.c $(LIB_SRCS) $(wildcard $(SUITE_DIR)/lib/*.h $(SUITE_DIR)/lib/*.def) $(DRIVER_UAPI) | $(OUTPUT)
-	$(LINK.c) $(filter %.c,$^) $(LDLIBS) -o $@
+# A harness may name a compiler cache (CCACHE=ccache). Every object below
+# is one compile of one file, which is what a compiler cache can reuse
+# across clones and commits; a board's `make run_tests` needs none.
+ifneq ($(CCACHE),)
+CC := $(CCACHE) $(CC)
+endif
+
+# Each source compiles once, to an object under $(OUTPUT)/obj named by its
+# absolute path: the library is built once per build, not once for every
+# program that links it, and each compile can run on its own CPU.
+obj = $(patsubst %.c,$(OUTPUT)/obj%.o,$(abspath $(1)))
+SUITE_HDRS := $(wildcard $(SUITE_DIR)/lib/*.h $(SUITE_DIR)/lib/*.def) $(DRIVER_UAPI)
+LIB_OBJS = $(call obj,$(LIB_SRCS))
+$(OUTPUT)/obj%.o: %.c $(SUITE_HDRS)
+	@mkdir -p $(dir $@)
+	$(COMPILE.c) $< -o $@
+
+# lib.mk's rule, from objects: the program's own and the shared library's.
+$(TEST_GEN_PROGS) $(TEST_GEN_PROGS_EXTENDED): $(OUTPUT)/%: $(OUTPUT)/obj$(HERE)/%.o $(LIB_OBJS) | $(OUTPUT)
+	$(LINK.c) $(filter %.o,$^) $(LDLIBS) -o $@
 $(OUTPUT):
 	mkdir -p $@
 
