@@ -7,6 +7,7 @@
                       --kernel-url URL (--initrd-url URL | --nfsrootfs-url URL)
                       [--dtb-url URL] [--kernel-args ARGS] [common options] -o JOB.yaml
   common: --kernel K (default: ci/kernels.json's) --variant base --seed N --movable SIZE
+          --tests PROGRAMS (as run.sh's; default: the plan's, all) --stress SECONDS
 
 The plan's settings (cycles, pressure, per-program limit, stress or soak)
 come from ci/plans.json, as run.sh's do; the test definition is the same
@@ -29,9 +30,13 @@ from plan import load_plans, programs  # noqa: E402  (ci/plan.py)
 import protocol  # noqa: E402  (ci/protocol.py: the markers the test definition prints)
 import guest  # noqa: E402  (ci/guest.py: the kernel command line)
 
-def plan_settings(plan, soak_hours):
+def plan_settings(plan, soak_hours, tests=None, stress_s=None):
+    """The bh_ settings of the job's test definition: the plan's, with
+    run.sh's --tests and --stress where given (make check's LAVA job runs
+    one program: it checks the job, not the plan). Raises ValueError for a
+    program that does not exist, as run.sh refuses it."""
     p = load_plans()[plan]
-    settings = {"tests": "all", "cycles": p["cycles"], "pressure_pct": p["pressure_pct"],
+    settings = {"tests": tests or "all", "cycles": p["cycles"], "pressure_pct": p["pressure_pct"],
                 "program_timeout_s": p["program_timeout_s"], "stress": "",
                 "stress_boot_blocks": p["stress_boot_blocks"]}
     if plan == "soak":
@@ -39,10 +44,11 @@ def plan_settings(plan, soak_hours):
         settings["stress"] = f"soak:{soak_hours}"
         test_minutes = math.ceil(soak_hours * 60) + 30
     else:
-        settings["stress"] = str(p["stress_s"]) if p["stress_s"] else ""
+        stress_s = p["stress_s"] if stress_s is None else stress_s
+        settings["stress"] = str(stress_s) if stress_s else ""
         # Every program may use its whole limit; stress has its own.
-        n = len(programs("all", ""))
-        test_minutes = math.ceil((n * p["program_timeout_s"] + p["stress_s"]) / 60) + 10
+        n = len(programs(settings["tests"], ""))
+        test_minutes = math.ceil((n * p["program_timeout_s"] + stress_s) / 60) + 10
     return settings, test_minutes
 
 
@@ -54,7 +60,9 @@ def main():
     ap.add_argument("--kernel", default=kernels.default(kernels.load()), choices=list(kernels.load()))
     ap.add_argument("--variant", default="base")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--movable", default="3G", help="movablecore= for the target (run.sh: half of its 6G)")
+    ap.add_argument("--tests", help="the programs, as run.sh --tests (default: the plan's, all)")
+    ap.add_argument("--stress", type=int, help="seconds of stress instead of the plan's (0: none)")
+    ap.add_argument("--movable", default="3G", help="movablecore= for the target (default: half of the QEMU device dictionary's -m 6G)")
     ap.add_argument("--kernel-url", required=True)
     ap.add_argument("--initrd-url")
     ap.add_argument("--disk-url", help="qemu: the ext4 data disk (qemu-images/host/make-disk.sh)")
@@ -79,7 +87,12 @@ def main():
         if a.deploy == "ramdisk" and not a.initrd_url:
             ap.error("--deploy ramdisk needs --initrd-url")
 
-    settings, test_minutes = plan_settings(a.plan, a.soak_hours)
+    if a.plan == "soak" and (a.tests or a.stress is not None):
+        ap.error("--plan soak runs stress alone: no --tests or --stress")
+    try:
+        settings, test_minutes = plan_settings(a.plan, a.soak_hours, a.tests, a.stress)
+    except ValueError as e:
+        ap.error(str(e))
     # The one builder of a guest's command line (ci/guest.py), as run.sh's
     # and lend.py's. A board's console is its device's, in --kernel-args.
     words = ["bh_mode=shell"]

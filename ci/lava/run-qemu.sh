@@ -3,7 +3,9 @@
 # dispatcher behind LAVA labs, with the device dictionary this project
 # ships (devices/qemu-aarch64.yaml), and judge it by its test cases.
 #
-#   ci/lava/run-qemu.sh [--plan quick|default] [--extra-patch FILE] [--results DIR]
+#   ci/lava/run-qemu.sh [--plan quick|default] [--tests PROGRAMS] [--stress SECONDS]
+#                       [--extra-patch FILE] [--results DIR]
+# --tests and --stress narrow the plan as run.sh's do (generate.py).
 #
 # A LAVA job whose test cases fail still ends "job: pass": the verdict
 # here comes from the per-case results (any "fail" fails the run), and
@@ -16,12 +18,13 @@ set -uo pipefail
 REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$REPO_ROOT/qemu-images/host/common.sh"
 
-plan=quick extra=() results=
+plan=quick extra=() results= narrow=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--plan) plan=${2:?}; shift 2 ;;
 	--extra-patch) extra+=(--extra-patch "$(realpath "${2:?}")"); shift 2 ;;
 	--results) results=${2:?}; shift 2 ;;
+	--tests|--stress) narrow+=("$1" "${2:?}"); shift 2 ;;
 	*) echo "run-qemu.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
 done
@@ -37,7 +40,7 @@ ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh") || exit 2
 cp "$kdir/Image" "$results/Image"
 "$REPO_ROOT/qemu-images/host/make-disk.sh" "$results/disk.ext4" || exit 2
 "$REPO_ROOT/qemu-images/host/make-disk.sh" --swap "$results/swap.img" || exit 2
-/usr/bin/python3 "$REPO_ROOT/ci/lava/generate.py" qemu --plan "$plan" \
+/usr/bin/python3 "$REPO_ROOT/ci/lava/generate.py" qemu --plan "$plan" ${narrow[@]+"${narrow[@]}"} \
 	--kernel-url "file://$results/Image" --initrd-url "file://$results/initramfs.cpio.gz" \
 	--disk-url "file://$results/disk.ext4" --swap-url "file://$results/swap.img" \
 	-o "$results/job.yaml" || exit 2
