@@ -64,11 +64,16 @@ class Runner:
         print(f"SKIP  {what}", flush=True)
 
     def step(self, title):
-        now = time.time()
-        if self.title is not None:
-            self.steps.append((self.title, now - self.t0))
-        self.title, self.t0 = title, now
+        self.step_done()
+        self.title, self.t0 = title, time.time()
         print(f"[{time.strftime('%H:%M:%S')}] check: {title}", file=sys.stderr, flush=True)
+
+    def step_done(self):
+        """The step under way is over: its time is counted now, so that checks
+        run side by side after it are not added to it."""
+        if self.title is not None:
+            self.steps.append((self.title, time.time() - self.t0))
+        self.title = None
 
     def count_tap(self, lines, name):
         """One result per TAP test line, nested or not."""
@@ -558,18 +563,45 @@ def main(argv):
     kinds = Checks(runner, table, sources)
     # The checks that need no guest run side by side, one per CPU: they
     # share nothing but the CPUs, and side by side they take the longest
-    # one's time instead of the sum (make check-fast's budget is 60 s). The
-    # guest runs stay one at a time: two TCG guests slow each other down.
+    # one's time instead of the sum (make check-fast's budget is 60 s).
+    cpus = os.cpu_count() or 1
     side = [(c, row) for c, row in checks if c["list"] == "fast"]
-    if len(side) > 1 and (os.cpu_count() or 1) > 1:
-        run_side_by_side(side, runner, table, sources)
+    if len(side) > 1 and cpus > 1:
+        run_side_by_side(side, runner, table, sources, cpus, "checks without a guest")
         checks = [(c, row) for c, row in checks if c["list"] != "fast"]
-    for c, row in checks:
+    # Guest runs go guest_lanes at a time (checks.json says why), except
+    # those marked "alone" and every check that is not a run (kunit-parse
+    # reads a run before it; LAVA boots its own guest): each of those waits
+    # for the runs before it and runs by itself.
+    lanes = json.loads((REPO / "ci/checks.json").read_text())["guest_lanes"]
+    for group in guest_groups(checks, lanes):
+        if len(group) > 1:
+            run_side_by_side(group, runner, table, sources, lanes, "guest runs")
+            continue
+        c, row = group[0]
         v = kinds.values(row)
         c = {**c, "name": fill(c.get("name", c["kind"]), v)}
         runner.step(fill(c["title"], v))
         getattr(kinds, c["kind"])(c, v)
+        runner.step_done()
     return runner.finish()
+
+
+def guest_groups(checks, lanes):
+    """The checks in order, cut into groups: a run of checks that may share
+    the host, or one check that runs by itself."""
+    groups, pairable = [], []
+    for c, row in checks:
+        if lanes > 1 and c["kind"] == "run" and not c.get("alone"):
+            pairable.append((c, row))
+            continue
+        if pairable:
+            groups.append(pairable)
+            pairable = []
+        groups.append([(c, row)])
+    if pairable:
+        groups.append(pairable)
+    return groups
 
 
 class LaneOutput:
@@ -591,7 +623,7 @@ class LaneOutput:
             self.real.flush()
 
 
-def run_side_by_side(side, runner, table, sources):
+def run_side_by_side(side, runner, table, sources, lanes_n, what):
     import io
     real = sys.stdout
     lanes = LaneOutput(real)
@@ -616,7 +648,7 @@ def run_side_by_side(side, runner, table, sources):
     start = time.time()
     sys.stdout = lanes
     try:
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        with ThreadPoolExecutor(max_workers=lanes_n) as pool:
             futures = [pool.submit(one, c, row) for c, row in side]
             for f in futures:
                 title, secs, mine, text = f.result()
@@ -628,7 +660,7 @@ def run_side_by_side(side, runner, table, sources):
                 runner.steps.append((title, secs))
     finally:
         sys.stdout = real
-    print(f"{len(side)} checks without a guest, {os.cpu_count()} side by side: "
+    print(f"{len(side)} {what}, {min(lanes_n, len(side))} side by side: "
           f"{time.time() - start:.0f} s wall", flush=True)
 
 
@@ -638,3 +670,6 @@ if __name__ == "__main__":
     except Usage as e:
         print(f"run_checks.py: {e}", file=sys.stderr)
         sys.exit(2)
+    except BrokenPipeError:     # --list | head: the reader has what it wanted
+        sys.stderr.close()
+        sys.exit(0)

@@ -140,7 +140,7 @@ def side_by_side_output_is_whole_and_a_crash_fails():
     runner, out, saved = run_checks.Runner(), io.StringIO(), sys.stdout
     try:
         sys.stdout = out
-        run_checks.run_side_by_side(side, runner, table, {row["kernel"]: "/nonexistent"})
+        run_checks.run_side_by_side(side, runner, table, {row["kernel"]: "/nonexistent"}, 2, "checks")
     finally:
         sys.stdout = saved
         for k in kinds:
@@ -151,9 +151,29 @@ def side_by_side_output_is_whole_and_a_crash_fails():
     return good, f"{runner.passed} passed, {runner.failed} failed; output {text[:120]!r}"
 
 
+def guest_runs_share_the_host_only_where_allowed():
+    """Guest runs go two at a time, in order; a run marked alone, or a
+    check that is not a run (kunit-parse reads the run before it), waits
+    for every run before it and runs by itself. With one lane, each check
+    is its own group."""
+    def c(name, kind="run", **kw):
+        return ({"kind": kind, "name": name, **kw}, {})
+    checks = [c("a"), c("b"), c("c"), c("parse", "command"), c("d"), c("lend", alone=True), c("e"), c("f")]
+    got = [[x["name"] for x, _ in g] for g in run_checks.guest_groups(checks, 2)]
+    want = [["a", "b", "c"], ["parse"], ["d"], ["lend"], ["e", "f"]]
+    one = [[x["name"] for x, _ in g] for g in run_checks.guest_groups(checks, 1)]
+    good = got == want and one == [[x["name"]] for x, _ in checks]
+    # The real table: what reads a run's results is no run, and a lending run is alone.
+    data = json.loads((run_checks.REPO / "ci/checks.json").read_text())
+    real = {x["name"]: x for x in data["guest"]}
+    good = good and real["kunit-parse"]["kind"] != "run" and all(
+        x.get("alone") for n, x in real.items() if "--lending" in x.get("args", []))
+    return good, f"groups {got}, with one lane {one}"
+
+
 def main():
     n = len(CASES) + 4
-    total = n + len(GBPAGES_CASES) + 1
+    total = n + len(GBPAGES_CASES) + 2
     print("TAP version 13")
     print(f"1..{total}")
     bad = 0
@@ -206,7 +226,11 @@ def main():
         print(f"{'ok' if good else 'not ok'} {i} run_checks.{name}" + ("" if good else f" # got {last}"))
     good, detail = side_by_side_output_is_whole_and_a_crash_fails()
     bad += not good
-    print(f"{'ok' if good else 'not ok'} {total} run_checks.side_by_side_output_is_whole_and_a_crash_fails"
+    print(f"{'ok' if good else 'not ok'} {total - 1} run_checks.side_by_side_output_is_whole_and_a_crash_fails"
+          + ("" if good else f" # {detail}"))
+    good, detail = guest_runs_share_the_host_only_where_allowed()
+    bad += not good
+    print(f"{'ok' if good else 'not ok'} {total} run_checks.guest_runs_share_the_host_only_where_allowed"
           + ("" if good else f" # {detail}"))
     return 1 if bad else 0
 
