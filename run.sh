@@ -29,9 +29,9 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
   --pressure PCT       memory held during stress/soak, % of MemTotal (50..95;
                        default: the plan)
   --soak DURATION      soak for this many hours (e.g. 0.5h, 2h) instead
-  --mem SIZE           guest RAM, e.g. 6G (default: the variant's, 6G for 4K)
-  --movable SIZE       movablecore= for the guest (default: the variant's, 3G
-                       for 4K; half of a given --mem)
+  --mem SIZE           guest RAM, e.g. 7G (default: the variant's, ci/variants.json)
+  --movable SIZE       movablecore= for the guest (default: the variant's;
+                       half of a given --mem)
   --smp N              guest CPUs (default 2; make check also runs the cycle
                        tests with 4, for the probe of other CPUs' translations)
   --numa               two NUMA nodes, each with movable boot memory

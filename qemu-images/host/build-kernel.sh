@@ -188,16 +188,21 @@ if [ "$(cat "$out/.bootmem-config" 2>/dev/null)" != "$cfgkey" ]; then
 	[ -z "$missing" ] || die "kernel config lost options from the fragments: $(echo $missing)"
 	echo "$cfgkey" > "$out/.bootmem-config"
 fi
-step "kernel: building Image and modules (make -j$(nproc) with ccache; cold about 6.5 min, warm under 1 min)"
-t0=$(date +%s)
 # Cold: nothing built in this tree yet (ccache may still help).
 temperature=warm
 [ -f "$out/vmlinux" ] || temperature=cold
+# What to expect: this machine's last build of the same kind, if any.
+last=$(awk -v k="$kver-$variant" -v t="$temperature" '$1 == k && $2 == t { s = $3 } END { print s }' \
+	"$BOOTMEM_CACHE/build-times" 2>/dev/null || true)
+expect="no $temperature build of $kver-$variant here yet"
+[ -z "$last" ] || expect="the last $temperature build here took $last s"
+step "kernel: building Image and modules ($temperature, make -j$(nproc) with ccache; $expect)"
+t0=$(date +%s)
 kmake -j"$(nproc)" "$(basename "$kimage_src")" modules >"$work/build.log" 2>&1 &
 bpid=$!
 # A cold build is minutes of silence otherwise: a line every 30 s.
 while ! wait_up_to "$bpid" 30; do
-	step "kernel: building, $(grep -c '^  [A-Z]' "$work/build.log") files done, $(( $(date +%s) - t0 )) s"
+	step "kernel: building Image and modules, $(grep -c '^  [A-Z]' "$work/build.log") files done, $(( $(date +%s) - t0 )) s"
 done
 wait "$bpid" ||
 	{ tail -30 "$work/build.log" >&2; die "kernel build failed, log: $work/build.log"; }

@@ -82,12 +82,13 @@ step() {
 }
 # The wall time of each step of this run, from BOOTMEM_STEP_LOG: a step
 # lasts until the next one begins. Progress lines of one step (the same
-# title but for its numbers) are one row, under the last of them.
+# title up to its first "," or "(", but for its numbers) are one row,
+# under the last of them.
 step_times() {
 	[ -s "${BOOTMEM_STEP_LOG:-}" ] || return 0
 	echo "  time per step:"
 	awk -F'\t' -v end="$(date +%s)" '
-		{ k = $2; gsub(/[0-9]+/, "N", k) }
+		{ k = $2; sub(/ *[,(].*/, "", k); gsub(/[0-9]+/, "N", k) }
 		NR > 1 && k != pk { printf "  %6d s  %s\n", $1 - t0, substr(s, 1, 110); t0 = $1 }
 		NR == 1 { t0 = $1 }
 		{ pk = k; s = $2 }
