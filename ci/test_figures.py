@@ -77,6 +77,18 @@ def slowing_soak_drifts():
     return drifting == want, f"drifting: {sorted(drifting)}; p50 slope {d['offline_p50_ms']['per_hour']}/h"
 
 
+def quickening_soak_improves():
+    rng = random.Random(3)
+    # Offline p50 from 2000 ms down to 1000 ms over the hour: no drift, but
+    # its line says "improves", not "steady".
+    recs = minutes([(2000 - 1000 * i / 60 + rng.uniform(-50, 50), 10) for i in range(60)])
+    d = {f["series"]: f for f in figures.soak_drift(recs)}
+    f = d["offline_p50_ms"]
+    line = [ln for ln in figures.drift_lines(list(d.values())) if "offline_p50_ms" in ln]
+    good = not f["drifts"] and f["improves"] and line and line[0].endswith("improves")
+    return good, f"p50 {f['per_hour']}/h, bound {f['bound_per_hour']}; {line}"
+
+
 def steady_soak_is_steady():
     rng = random.Random(2)
     # Noisy (±30%) but flat: no series may drift.
@@ -144,7 +156,7 @@ def soak_draws_its_drift_plots():
 
 if __name__ == "__main__":
     sys.exit(tap.run("figures", [overlap_counts_only_other_blocks, ratio_needs_enough_samples,
-                                 boot_ratio_only_from_alone_phases, slowing_soak_drifts,
+                                 boot_ratio_only_from_alone_phases, slowing_soak_drifts, quickening_soak_improves,
                                  steady_soak_is_steady, partial_last_interval_is_no_point,
                                  short_run_fits_nothing,
                                  drift_lines_name_each_series, short_run_draws_its_plots,
