@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import figures  # noqa: E402
+import protocol  # noqa: E402
 import tap  # noqa: E402
 
 
@@ -86,6 +87,12 @@ def quickening_soak_improves():
     f = d["offline_p50_ms"]
     line = [ln for ln in figures.drift_lines(list(d.values())) if "offline_p50_ms" in ln]
     good = not f["drifts"] and f["improves"] and line and line[0].endswith("improves")
+    # Every key a figure carries is one protocol.def declares.
+    try:
+        for rec in d.values():
+            protocol.check_record(rec, "figures.soak_drift")
+    except protocol.ProtocolError as e:
+        return False, str(e)
     return good, f"p50 {f['per_hour']}/h, bound {f['bound_per_hour']}; {line}"
 
 
