@@ -110,6 +110,43 @@ def latency_table(metrics):
     return rows
 
 
+def wait_lines(metrics):
+    """summary.txt's account of what the stress threads did during each
+    phase, in the kernel's words: the samples stress/waits.c took of each
+    cycler's state and wchan, summed per phase and kind of block. A phase
+    sampled in msleep was waiting for device_hotplug_lock: the sysfs
+    store's lock_device_hotplug_sysfs() (drivers/base/core.c) sleeps 5 ms
+    and restarts the write while another thread's operation holds it."""
+    tally = {}
+    for m in metrics:
+        if m.get("kind") != "phase" or m.get("test") != "stress":
+            continue
+        counts = {k[:-len("_samples")]: v for k, v in m.items() if k.endswith("_samples")}
+        if not counts:
+            continue
+        t = tally.setdefault((m["phase"], m["block_kind"]), {"phases": 0, "ms": 0.0, "by": {}})
+        t["phases"] += 1
+        t["ms"] += m["ms"]
+        for name, v in counts.items():
+            t["by"][name] = t["by"].get(name, 0) + v
+    if not tally:
+        return []
+    out = ["", "  what the cycling threads did during each phase under stress (the kernel's state",
+           "  and wchan, sampled by stress/waits.c; msleep: waiting for device_hotplug_lock,",
+           "  which another thread's offline or online held; running: its own work, or a CPU):"]
+    for phase in PHASES:
+        for kind in ["boot", "hotadded"]:
+            t = tally.get((phase, kind))
+            if not t:
+                continue
+            total = sum(t["by"].values())
+            top = sorted(t["by"].items(), key=lambda kv: -kv[1])
+            shown = ", ".join(f"{name} {100 * v / total:.0f}%" for name, v in top[:4])
+            out.append(f"    {phase:8s} {kind:9s} {t['phases']:4d} phases, {t['ms'] / 1000:8.1f} s, "
+                       f"{total:6d} samples: {shown}")
+    return out
+
+
 def ratio_of_medians(a, b):
     """(ratio, None), or (None, why) when either side has too few samples;
     @a and @b are (n, p50)."""

@@ -553,6 +553,7 @@ def main():
         out.append(f"  kernel splat during {s['during']}:")
         out.extend("    " + l for l in s["excerpt"].splitlines()[:8])
     out.extend(figures.latency_lines(rows, derived))
+    out.extend(figures.wait_lines(metrics))
     summary = next((m for m in metrics if m.get("kind") == "summary"), None)
     if summary:
         out.append("")

@@ -96,6 +96,28 @@ def quickening_soak_improves():
     return good, f"p50 {f['per_hour']}/h, bound {f['bound_per_hour']}; {line}"
 
 
+def waits_are_summed_per_phase_and_kind():
+    # Two boot onlines, one mostly in msleep (behind another thread's
+    # offline), and a hot-added online with no samples at all.
+    def ph(kind, ms, **samples):
+        return {"kind": "phase", "test": "stress", "phase": "online", "block_kind": kind,
+                "ms": ms, "t_ms": 1000.0, "block": 40,
+                **{f"{k}_samples": v for k, v in samples.items()}}
+    recs = [ph("boot", 10000, msleep=1800, running=150), ph("boot", 500, running=50, msleep=0),
+            ph("hotadded", 3)]
+    lines = figures.wait_lines(recs)
+    boot = [ln for ln in lines if ln.strip().startswith("online") and "boot" in ln]
+    good = (len(boot) == 1 and "2 phases" in boot[0] and "2000 samples" in boot[0] and
+            "msleep 90%" in boot[0] and "running 10%" in boot[0] and
+            not any("hotadded" in ln for ln in lines) and figures.wait_lines([]) == [])
+    try:
+        for r in recs:
+            protocol.check_record(r, "waits")
+    except protocol.ProtocolError as e:
+        return False, str(e)
+    return good, f"{lines}"
+
+
 def steady_soak_is_steady():
     rng = random.Random(2)
     # Noisy (±30%) but flat: no series may drift.
@@ -164,6 +186,7 @@ def soak_draws_its_drift_plots():
 if __name__ == "__main__":
     sys.exit(tap.run("figures", [overlap_counts_only_other_blocks, ratio_needs_enough_samples,
                                  boot_ratio_only_from_alone_phases, slowing_soak_drifts, quickening_soak_improves,
+                                 waits_are_summed_per_phase_and_kind,
                                  steady_soak_is_steady, partial_last_interval_is_no_point,
                                  short_run_fits_nothing,
                                  drift_lines_name_each_series, short_run_draws_its_plots,

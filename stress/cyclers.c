@@ -16,6 +16,7 @@
 #include "kselftest.h"
 #include "cyclers.h"
 #include "stats.h"
+#include "waits.h"
 #include "lib/cycle.h"
 #include "lib/mem_blocks.h"
 #include "lib/test_driver.h"
@@ -23,10 +24,13 @@
 static atomic_int stopping;
 static pthread_t threads[MAX_THREADS + 1];
 static unsigned int nr_cyclers;
+static const struct block_choice *choice;
 
 static void *cycler(void *arg)
 {
 	const struct owned_blocks *own = arg;
+	/* Its slot in the wait sampler (waits.h): its index among the cyclers. */
+	unsigned int slot = (unsigned int)(own - choice->owned);
 	int i = 0;
 
 	while (!atomic_load(&stopping) && own->nr) {
@@ -43,9 +47,12 @@ static void *cycler(void *arg)
 		in_use = info.pages_lru + info.pages_other;
 		for (int p = 0; p < PHASE_COUNT; p++) {
 			struct phase_result r;
+			struct wait_tally waited;
 
+			waits_begin(slot);
 			cycle_phase_run(p, block, nid, &r);
-			stats_phase(p, &r, in_use, block, boot);
+			waits_end(slot, &waited);
+			stats_phase(p, &r, in_use, block, boot, &waited);
 			if (r.err) {
 				if (p == PHASE_OFFLINE && (r.err == -EBUSY || r.err == -EAGAIN)) {
 					stats_offline_busy();
@@ -87,6 +94,10 @@ static void *mixer(void *arg)
 void cyclers_start(const struct block_choice *c)
 {
 	nr_cyclers = c->threads;
+	choice = c;
+	/* Without the sampler the phases still run; their records lack the waits. */
+	if (waits_start(nr_cyclers))
+		ksft_print_msg("wait sampler not started: %s\n", strerror(errno));
 	for (unsigned int t = 0; t < nr_cyclers; t++)
 		pthread_create(&threads[t], NULL, cycler, (void *)&c->owned[t]);
 	pthread_create(&threads[nr_cyclers], NULL, mixer, (void *)c);
@@ -97,4 +108,5 @@ void cyclers_stop(void)
 	atomic_store(&stopping, 1);
 	for (unsigned int t = 0; t <= nr_cyclers; t++)
 		pthread_join(threads[t], NULL);
+	waits_stop();
 }

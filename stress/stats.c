@@ -63,7 +63,7 @@ uint64_t stats_start_clock(void)
 }
 
 void stats_phase(enum cycle_phase p, const struct phase_result *r, uint64_t in_use,
-		 unsigned long block, bool boot)
+		 unsigned long block, bool boot, const struct wait_tally *waited)
 {
 	pthread_mutex_lock(&st->lock);
 	if (p == PHASE_OFFLINE && !r->err && st->nr_offline < MAX_SAMPLES) {
@@ -91,6 +91,14 @@ void stats_phase(enum cycle_phase p, const struct phase_result *r, uint64_t in_u
 			metric_u64(&m, "migrated_pages_global", r->migrated);
 			metric_u64(&m, "tries", r->tries);
 		}
+		for (unsigned int i = 0; waited && i < waited->n; i++) {
+			char key[WAITS_NAME_LEN + 16];
+
+			snprintf(key, sizeof(key), "%s_samples", waited->name[i]);
+			metric_u64(&m, key, waited->samples[i]);
+		}
+		if (waited && waited->other)
+			metric_u64(&m, "other_samples", waited->other);
 		metric_emit(&m);
 	}
 	/*

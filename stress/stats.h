@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "lib/cycle.h"
+#include "waits.h"
 
 /* Maps the counters; -1 with errno set if it cannot. */
 int stats_init(bool soak);
@@ -19,10 +20,12 @@ uint64_t stats_start_clock(void);
 
 /*
  * One phase of a cycle: a latency sample, a "phase" metric unless
- * soaking, and the pages an offline moved out of its block (@in_use).
+ * soaking (with what the wait sampler saw the thread do meanwhile,
+ * @waited, as NAME_samples keys), and the pages an offline moved out of
+ * its block (@in_use).
  */
 void stats_phase(enum cycle_phase phase, const struct phase_result *r, uint64_t in_use,
-		 unsigned long block, bool boot);
+		 unsigned long block, bool boot, const struct wait_tally *waited);
 void stats_offline_busy(void);
 void stats_phase_error(void);
 void stats_cycle_done(int nid);
