@@ -26,6 +26,9 @@ out="$work/build"
 # old mtimes, so objects left from the last patch of an earlier run would
 # look newer than the sources and be linked into the first patch's build.
 # ccache keeps the full rebuild short.
+cache_lock "series-check-$kver"
+# Builds of any kernel take turns (qemu-images/host/build-kernel.sh).
+cache_lock kernel-build
 rm -rf "$src" "$out"
 mkdir -p "$work" "$out"
 cp -a "$pristine" "$src"

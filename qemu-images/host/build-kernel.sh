@@ -196,6 +196,10 @@ last=$(awk -v k="$kver-$variant" -v t="$temperature" '$1 == k && $2 == t { s = $
 	"$BOOTMEM_CACHE/build-times" 2>/dev/null || true)
 expect="no $temperature build of $kver-$variant here yet"
 [ -z "$last" ] || expect="the last $temperature build here took $last s"
+# A kernel build keeps every CPU busy, so builds of any kernel take turns
+# (make check's guest lanes, two clones, make mutants beside a run): two at
+# once only thrash each other and the guests beside them.
+cache_lock kernel-build
 step "kernel: building Image and modules ($temperature, make -j$(nproc) with ccache; $expect)"
 t0=$(date +%s)
 kmake -j"$(nproc)" "$(basename "$kimage_src")" modules >"$work/build.log" 2>&1 &
