@@ -255,13 +255,45 @@ def lint(paths):
     return faults
 
 
-def lint_repo(dirs):
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# A version note below --- names the series it was ported from.
+PORTED_FROM = re.compile(r"^Changes (?:from|since) the (\S+) version", re.M)
+
+
+def ported_from(d):
+    """The kernel a series directory's version notes must name: the
+    newest kernel of ci/kernels.json older than the directory's own.
+    None where the directory is no kernel's, or its kernel is the oldest.
+    Notes are copied forward with the patches (posting.py notes), so a
+    7.2 patch can still say "from the 6.1 version" about 6.12's change."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import kernels as kernel_table
+    table = kernel_table.load()
+    own = next((k for k, row in table.items()
+                if os.path.realpath(os.path.join(REPO, row["patches"])) == os.path.realpath(d)), None)
+    if own is None:
+        return None, None
+    key = lambda k: tuple(int(x) for x in k.split("."))
+    older = sorted((k for k in table if key(k) < key(own)), key=key)
+    return own, (older[-1] if older else None)
+
+
+def lint_repo(dirs, ports=None):
+    """ports: {dir: (kernel, the kernel it is ported from)} for copies
+    outside the repository; the repository's own are found in the table."""
     faults = []
     for d in dirs:
+        own, older = (ports or {}).get(d) or ported_from(d)
         for f in sorted(os.listdir(d)):
             if not f.endswith(".patch"):
                 continue
             p = read(os.path.join(d, f))
+            if own is not None:
+                for m in PORTED_FROM.finditer(p.tail):
+                    if m.group(1) != older:
+                        faults.append(f"{d}/{f}: its note says 'Changes from the {m.group(1)} version'; "
+                                      f"the {own} series is ported from the "
+                                      f"{older + ' series' if older else 'none: it is the oldest'}")
             if BACKPORT.search(p.message):
                 continue
             if p.header("From") is not None:

@@ -145,6 +145,22 @@ def cases(kernel):
         edit(own, lambda t: t.replace("\nDate:", "\nFrom: A Placeholder <a@example.org>\nDate:", 1))
         return expect(posting.lint_repo([d]), r"carries an author")
 
+    def version_note_names_the_series_ported_from():
+        # Notes travel with the patches (posting.py notes): a 7.2 patch
+        # that still says "from the 6.1 version" describes 6.12's change.
+        d = os.path.join(s.root, "ported")
+        shutil.copytree(os.path.join(REPO, "fixtures/kernel/patches/6.12"), d)
+        ports = {d: ("7.2", "6.12")}
+        noted = [p for p in files(d)[1:] if posting.PORTED_FROM.search(posting.read(p).tail)]
+        if not noted:
+            return False, "no patch of the 6.12 series has a version note to test with"
+        ok1, d1 = expect(posting.lint_repo([d], ports), r"its note says 'Changes from the 6.1 version'; "
+                                                         r"the 7.2 series is ported from the 6.12 series")
+        for p in noted:
+            edit(p, lambda t: t.replace("Changes from the 6.1 version", "Changes from the 6.12 version"))
+        ok2 = not posting.lint_repo([d], ports)
+        return ok1 and ok2, f"{d1} | renamed to 6.12: {'clean' if ok2 else posting.lint_repo([d], ports)[0][:120]}"
+
     def backport_is_recognised():
         # ci/posting.py backport decides which patches keep their upstream
         # author and skip checkpatch's GIT_COMMIT_ID (common.sh): the
@@ -166,7 +182,7 @@ def cases(kernel):
     return [posted, lints_clean, signed_by_the_poster, cover_subject_count, cover_text_count,
             cover_shortlog_count, version_note_between_trailers, missing_signoff,
             signoff_not_the_author, no_identity_is_exit_2, repository_keeps_no_identity,
-            backport_is_recognised], s
+            version_note_names_the_series_ported_from, backport_is_recognised], s
 
 
 def main(argv):
