@@ -61,6 +61,11 @@ def load_forward(path=TABLE):
     return forward
 
 
+def version_key(k):
+    """MAJOR.MINOR as a number pair, so that 6.12 sorts after 6.1 and 7.2 after both."""
+    return tuple(int(x) for x in k.split("."))
+
+
 def default(kernels):
     return next(k for k, row in kernels.items() if row.get("default"))
 

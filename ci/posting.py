@@ -273,7 +273,7 @@ def ported_from(d):
                 if os.path.realpath(os.path.join(REPO, row["patches"])) == os.path.realpath(d)), None)
     if own is None:
         return None, None
-    key = lambda k: tuple(int(x) for x in k.split("."))
+    key = kernel_table.version_key
     older = sorted((k for k in table if key(k) < key(own)), key=key)
     return own, (older[-1] if older else None)
 

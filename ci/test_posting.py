@@ -146,20 +146,30 @@ def cases(kernel):
         return expect(posting.lint_repo([d]), r"carries an author")
 
     def version_note_names_the_series_ported_from():
-        # Notes travel with the patches (posting.py notes): a 7.2 patch
-        # that still says "from the 6.1 version" describes 6.12's change.
-        d = os.path.join(s.root, "ported")
-        shutil.copytree(os.path.join(REPO, "fixtures/kernel/patches/6.12"), d)
-        ports = {d: ("7.2", "6.12")}
-        noted = [p for p in files(d)[1:] if posting.PORTED_FROM.search(posting.read(p).tail)]
-        if not noted:
-            return False, "no patch of the 6.12 series has a version note to test with"
-        ok1, d1 = expect(posting.lint_repo([d], ports), r"its note says 'Changes from the 6.1 version'; "
-                                                         r"the 7.2 series is ported from the 6.12 series")
+        # Notes travel with the patches (posting.py notes): a series that
+        # keeps its predecessor's "from the <older> version" describes the
+        # predecessor's port. A copy of a series posing as the next kernel's
+        # must be told so, until its notes name the series it came from.
+        import kernels as kernel_table
+        table = kernel_table.load()
+        order = sorted(table, key=kernel_table.version_key)
+        for older, mid, new in zip(order, order[1:], order[2:]):
+            d = os.path.join(s.root, f"ported-{mid}")
+            shutil.copytree(os.path.join(REPO, table[mid]["patches"]), d)
+            noted = [p for p in files(d)[1:]
+                     if f"Changes from the {older} version" in posting.read(p).tail]
+            if noted:
+                break
+        else:
+            return False, f"no series of {order} has a version note naming its own predecessor to test with"
+        ports = {d: (new, mid)}
+        ok1, d1 = expect(posting.lint_repo([d], ports),
+                         rf"its note says 'Changes from the {re.escape(older)} version'; "
+                         rf"the {re.escape(new)} series is ported from the {re.escape(mid)} series")
         for p in noted:
-            edit(p, lambda t: t.replace("Changes from the 6.1 version", "Changes from the 6.12 version"))
-        ok2 = not posting.lint_repo([d], ports)
-        return ok1 and ok2, f"{d1} | renamed to 6.12: {'clean' if ok2 else posting.lint_repo([d], ports)[0][:120]}"
+            edit(p, lambda t: t.replace(f"Changes from the {older} version", f"Changes from the {mid} version"))
+        left = posting.lint_repo([d], ports)
+        return ok1 and not left, f"{d1} | notes renamed to {mid}: {left[0][:120] if left else 'clean'}"
 
     def backport_is_recognised():
         # ci/posting.py backport decides which patches keep their upstream
