@@ -344,7 +344,7 @@ export BOOTMEM_STEP_LOG="$results/steps.tsv"
 : > "$BOOTMEM_STEP_LOG"
 
 step "setup: host packages"
-"$REPO_ROOT/qemu-images/host/install-deps.sh" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
+"$REPO_ROOT/qemu-images/host/install-deps.sh" --run "$kver" "$arch" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
 command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64 missing after install-deps.sh" >&2; exit 2; }
 
 

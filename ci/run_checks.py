@@ -485,6 +485,10 @@ class Checks:
                 return p.stdout + p.stderr
             seen["run.sh --help"] = fake in out(["./run.sh", "--help"])
             seen["install-deps.sh"] = f"linux-source-{fake}" in out(["qemu-images/host/install-deps.sh", "--print-packages"])
+            # A run installs its own kernel's source, and no other's.
+            own = out(["qemu-images/host/install-deps.sh", "--print-packages", "--run", fake, "arm64"])
+            seen["install-deps.sh --run"] = (f"linux-source-{fake}" in own and
+                                             not any(f"linux-source-{k}\n" in own for k in kernel_table.load()))
             plan = out(["./run.sh", "--kernel", fake, "--dry-run"])
             seen["the build's work tree and cache key"] = (f"work/{fake}-4k" in plan and
                                                           f"linux-source-{fake}" in plan)

