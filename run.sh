@@ -334,7 +334,7 @@ else
 	mkdir -p "$results" || bad "cannot create $results"
 fi
 results=$(cd "$results" && pwd)
-rm -rf "$results"/{console.log,results.ktap,metrics.jsonl,junit.xml,summary.txt,verdict.json,run.txt,plots,initramfs.cpio.gz,steps.tsv}
+rm -rf "$results"/{console.log,results.ktap,metrics.jsonl,junit.xml,summary.txt,verdict.json,run.txt,plots,initramfs.cpio.gz,steps.tsv,steps-beside.tsv,stage-packages.log}
 : > "$results/console.log" || bad "cannot write $results/console.log"
 if [ "$(dirname "$results")" = "$REPO_ROOT/results" ]; then
 	ln -sfn "$(basename "$results")" "$REPO_ROOT/results/latest"
@@ -347,6 +347,16 @@ step "setup: host packages"
 "$REPO_ROOT/qemu-images/host/install-deps.sh" --run "$kver" "$arch" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
 command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64 missing after install-deps.sh" >&2; exit 2; }
 
+
+# The guest packages are staged beside the kernel build: they share no
+# input, and their download waits mostly on the network. Their step times go
+# to a log of their own, so that the build's row stays the build's. If this
+# fails, the image's build below stages them again and says why it cannot.
+( BOOTMEM_STEP_LOG="$results/steps-beside.tsv" "$REPO_ROOT/qemu-images/host/build-initramfs.sh" \
+	--stage-packages "$arch" 2> "$results/stage-packages.log"
+  rc=$?; printf '%s\t-\n' "$(date +%s)" >> "$results/steps-beside.tsv"; exit $rc ) &
+stage_pid=$!
+trap 'kill $stage_pid 2>/dev/null' EXIT
 
 if [ "$arch" = amd64 ] && [ -n "$x86_source" ]; then
 	kdir=$("$REPO_ROOT/qemu-images/host/build-kernel.sh" --arch amd64 --kernel "$kver" ${extra[@]+"${extra[@]}"}) || exit 2
@@ -369,6 +379,8 @@ else
 	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2; fi
 fi
 
+wait "$stage_pid" || step "image: staging the guest packages beside the build failed ($(tail -n 1 "$results/stage-packages.log")); trying again"
+trap - EXIT
 image="$results/initramfs.cpio.gz"
 "$REPO_ROOT/qemu-images/host/build-initramfs.sh" "$ksrc" "$kdir" "$image" "$arch" || exit 2
 
@@ -384,6 +396,7 @@ if [ -n "$lending" ]; then
 	code=$?
 	[ -n "$keep" ] || rm -f "$image"
 	step_times
+	step_times "$results/steps-beside.tsv" "beside the kernel build"
 	echo "  wall time: $(( $(date +%s) - t_start )) s"
 	exit $code
 fi
@@ -472,6 +485,7 @@ if /usr/bin/python3 "$REPO_ROOT/ci/protocol.py" has-kind "$results" progress soa
 	"$REPO_ROOT/ci/plot.sh" "$results" || echo "  (plots not drawn)"
 fi
 step_times
+step_times "$results/steps-beside.tsv" "beside the kernel build"
 echo "  wall time: $(( $(date +%s) - t_start )) s"
 exit $code
 exit

@@ -10,16 +10,25 @@
 #     kernel needs at boot (KERNEL_DIR/modules/order), when it has any.
 #
 #   build-initramfs.sh KSRC KERNEL_DIR OUT.cpio.gz [ARCH]    ARCH: arm64 (default) or amd64
+#   build-initramfs.sh --stage-packages ARCH   only stage the guest packages
+#       (what run.sh does beside the kernel build: they share no input, and the
+#       download is mostly waiting on the network, not on the CPUs the build
+#       uses); the image's own build then finds them staged.
 # Parsed whole before it runs, so editing this file during a long run
 # cannot change what the run executes.
 {
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-ksrc=${1:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
-kdir=${2:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
-out=${3:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
-arch=${4:-arm64}
+stage_only=
+if [ "${1:-}" = --stage-packages ]; then
+	stage_only=1 arch=${2:?usage: build-initramfs.sh --stage-packages ARCH}
+else
+	ksrc=${1:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
+	kdir=${2:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
+	out=${3:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
+	arch=${4:-arm64}
+fi
 # Static programs, cross-built where the architecture is not the host's
 # (ci/arches.json); the stage of a second architecture has its own suffix.
 load_arch "$arch"
@@ -31,6 +40,7 @@ stage="$BOOTMEM_CACHE/guest-stage$suffix"
 step "image: guest packages ($arch .debs via apt-get download, cached)"
 /usr/bin/python3 "$REPO_ROOT/qemu-images/host/guest-packages.py" "$BOOTMEM_CACHE" "$stage" "$arch" ||
 	die "could not stage the guest packages"
+[ -z "$stage_only" ] || exit 0
 
 step "image: building the suite (static $triplet)"
 # One build directory per clone and kernel source: make only compares

@@ -83,16 +83,18 @@ step() {
 # The wall time of each step of this run, from BOOTMEM_STEP_LOG: a step
 # lasts until the next one begins. Progress lines of one step (the same
 # title up to its first "," or "(", but for its numbers) are one row,
-# under the last of them.
+# under the last of them. step_times LOG TITLE: the steps of work done beside
+# the others (their log ends with a line "-", when that work ended).
 step_times() {
-	[ -s "${BOOTMEM_STEP_LOG:-}" ] || return 0
-	echo "  time per step:"
+	local log=${1:-${BOOTMEM_STEP_LOG:-}} title=${2:-time per step}
+	[ -s "$log" ] || return 0
+	echo "  $title:"
 	awk -F'\t' -v end="$(date +%s)" '
 		{ k = $2; sub(/ *[,(].*/, "", k); gsub(/[0-9]+/, "N", k) }
 		NR > 1 && k != pk { printf "  %6d s  %s\n", $1 - t0, substr(s, 1, 110); t0 = $1 }
 		NR == 1 { t0 = $1 }
 		{ pk = k; s = $2 }
-		END { printf "  %6d s  %s\n", end - t0, substr(s, 1, 110) }' "$BOOTMEM_STEP_LOG"
+		END { if (s != "-") printf "  %6d s  %s\n", end - t0, substr(s, 1, 110) }' "$log"
 }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 
