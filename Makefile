@@ -5,6 +5,10 @@
 #                      style, workflow lint, the QEMU run on the patched
 #                      kernel (must pass) and on Debian's stock kernel (must
 #                      be reported as refusing boot-memory offline)
+#   make check-extended  the guest runs make check leaves to a CI job of
+#                      their own (ci/checks.json "extended"): the backports'
+#                      whole quick plan, the other stock controls, the x86-64
+#                      reference under stress, the driver-managed lending
 #   make series        the series as posted, in results/series-6.1/
 #   make check-series  every patch of the series builds on its own
 #                      (KERNEL=6.12 for the 6.12 series, also for series
@@ -22,13 +26,16 @@
 #   make compare-lending  the same lending rounds with the series and on the
 #                      stock kernel with mem= + add_memory_driver_managed(),
 #                      then one table (results/compare-lending.md)
-.PHONY: check check-fast series check-series mutants run_tests lava matrix compare lending compare-lending
+.PHONY: check check-fast check-extended series check-series mutants run_tests lava matrix compare lending compare-lending
 
 check:
 	@ci/check.sh
 
 check-fast:
 	@ci/check.sh --fast
+
+check-extended:
+	@ci/check.sh --extended
 
 # The kernel the series targets (ci/kernels.json): make check-series KERNEL=6.12.
 KERNEL ?= $(shell /usr/bin/python3 ci/kernels.py default)

@@ -2,11 +2,13 @@
 """make check: every check of ci/checks.json, each counted once, ending
 with the plain "N passed, N failed" line and the ten slowest steps.
 
-    run_checks.py [--fast] [--only NAME[,NAME...]] [--list]
+    run_checks.py [--fast | --extended] [--only NAME[,NAME...]] [--list]
 
---fast (make check-fast) runs the "fast" list alone: no guest. --only runs
-the named checks (as expanded: patched-6.12, stock-6.1-4k), for the edit
-loop; --list prints every name. It counts only what this run wrote: each
+--fast (make check-fast) runs the "fast" list alone: no guest. --extended
+(make check-extended) runs the "extended" list alone: the guest runs that
+make check leaves to a CI job of their own (ci/checks.json says which and
+why). --only runs the named checks of any list (as expanded: patched-6.12,
+stock-6.1-4k), for the edit loop; --list prints every name of every list. It counts only what this run wrote: each
 result directory is emptied before its run, and every runner's exit status
 is honoured. Exit 0 when nothing failed, 1 when a check failed, 2 on a
 usage error or a checks.json that breaks its own rules.
@@ -120,8 +122,9 @@ def expansions(check, table):
         rows = [{"kernel": k} for k in table]
     elif each == "other_kernel":
         rows = [{"kernel": k} for k in table if k != d]
-    elif each == "stock_control":
-        rows = [{"kernel": k, "variant": v} for k, v in kernel_table.stock_controls(table)]
+    elif each in ("stock_control", "default_stock_control", "other_stock_control"):
+        rows = [{"kernel": k, "variant": v} for k, v in kernel_table.stock_controls(table)
+                if each == "stock_control" or (k == d) == (each == "default_stock_control")]
     else:
         raise Usage(f"checks.json: {check.get('name')}: no for_each '{each}'")
     return rows
@@ -504,9 +507,9 @@ class Checks:
             self.r.ok(f"a made-up kernel {fake} in ci/kernels.json reaches {', '.join(seen)}")
 
 
-def load_checks(fast, table):
+def load_checks(fast, table, lists=None):
     data = json.loads((REPO / "ci/checks.json").read_text())
-    lists = ["fast"] if fast else ["fast", "guest"]
+    lists = lists or (["fast"] if fast else ["fast", "guest"])
     out = []
     default = kernel_table.default(table)
     for lst in lists:
@@ -522,6 +525,9 @@ def load_checks(fast, table):
 
 def main(argv):
     fast = "--fast" in argv
+    extended = "--extended" in argv
+    if fast and extended:
+        raise Usage("--fast and --extended exclude each other")
     only = None
     if "--only" in argv:
         i = argv.index("--only")
@@ -529,13 +535,15 @@ def main(argv):
             raise Usage("--only needs names")
         only = set(argv[i + 1].split(","))
     table = kernel_table.load()
-    checks = load_checks(fast and not only, table)
+    every = ["fast", "guest", "extended"]
+    lists = every if only or "--list" in argv else ["extended"] if extended else None
+    checks = load_checks(fast and not only, table, lists)
     if "--list" in argv:
         for c, row in checks:
             print(fill(c.get("name", c["kind"]), row))
         return 0
     # --only's list is one argument, names joined by commas.
-    unknown = set(argv) - {"--fast", "--only", "--list"} - (only or set()) - (
+    unknown = set(argv) - {"--fast", "--extended", "--only", "--list"} - (only or set()) - (
         {argv[argv.index("--only") + 1]} if only else set())
     if unknown:
         raise Usage(f"unknown argument {' '.join(unknown)}")
@@ -549,6 +557,10 @@ def main(argv):
     if subprocess.run(["qemu-images/host/install-deps.sh"]).returncode != 0:
         print("make check: installing host packages failed")
         return 2
+    # Every run.sh below would look again, package by package (2 to 5 s a
+    # run under load); install-deps.sh trusts this, set only here, after it
+    # installed everything make check needs.
+    os.environ["BOOTMEM_HOST_PACKAGES_PRESENT"] = "1"
     sources = {}
     for k in table:
         p = subprocess.run(["qemu-images/host/pristine-source.sh", k], capture_output=True, text=True)
@@ -596,7 +608,7 @@ def guest_groups(checks, lanes):
     the host, or one check that runs by itself."""
     groups, pairable = [], []
     for c, row in checks:
-        if lanes > 1 and c["kind"] == "run" and not c.get("alone"):
+        if lanes > 1 and (c["kind"] == "run" and not c.get("alone") or c.get("pairable")):
             pairable.append((c, row))
             continue
         if pairable:

@@ -157,13 +157,14 @@ def side_by_side_output_is_whole_and_a_crash_fails():
 def guest_runs_share_the_host_only_where_allowed():
     """Guest runs go two at a time, in order; a run marked alone, or a
     check that is not a run (kunit-parse reads the run before it), waits
-    for every run before it and runs by itself. With one lane, each check
-    is its own group."""
+    for every run before it and runs by itself, unless it is marked
+    pairable. With one lane, each check is its own group."""
     def c(name, kind="run", **kw):
         return ({"kind": kind, "name": name, **kw}, {})
-    checks = [c("a"), c("b"), c("c"), c("parse", "command"), c("d"), c("lend", alone=True), c("e"), c("f")]
+    checks = [c("a"), c("b"), c("lava", "command", pairable=True), c("c"), c("parse", "command"), c("d"),
+              c("lend", alone=True), c("e"), c("f")]
     got = [[x["name"] for x, _ in g] for g in run_checks.guest_groups(checks, 2)]
-    want = [["a", "b", "c"], ["parse"], ["d"], ["lend"], ["e", "f"]]
+    want = [["a", "b", "lava", "c"], ["parse"], ["d"], ["lend"], ["e", "f"]]
     one = [[x["name"] for x, _ in g] for g in run_checks.guest_groups(checks, 1)]
     good = got == want and one == [[x["name"]] for x, _ in checks]
     # The real table: what reads a run's results is no run, and a lending run is alone.
