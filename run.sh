@@ -379,7 +379,13 @@ else
 	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2; fi
 fi
 
-wait "$stage_pid" || step "image: staging the guest packages beside the build failed ($(tail -n 1 "$results/stage-packages.log")); trying again"
+# Staged a moment ago, from the package lists of now: the image's build
+# need not ask apt again (2 s of CPU a run, twenty runs in make check).
+if wait "$stage_pid"; then
+	export BOOTMEM_GUEST_STAGED=1
+else
+	step "image: staging the guest packages beside the build failed ($(tail -n 1 "$results/stage-packages.log")); trying again"
+fi
 trap - EXIT
 image="$results/initramfs.cpio.gz"
 "$REPO_ROOT/qemu-images/host/build-initramfs.sh" "$ksrc" "$kdir" "$image" "$arch" || exit 2

@@ -68,7 +68,10 @@ class Runner:
     def step(self, title):
         self.step_done()
         self.title, self.t0 = title, time.time()
-        print(f"[{time.strftime('%H:%M:%S')}] check: {title}", file=sys.stderr, flush=True)
+        # One write: print() writes the line and its newline apart, and the
+        # other lane's output can land between them.
+        sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] check: {title}\n")
+        sys.stderr.flush()
 
     def step_done(self):
         """The step under way is over: its time is counted now, so that checks
@@ -651,7 +654,10 @@ def run_side_by_side(side, runner, table, sources, lanes_n, what):
         v = kinds.values(row)
         c = {**c, "name": fill(c.get("name", c["kind"]), v)}
         title = fill(c["title"], v)
-        print(f"[{time.strftime('%H:%M:%S')}] check: {title}", file=sys.stderr, flush=True)
+        # One write: print() writes the line and its newline apart, and the
+        # other lane's output can land between them.
+        sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] check: {title}\n")
+        sys.stderr.flush()
         t0 = time.time()
         try:
             getattr(kinds, c["kind"])(c, v)

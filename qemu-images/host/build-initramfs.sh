@@ -37,9 +37,12 @@ cross=$arch_cross static=1 suffix=$arch_suffix triplet=$arch_triplet
 # The staging and cross-build directories are shared by every run.
 cache_lock image
 stage="$BOOTMEM_CACHE/guest-stage$suffix"
-step "image: guest packages ($arch .debs via apt-get download, cached)"
-/usr/bin/python3 "$REPO_ROOT/qemu-images/host/guest-packages.py" "$BOOTMEM_CACHE" "$stage" "$arch" ||
-	die "could not stage the guest packages"
+# run.sh staged them beside the kernel build when it says so.
+if [ "${BOOTMEM_GUEST_STAGED:-}" != 1 ] || [ -n "$stage_only" ]; then
+	step "image: guest packages ($arch .debs via apt-get download, cached)"
+	/usr/bin/python3 "$REPO_ROOT/qemu-images/host/guest-packages.py" "$BOOTMEM_CACHE" "$stage" "$arch" ||
+		die "could not stage the guest packages"
+fi
 [ -z "$stage_only" ] || exit 0
 
 step "image: building the suite (static $triplet)"
