@@ -409,7 +409,6 @@ fi
 
 plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure bh_timeout=$plan_program_timeout_s"
 plan="$plan bh_stress_boot_blocks=$plan_stress_boot_blocks"
-[ -n "$keep" ] && plan="$plan bh_keep_disk=1"
 [ -n "$bh_stress" ] && plan="$plan bh_stress=$bh_stress"
 console=$arch_console kernel_file=$arch_image qemu=$arch_qemu
 # The plans' own words (x86_64: nokaslr), unless --append already has them.

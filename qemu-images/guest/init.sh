@@ -147,8 +147,5 @@ if [ "${bh_kdump:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_crash_loaded 2>/dev/nu
 fi
 
 echo "$BH_MARK_DONE"
-# The guest's disk is scratch, which run.sh deletes after the run: its dirty
-# pages, written at the disk's throttled 16 MiB/s, took 17 to 20 s after a
-# stress run. They are worth writing only when run.sh --keep keeps the disk.
-[ "${bh_keep_disk:-0}" = 1 ] && sync
+sync
 poweroff -f
