@@ -21,6 +21,9 @@ qemu-system-aarch64, runs the suite and writes results/<time>/.
                        the "default" plan, with --soak the "soak" plan
   --tests LIST         comma-separated test programs (bootmem_cycle_test,...),
                        or none (with --stress/--soak)
+  --only-test LIST     run only these tests (FIXTURE.TEST as the summary names
+                       them, comma-separated) of the one program --tests names:
+                       the kselftest harness's -r filter (6.12 and later)
   --cycles N           cycles for the zero-drift test (3..64, default: the plan)
   --seed N             block-choice seed, to repeat a run (default: random)
   --duration SEC       wall-clock limit for the guest (default: from the plan)
@@ -136,6 +139,7 @@ size_gb() { # "6G" or "6144M" -> whole GiB; rejects anything else
 approach=bootmem hidden_mb= series_kernel= tests=all cycles= seed=0 duration= soak= stress= pressure= mem= movable= smp=2 numa= append= spare= initrd_high=
 tree= stock= variant=4k kver=$DEFAULT_KERNEL results= keep= extra=() mem_given=false base_plan=default arch=arm64
 x86_kaslr= x86_gbpages= x86_source= kexec= kdump= kernel_given= dry_run= tests_given= lending= rounds=3
+only_tests=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--help|-h) usage; exit 0 ;;
@@ -147,6 +151,8 @@ while [ $# -gt 0 ]; do
 		    [ "$pressure" -ge 50 ] && [ "$pressure" -le 95 ] || bad "--pressure must be 50..95" ;;
 	--tests) need_arg "$@"; tests=$2; tests_given=1; shift 2
 		 case $tests in *[!a-z0-9_,]*) bad "--tests takes names like bootmem_cycle_test,bootmem_refusal_test, or none" ;; esac ;;
+	--only-test) need_arg "$@"; only_tests=$2; shift 2
+		     case $only_tests in *[!a-z0-9_.,]*|.*|*,|,*) bad "--only-test takes names like bootmem.removed_block_is_unreachable_from_every_cpu" ;; esac ;;
 	--cycles) need_arg "$@"; cycles=$2; shift 2
 		  case $cycles in ''|*[!0-9]*) bad "--cycles must be a number, got '$cycles'" ;; esac
 		  [ "$cycles" -ge 3 ] && [ "$cycles" -le 64 ] || bad "--cycles must be 3..64" ;;
@@ -231,6 +237,10 @@ if [ -n "$kexec$kdump" ]; then
 	[ -z "$soak" ] || bad "--kexec, --kdump and --soak exclude each other: the handover or the crash ends the run"
 	[ -z "$kexec" ] || [ -z "$kdump" ] || bad "--kexec and --kdump exclude each other: each ends the run in another kernel"
 	[ -n "$tests_given" ] || tests=bootmem_kexec_test
+fi
+if [ -n "$only_tests" ]; then
+	[ -z "$lending" ] || bad "--only-test filters a program of the suite; --lending runs none"
+	case ${tests_given:+$tests} in ''|*,*|none|all) bad "--only-test filters the one program --tests names (e.g. --tests bootmem_cycle_test)" ;; esac
 fi
 if [ "$tests" = none ] && [ "${stress:-unset}" = 0 ] && [ -z "$soak$lending" ]; then
 	bad "--tests none runs nothing without --stress SEC or --soak"
@@ -319,7 +329,7 @@ if [ -n "$dry_run" ]; then
 		"$REPO_ROOT/qemu-images/host/build-kernel.sh" --dry-run --kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"} || exit 2
 	fi
 	[ -n "$lending" ] && echo "lending: approach $approach${hidden_mb:+, mem= hides $hidden_mb MiB} (ci/lend.py sizes and boots both guests)"
-	echo "programs: ${programs:-(none: lend.py judges the lending rounds)}"
+	echo "programs: ${programs:-(none: lend.py judges the lending rounds)}${only_tests:+; of them only $only_tests}"
 	echo "qemu: $(/usr/bin/python3 "$REPO_ROOT/ci/guest.py" qemu --arch "$arch" ${plan_x86_machine:+--machine "$plan_x86_machine"} ${plan_x86_cpu:+--cpu "$plan_x86_cpu"}) -m ${mem} -smp $smp, movablecore=$movable"
 	exit 0
 fi
@@ -379,6 +389,14 @@ else
 	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2; fi
 fi
 
+# The filter needs the harness's -r (6.12 and later; Debian's 6.1 has a
+# runner that passes a program KSELFTEST_<PROGRAM>_ARGS, and a harness that
+# ignores them and runs every test).
+if [ -n "$only_tests" ] && ! { grep -q KSELFTEST_ARGS "$ksrc/tools/testing/selftests/kselftest/runner.sh" &&
+	grep -q test_harness_argv_check "$ksrc/tools/testing/selftests/kselftest_harness.h"; }; then
+	echo "run.sh: --only-test needs the kselftest harness's test filter (-r) and a runner that passes it on, 6.12's and later; $kver's harness has none" >&2
+	exit 2
+fi
 # Staged a moment ago, from the package lists of now: the image's build
 # need not ask apt again (2 s of CPU a run, twenty runs in make check).
 if wait "$stage_pid"; then
@@ -409,6 +427,7 @@ fi
 
 plan="bh_tests=$tests bh_cycles=$cycles bh_seed=$seed bh_pressure=$pressure bh_timeout=$plan_program_timeout_s"
 plan="$plan bh_stress_boot_blocks=$plan_stress_boot_blocks"
+[ -n "$only_tests" ] && plan="$plan bh_only=$only_tests"
 [ -n "$bh_stress" ] && plan="$plan bh_stress=$bh_stress"
 console=$arch_console kernel_file=$arch_image qemu=$arch_qemu
 # The plans' own words (x86_64: nokaslr), unless --append already has them.
@@ -450,6 +469,7 @@ fi
 	echo "qemu: $qemu -m $qemu_mem -smp $smp${numa:+ -numa x2}${initrd_addr:+ -device loader,addr=$initrd_addr} virtio-blk (ext4, ${GUEST_DISK_MB} MiB; swap, ${GUEST_SWAP_MB} MiB)"
 	echo "plan: $plans"
 	echo "programs: $programs"
+	[ -z "$only_tests" ] || echo "only tests: $only_tests"
 } > "$results/run.txt"
 silence=${SILENCE_S:-$plan_silence_s}
 step "boot: $qemu -m $qemu_mem -smp $smp (TCG), plan $plans, watchdog ${duration}s, silence ${silence}s; console -> $results/console.log"
@@ -484,7 +504,7 @@ done
 
 echo
 /usr/bin/python3 "$REPO_ROOT/ci/report.py" "$results" --boot-status "$boot_status" --plan "$plans" \
-	--programs "${programs// /,}"
+	--programs "${programs// /,}" ${only_tests:+--only-tests "$only_tests"}
 code=$?
 # Figures for runs under pressure (stress or soak).
 if /usr/bin/python3 "$REPO_ROOT/ci/protocol.py" has-kind "$results" progress soak_minute 2>/dev/null; then

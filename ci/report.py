@@ -2,7 +2,7 @@
 """Turn a guest console log into the results of a run.
 
     report.py RESULTS_DIR [--boot-status N] [--plan NAME[,NAME...]]
-              [--programs PROGRAM[,PROGRAM...]]
+              [--programs PROGRAM[,PROGRAM...]] [--only-tests TEST[,TEST...]]
 
 Reads RESULTS_DIR/console.log (written live by qemu-images/host/boot-guest.sh)
 and writes, next to it:
@@ -24,7 +24,9 @@ What the run meant to run comes from the harness, never from the console:
 (exit 2): a console that lost a whole program, with the plan line and the
 runner's numbers made to agree, would otherwise pass. Every program meant
 to run must have a runner result on the console, and every program on it
-must be one meant to run.
+must be one meant to run. --only-tests (run.sh --only-test) names the tests
+the run filtered its program to: each must have a result, so that a name
+the program does not have cannot pass as a run with nothing in it.
 
 Exit codes (run.sh passes them on):
   0  every selected test passed, and the kernel logged no splat
@@ -389,10 +391,12 @@ def has_marker(markers, name):
     return any(m.startswith(marker(name)) for m in markers)
 
 
-def verdict_of(parsed, boot_status, plan_names, intended):
+def verdict_of(parsed, boot_status, plan_names, intended, only=None):
     expected, must_run = load_plans(plan_names)
     tests, splats, markers = parsed["tests"], parsed["splats"], parsed["markers"]
     problems = judge_programs(parsed) + judge_intent(parsed, intended)
+    ran = {t["name"] for t in tests}
+    problems += [f"--only-test {name}: no such test ran" for name in (only or []) if name not in ran]
     # A program that consumed more movable boot blocks than its budget
     # (ci/plans.json) would starve a later one: named here, at the culprit.
     problems += ["over budget: " + m[len(marker("OVER_BUDGET")):] for m in markers
@@ -483,7 +487,7 @@ def main():
     rdir = Path(args[0])
     boot_status = 0
     plan_names = ["quick"]
-    given = None
+    given = only = None
     try:
         if "--boot-status" in args:
             boot_status = int(args[args.index("--boot-status") + 1])
@@ -491,6 +495,8 @@ def main():
             plan_names = [p for p in args[args.index("--plan") + 1].split(",") if p]
         if "--programs" in args:
             given = args[args.index("--programs") + 1]
+        if "--only-tests" in args:
+            only = [t for t in args[args.index("--only-tests") + 1].split(",") if t]
     except (IndexError, ValueError):
         print(__doc__, file=sys.stderr)
         return 2
@@ -508,7 +514,7 @@ def main():
         print(f"report.py: {e}", file=sys.stderr)
         return 2
     verdict, code, passed, failed, skipped, unexpected = verdict_of(parsed, boot_status, plan_names,
-                                                                    intended)
+                                                                    intended, only)
     tests, metrics, splats, markers = parsed["tests"], parsed["metrics"], parsed["splats"], parsed["markers"]
 
     rows = figures.latency_table(metrics)

@@ -31,6 +31,14 @@ class RunTxt(str):
     """No --programs: the report reads this as RESULTS_DIR/run.txt."""
 
 
+class Only(str):
+    """--programs, and --only-tests ONLY (run.sh --only-test)."""
+    def __new__(cls, programs, only):
+        s = super().__new__(cls, programs)
+        s.only = only
+        return s
+
+
 def splat(console, line):
     """A kernel report edited into passing.log's
     bootmem.later_cycles_have_zero_drift (fixtures/consoles/README.md)."""
@@ -144,6 +152,12 @@ CASES = [
     ("passing.log", 0, "quick", "none", 2, ["an empty list of programs"], "programs-none"),
     ("passing.log", 0, "quick", RunTxt("plan: quick\nprograms: \n"), 2,
      ["an empty list of programs"], "run-txt-programs-empty"),
+    # run.sh --only-test: every named test has a result, or a misspelt
+    # name would pass as a run that filtered its program down to nothing.
+    ("passing.log", 0, "quick", Only(RECORDED, "bootmem.later_cycles_have_zero_drift"), 0,
+     ["verdict: PASS with 1 expected skip"], "only-test-ran"),
+    ("passing.log", 0, "quick", Only(RECORDED, "bootmem.later_cycles_have_zero_drift,bootmem.no_such"), 1,
+     ["--only-test bootmem.no_such: no such test ran"], "only-test-not-run"),
     # Each family of kernel report the list names, in a real test.
     splat("splat-rcu-stall.log", "[   61.204117] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:"),
     splat("splat-rcu-self-stall.log", "[   61.204117] rcu: INFO: rcu_preempt self-detected stall on CPU"),
@@ -175,6 +189,8 @@ def run_case(console, boot, plans, programs):
                 f.write(programs)
         elif programs is not None:
             args += ["--programs", programs]
+        if isinstance(programs, Only):
+            args += ["--only-tests", programs.only]
         p = subprocess.run(args, capture_output=True, text=True)
         verdict = {}
         if os.path.exists(os.path.join(d, "verdict.json")):

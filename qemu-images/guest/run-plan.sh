@@ -73,6 +73,16 @@ if [ -n "${bh_stress:-}" ]; then
 	stress_prog=bootmem_stress
 fi
 [ "$tests" = none ] && tests=
+# run.sh --only-test: the harness's -r filter, for the one program --tests
+# names, through the runner's KSELFTEST_<PROGRAM>_ARGS (program names are
+# [a-z0-9_], so upper case is the runner's sanitized name).
+if [ -n "${bh_only:-}" ]; then
+	filter=
+	for t in $(echo "$bh_only" | tr ',' ' '); do filter="$filter -r $t"; done
+	for prog in $tests; do
+		export "KSELFTEST_$(echo "$prog" | tr 'a-z' 'A-Z')_ARGS=$filter"
+	done
+fi
 
 # One KTAP document for the whole run: one plan line counting every program,
 # the stress driver included, then the kernel runner's run_one for each,
