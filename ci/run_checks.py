@@ -8,9 +8,9 @@ with the plain "N passed, N failed" line and the ten slowest steps.
 (make check-extended) runs the "extended" list alone: the guest runs that
 make check leaves to a CI job of their own (ci/checks.json says which and
 why). --only runs the named checks of any list (as expanded: patched-6.12,
-stock-6.1-4k), for the edit loop; --list prints every name of every list. It counts only what this run wrote: each
-result directory is emptied before its run, and every runner's exit status
-is honoured. Exit 0 when nothing failed, 1 when a check failed, 2 on a
+stock-6.1-4k), for the edit loop; --list prints every name of every list.
+It counts only what this run wrote: each result directory is emptied
+before its run, and every runner's exit status is honoured. Exit 0 when nothing failed, 1 when a check failed, 2 on a
 usage error or a checks.json that breaks its own rules.
 """
 import glob

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Shared by the host-side scripts: where the cache lives, and how to talk.
 # Python helpers run with Debian's /usr/bin/python3, which install-deps.sh
-# provides with python3-yaml, whatever else is first on PATH.
+# provides (with python3-yaml for the LAVA jobs), whatever else is first on
+# PATH.
 # The cache holds everything generated or downloaded (kernel trees, builds,
 # .debs, images) outside the clone, so a fresh clone reuses it.
 
