@@ -158,6 +158,14 @@ CASES = [
      ["verdict: PASS with 1 expected skip"], "only-test-ran"),
     ("passing.log", 0, "quick", Only(RECORDED, "bootmem.later_cycles_have_zero_drift,bootmem.no_such"), 1,
      ["--only-test bootmem.no_such: no such test ran"], "only-test-not-run"),
+    # A real kernel BUG mid-stress, then the panic: the stress program never
+    # reports, and the verdict names the BUG and where it struck.
+    ("kernel-bug-during-stress.log", 1, "quick",
+     "bootmem_iomem_test,bootmem_refusal_test,bootmem_kexec_test,bootmem_fault_test,"
+     "bootmem_integrity_test,bootmem_cycle_test,bootmem_stress", 1,
+     ["verdict: FAIL: 3 kernel splat(s), first during bootmem_stress: "
+      "[  136.745909] kernel BUG at mm/page_alloc.c:5504!",
+      "bootmem_stress: no result from the runner"]),
     # Each family of kernel report the list names, in a real test.
     splat("splat-rcu-stall.log", "[   61.204117] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:"),
     splat("splat-rcu-self-stall.log", "[   61.204117] rcu: INFO: rcu_preempt self-detected stall on CPU"),
