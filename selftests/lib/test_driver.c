@@ -77,6 +77,14 @@ int driver_add(unsigned long block, int nid)
 	return driver_write(TEST_BOOTMEM_FILE_ADD, buf);
 }
 
+int driver_add_watched(unsigned long block, int nid)
+{
+	char buf[48];
+
+	driver_add_command(block, nid, buf, sizeof(buf));
+	return driver_write(TEST_BOOTMEM_FILE_ADD_WATCHED, buf);
+}
+
 int driver_iomem_child(unsigned long block, const char *position)
 {
 	char buf[48];

@@ -38,12 +38,16 @@ struct block_info {
 	char zone[16];
 	struct map_view linear, vmemmap;
 	uint64_t pages_free, pages_reserved, pages_lru, pages_other, pages_offline;
-	/* What the last remove_watched of this block saw (all 0 if none). */
+	/*
+	 * What the last remove_watched or add_watched of this block saw (all 0
+	 * if none); watched_add tells which.
+	 */
 	bool watched;
 	uint64_t watch_cpus, watch_warm_cpus;
 	uint64_t watch_stale_linear_cpus, watch_stale_vmemmap_cpus;
 	/* virt_addr_valid() of memory that stayed online, during the remove */
 	uint64_t watch_witness_checks, watch_witness_invalid;
+	bool watched_add;
 };
 
 bool driver_loaded(void);
@@ -59,6 +63,12 @@ int driver_remove(unsigned long block);
  */
 int driver_remove_watched(unsigned long block);
 int driver_add(unsigned long block, int nid);
+/*
+ * Adds the block while every online CPU keeps looking up memory that stays
+ * online; driver_info() then tells, in its watch_witness_* members, whether
+ * a lookup ever missed it.
+ */
+int driver_add_watched(unsigned long block, int nid);
 /*
  * Adds @count blocks from @block as one unit, of RAM the firmware
  * describes and the kernel does not use (mem=); unplug removes that unit.
