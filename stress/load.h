@@ -37,15 +37,13 @@ int load_start(struct load *l, uint64_t want_kb, int nodes, unsigned int duratio
  * watchdog.
  */
 bool load_alive(struct load *l, char *why, size_t len);
-/* Kills the tools still running, so a run that must end does not wait for them. */
-void load_abort(struct load *l);
 /*
  * The resident memory of the stressors (every stress-ng and fio process,
  * workers included), in kB: a soak that leaks in user space shows here,
  * apart from the kernel's own counters.
  */
 uint64_t load_rss_kb(void);
-/* Stops the verifier, waits (bounded) for the tools and judges them. */
+/* Stops the verifier and the tools, waits (bounded) for them and judges them. */
 void load_finish(struct load *l);
 
 #endif
