@@ -344,7 +344,7 @@ else
 	mkdir -p "$results" || bad "cannot create $results"
 fi
 results=$(cd "$results" && pwd)
-rm -rf "$results"/{console.log,results.ktap,metrics.jsonl,junit.xml,summary.txt,verdict.json,run.txt,plots,initramfs.cpio.gz,steps.tsv,steps-beside.tsv,stage-packages.log}
+rm -rf "$results"/{console.log,results.ktap,metrics.jsonl,junit.xml,summary.txt,verdict.json,run.txt,plots,initramfs.cpio.gz,steps.tsv,steps-beside.tsv,steps-source.tsv,stage-packages.log}
 : > "$results/console.log" || bad "cannot write $results/console.log"
 if [ "$(dirname "$results")" = "$REPO_ROOT/results" ]; then
 	ln -sfn "$(basename "$results")" "$REPO_ROOT/results/latest"
@@ -353,8 +353,23 @@ t_start=$(date +%s)
 export BOOTMEM_STEP_LOG="$results/steps.tsv"
 : > "$BOOTMEM_STEP_LOG"
 
+# A kernel of another suite comes from that suite's linux-source .deb,
+# through the project's own apt configuration (debian-suite.sh), which needs
+# none of the host packages: it is fetched and extracted while they install.
+# A bookworm kernel's source is one of those packages, so it waits for them.
+source_pid=
+if [ -z "$tree" ] && [ -n "$(kernels_py suite "$kver")" ]; then
+	( BOOTMEM_STEP_LOG="$results/steps-source.tsv" "$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver" >/dev/null
+	  rc=$?; printf '%s\t-\n' "$(date +%s)" >> "$results/steps-source.tsv"; exit $rc ) &
+	source_pid=$!
+	trap 'kill $source_pid 2>/dev/null' EXIT
+fi
 step "setup: host packages"
 "$REPO_ROOT/qemu-images/host/install-deps.sh" --run "$kver" "$arch" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
+if [ -n "$source_pid" ]; then
+	wait "$source_pid" || { echo "run.sh: fetching $kver's kernel source beside the host packages failed (see above)" >&2; exit 2; }
+	trap - EXIT
+fi
 command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64 missing after install-deps.sh" >&2; exit 2; }
 
 
@@ -420,6 +435,7 @@ if [ -n "$lending" ]; then
 	code=$?
 	[ -n "$keep" ] || rm -f "$image"
 	step_times
+	step_times "$results/steps-source.tsv" "beside the host packages"
 	step_times "$results/steps-beside.tsv" "beside the kernel build"
 	echo "  wall time: $(( $(date +%s) - t_start )) s"
 	exit $code
@@ -511,6 +527,7 @@ if /usr/bin/python3 "$REPO_ROOT/ci/protocol.py" has-kind "$results" progress soa
 	"$REPO_ROOT/ci/plot.sh" "$results" || echo "  (plots not drawn)"
 fi
 step_times
+step_times "$results/steps-source.tsv" "beside the host packages"
 step_times "$results/steps-beside.tsv" "beside the kernel build"
 echo "  wall time: $(( $(date +%s) - t_start )) s"
 exit $code

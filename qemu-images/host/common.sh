@@ -88,7 +88,8 @@ step() {
 # the others (their log ends with a line "-", when that work ended).
 step_times() {
 	local log=${1:-${BOOTMEM_STEP_LOG:-}} title=${2:-time per step}
-	[ -s "$log" ] || return 0
+	# Nothing but the end line: the work beside had nothing to do (cached).
+	grep -qv $'\t-$' "$log" 2>/dev/null || return 0
 	echo "  $title:"
 	awk -F'\t' -v end="$(date +%s)" '
 		{ k = $2; sub(/ *[,(].*/, "", k); gsub(/[0-9]+/, "N", k) }

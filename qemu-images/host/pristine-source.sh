@@ -28,15 +28,19 @@ pristine="$BOOTMEM_CACHE/src/pristine-$srcver/$pkg"
 [ -f "$pristine/Makefile" ] || cache_lock pristine-source
 if [ ! -f "$pristine/Makefile" ]; then
 	step "kernel source: extracting $pkg $srcver${suite:+ ($suite)} (about 15 s)"
-	rm -rf "$(dirname "$pristine")"
-	mkdir -p "$(dirname "$pristine")"
+	# Into a directory of its own, renamed when whole: a Makefile in place
+	# says the tree is complete, and tar writes it long before the end.
+	partial="$(dirname "$pristine").partial"
+	rm -rf "$(dirname "$pristine")" "$partial"
+	mkdir -p "$partial"
 	if [ -n "$suite" ]; then
 		tmp=$(mktemp -d "$BOOTMEM_CACHE/src/deb.XXXXXX")
 		dpkg-deb -x "$deb" "$tmp"
-		tar -C "$(dirname "$pristine")" -xf "$tmp/usr/src/$pkg.tar.xz"
+		tar -C "$partial" -xf "$tmp/usr/src/$pkg.tar.xz"
 		rm -rf "$tmp"
 	else
-		tar -C "$(dirname "$pristine")" -xf "$tarball"
+		tar -C "$partial" -xf "$tarball"
 	fi
+	mv "$partial" "$(dirname "$pristine")"
 fi
 echo "$pristine"
