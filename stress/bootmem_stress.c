@@ -260,8 +260,7 @@ int main(int argc, char **argv)
 	}
 	cyclers_stop();
 	progress(true);
-	/* Ends the tools still running, also when the run ends early. */
-	load_finish(&load);
+	load_finish(&load, died[0]);
 	ksft_test_result(load.fio_good, "fio_tmpfs_verified: %s\n", load.fio_why);
 	ksft_test_result(load.stress_ng_good, "stress_ng_did_work_and_verified: %s\n",
 			 load.stress_ng_why);

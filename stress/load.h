@@ -43,7 +43,10 @@ bool load_alive(struct load *l, char *why, size_t len);
  * apart from the kernel's own counters.
  */
 uint64_t load_rss_kb(void);
-/* Stops the verifier and the tools, waits (bounded) for them and judges them. */
-void load_finish(struct load *l);
+/*
+ * Stops the verifier and stress-ng (and fio too when the run @ended_early),
+ * waits (bounded) for the tools and judges them.
+ */
+void load_finish(struct load *l, bool ended_early);
 
 #endif
