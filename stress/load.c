@@ -351,27 +351,25 @@ void load_finish(struct load *l, bool ended_early)
 	/* A verifier that died is reported by load_alive(); do not wait for it. */
 	verifier_finish();
 	/*
-	 * The tools' own deadline is a margin past the cycling's end, so that
-	 * one which ends while blocks still cycle has died (load_alive()).
-	 * Waiting that margin out made a run with 30 s of stress on 7.2 under
-	 * TCG take 79 s instead of 63 s (2026-12-07). A SIGINT ends stress-ng
-	 * now: it stops cleanly on it, exits 0 and writes its YAML. fio runs
-	 * out its time unless the run @ended_early: it checks a block only
-	 * after a file's worth of blocks were written after it (fio_start()),
-	 * and an x86 run with 30 s of stress, interrupted, had verified none
-	 * of its 395 MiB. When one tool or the verifier died early, the others
-	 * are interrupted (fio then exits FIO_EXIT_INTERRUPTED) and still
-	 * write their results, so only the one that failed is judged failed.
-	 * Then let them finish, but never wait on one forever. After the
-	 * first stress-ng that fails, the rest are only reaped: its reason
-	 * stands.
+	 * The tools run out their own time, a margin past the cycling's end:
+	 * fio checks a block only after a file's worth of blocks were written
+	 * after it (fio_start()), and most of its checking falls in that
+	 * margin (an x86 run with 30 s of stress, interrupted at the cycling's
+	 * end, had verified none of its 395 MiB, 2026-12-07). When the run
+	 * @ended_early because one tool or the verifier died, the others are
+	 * interrupted: both stop cleanly on SIGINT and write their results
+	 * (stress-ng exits 0, fio FIO_EXIT_INTERRUPTED), so only the one that
+	 * failed is judged failed. Then let them finish, but never wait on one
+	 * forever. After the first stress-ng that fails, the rest are only
+	 * reaped: its reason stands.
 	 */
-	for (int i = 0; i < l->stress_ng_nr; i++)
-		if (!ended(l->stress_ng[i], &l->stress_ng_status[i]))
-			kill(l->stress_ng[i], SIGINT);
-	if (ended_early && !ended(l->fio, &l->fio_status)) {
-		fio_interrupted = true;
-		kill(l->fio, SIGINT);
+	if (ended_early) {
+		for (int i = 0; i < l->stress_ng_nr; i++)
+			if (!ended(l->stress_ng[i], &l->stress_ng_status[i]))
+				kill(l->stress_ng[i], SIGINT);
+		fio_interrupted = !ended(l->fio, &l->fio_status);
+		if (fio_interrupted)
+			kill(l->fio, SIGINT);
 	}
 	l->stress_ng_good = true;
 	for (int i = 0; i < l->stress_ng_nr; i++) {

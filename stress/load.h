@@ -44,8 +44,8 @@ bool load_alive(struct load *l, char *why, size_t len);
  */
 uint64_t load_rss_kb(void);
 /*
- * Stops the verifier and stress-ng (and fio too when the run @ended_early),
- * waits (bounded) for the tools and judges them.
+ * Stops the verifier, waits (bounded) for the tools and judges them; when
+ * the run @ended_early, interrupts the tools still running first.
  */
 void load_finish(struct load *l, bool ended_early);
 
