@@ -365,21 +365,24 @@ if [ -z "$tree" ] && [ -n "$(kernels_py suite "$kver")" ]; then
 	trap 'kill $source_pid 2>/dev/null' EXIT
 fi
 step "setup: host packages"
-"$REPO_ROOT/qemu-images/host/install-deps.sh" --run "$kver" "$arch" || { echo "run.sh: installing host packages failed" >&2; exit 2; }
+"$REPO_ROOT/qemu-images/host/install-deps.sh" --run "$kver" "$arch" --part build ||
+	{ echo "run.sh: installing host packages failed" >&2; exit 2; }
 if [ -n "$source_pid" ]; then
 	wait "$source_pid" || { echo "run.sh: fetching $kver's kernel source beside the host packages failed (see above)" >&2; exit 2; }
 	trap - EXIT
 fi
-command -v qemu-system-aarch64 >/dev/null || { echo "run.sh: qemu-system-aarch64 missing after install-deps.sh" >&2; exit 2; }
 
-
-# The guest packages are staged beside the kernel build: they share no
-# input, and their download waits mostly on the network. Their step times go
-# to a log of their own, so that the build's row stays the build's. If this
-# fails, the image's build below stages them again and says why it cannot.
-( BOOTMEM_STEP_LOG="$results/steps-beside.tsv" "$REPO_ROOT/qemu-images/host/build-initramfs.sh" \
-	--stage-packages "$arch" 2> "$results/stage-packages.log"
-  rc=$?; printf '%s\t-\n' "$(date +%s)" >> "$results/steps-beside.tsv"; exit $rc ) &
+# Beside the kernel build, which they share no input with: the host
+# packages only the boot and the report need (QEMU and its libraries were
+# a third of a fresh machine's installs), then the guest packages, whose
+# download waits mostly on the network. Their step times go to a log of
+# their own, so that the build's row stays the build's. If either fails,
+# it is done again below, where a failure stops the run and says why.
+( export BOOTMEM_STEP_LOG="$results/steps-beside.tsv"
+  step "setup: host packages for the boot and the report"
+  "$REPO_ROOT/qemu-images/host/install-deps.sh" --run "$kver" "$arch" --part boot
+  "$REPO_ROOT/qemu-images/host/build-initramfs.sh" --stage-packages "$arch"
+  rc=$?; printf '%s\t-\n' "$(date +%s)" >> "$results/steps-beside.tsv"; exit $rc ) 2> "$results/stage-packages.log" &
 stage_pid=$!
 trap 'kill $stage_pid 2>/dev/null' EXIT
 
@@ -420,6 +423,11 @@ else
 	step "image: staging the guest packages beside the build failed ($(tail -n 1 "$results/stage-packages.log")); trying again"
 fi
 trap - EXIT
+# Present already unless their install beside the build failed; then this
+# is where it fails, with apt's words.
+"$REPO_ROOT/qemu-images/host/install-deps.sh" --run "$kver" "$arch" --part boot ||
+	{ echo "run.sh: installing the host packages for the boot failed (see above; beside the build: $results/stage-packages.log)" >&2; exit 2; }
+command -v "$arch_qemu" >/dev/null || { echo "run.sh: $arch_qemu missing after install-deps.sh" >&2; exit 2; }
 image="$results/initramfs.cpio.gz"
 "$REPO_ROOT/qemu-images/host/build-initramfs.sh" "$ksrc" "$kdir" "$image" "$arch" || exit 2
 

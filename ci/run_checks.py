@@ -495,6 +495,13 @@ class Checks:
             own = out(["qemu-images/host/install-deps.sh", "--print-packages", "--run", fake, "arm64"])
             seen["install-deps.sh --run"] = (f"linux-source-{fake}" in own and
                                              not any(f"linux-source-{k}\n" in own for k in kernel_table.load()))
+            # run.sh installs the build's part first and the boot's beside
+            # the build: the source with the build, each package once.
+            parts = {p: set(out(["qemu-images/host/install-deps.sh", "--print-packages", "--run", fake, "arm64",
+                                 "--part", p]).split()) for p in ("build", "boot")}
+            seen["install-deps.sh --part"] = (f"linux-source-{fake}" in parts["build"] - parts["boot"] and
+                                              not parts["build"] & parts["boot"] and
+                                              parts["build"] | parts["boot"] == set(own.split()))
             plan = out(["./run.sh", "--kernel", fake, "--dry-run"])
             seen["the build's work tree and cache key"] = (f"work/{fake}-4k" in plan and
                                                           f"linux-source-{fake}" in plan)

@@ -122,14 +122,19 @@ else
 	work="$BOOTMEM_CACHE/work/$kver-$variant"
 	src="$work/$pkg"
 	pristine=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver")
+	step "kernel source: applying ${#kernel_patches[@]} patches"
 	if [ ! -f "$src/Makefile" ]; then
 		mkdir -p "$work"
-		cp -a "$pristine" "$src"
+		# Hard links, not a copy: a cold run's copy of 1.8 GB took 23 s,
+		# the links take 2 s. The build writes only into O=, and a file
+		# the series changes is replaced below, never written through,
+		# so the pristine tree stays pristine. Another file system
+		# (a cache spread over two) gets the copy.
+		cp -al "$pristine" "$src" 2>/dev/null || { rm -rf "$src"; cp -a "$pristine" "$src"; }
 	fi
 	# Bring the work tree to pristine + patches, touching only files whose
 	# content changes: patch a scratch copy of every file the old or the
 	# new series touches, then copy in what differs.
-	step "kernel source: applying ${#kernel_patches[@]} patches"
 	scratch="$work/scratch"
 	rm -rf "$scratch"
 	mkdir -p "$scratch"
@@ -151,7 +156,10 @@ else
 	done
 	for f in $touched; do
 		if [ -f "$scratch/$f" ]; then
-			cmp -s "$scratch/$f" "$src/$f" || { mkdir -p "$(dirname "$src/$f")"; cp "$scratch/$f" "$src/$f"; }
+			# --remove-destination: a new inode, so a file linked to the
+			# pristine tree is replaced, not written through.
+			cmp -s "$scratch/$f" "$src/$f" ||
+				{ mkdir -p "$(dirname "$src/$f")"; cp --remove-destination "$scratch/$f" "$src/$f"; }
 		else
 			rm -f "$src/$f"
 		fi

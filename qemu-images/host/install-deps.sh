@@ -16,48 +16,61 @@
 # the other kernels' sources.
 #
 #   install-deps.sh                      everything make check and CI need
-#   install-deps.sh --run KERNEL ARCH    what one ./run.sh of KERNEL (ci/kernels.json)
-#                                        on ARCH (ci/arches.json: arm64, amd64) needs
-#   install-deps.sh --print-packages [--run KERNEL ARCH]
+#   install-deps.sh --run KERNEL ARCH [--part build|boot]
+#                                        what one ./run.sh of KERNEL (ci/kernels.json)
+#                                        on ARCH (ci/arches.json: arm64, amd64) needs;
+#                                        --part: only what the kernel build needs
+#                                        (and the kernel's source), or only what the
+#                                        boot and the report need, which run.sh
+#                                        installs beside the kernel build
+#   install-deps.sh --print-packages [--run KERNEL ARCH [--part build|boot]]
 #                                        list the packages it would want, and stop
 set -euo pipefail
 
-# What one arm64 run needs: the cross and native toolchains and what a
-# kernel build asks for, QEMU, the image's tools, python3 for the tables,
-# gnuplot for the plots and e2fsprogs for the guest's disk.
-RUN_PACKAGES=(
+# What one arm64 run needs to build its kernel, suite and image: the cross
+# and native toolchains, what a kernel build asks for, the image's tools
+# and python3 for the tables.
+BUILD_PACKAGES=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils-aarch64-linux-gnu
-	qemu-system-arm
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio ccache kmod
-	xz-utils gzip rsync patch python3 dpkg-dev gnuplot-nox e2fsprogs
+	xz-utils gzip rsync patch python3 dpkg-dev
 )
+# What it needs only once the kernel is built: QEMU, e2fsprogs for the
+# guest's disk and gnuplot for the plots.
+BOOT_PACKAGES=(qemu-system-arm e2fsprogs gnuplot-nox)
 # The x86-64 reference (run.sh --arch x86_64) adds its QEMU and builds the
 # test driver against the stock amd64 kernel's headers, which only an amd64
 # host can install; elsewhere that run says so and exits 2.
-X86_PACKAGES=(qemu-system-x86)
-[ "$(dpkg --print-architecture)" = amd64 ] && X86_PACKAGES+=(linux-headers-amd64)
+X86_BOOT_PACKAGES=(qemu-system-x86)
+X86_BUILD_PACKAGES=()
+[ "$(dpkg --print-architecture)" = amd64 ] && X86_BUILD_PACKAGES+=(linux-headers-amd64)
 # The rest of make check: the LAVA jobs (generate.py and results.py read
 # YAML and Jinja2 templates).
 CHECK_PACKAGES=(python3-yaml lava-dispatcher lava-common python3-jinja2 tftpd-hpa u-boot-tools telnet)
 
 log() { printf '[deps] %s\n' "$*" >&2; }
 
-usage() { log "usage: install-deps.sh [--print-packages] [--run KERNEL ARCH]"; exit 2; }
-print= run_kernel= run_arch=
+usage() { log "usage: install-deps.sh [--print-packages] [--run KERNEL ARCH [--part build|boot]]"; exit 2; }
+print= run_kernel= run_arch= part=
 [ "${1:-}" = --print-packages ] && { print=1; shift; }
 if [ "${1:-}" = --run ]; then
-	[ $# -eq 3 ] || usage
-	run_kernel=$2 run_arch=$3
+	[ $# -eq 3 ] || { [ $# -eq 5 ] && [ "$4" = --part ]; } || usage
+	run_kernel=$2 run_arch=$3 part=${5:-}
 	case $run_arch in arm64|amd64) ;; *) log "--run: no architecture '$run_arch' (arm64, amd64)"; exit 2 ;; esac
+	case $part in ''|build|boot) ;; *) log "--part: no part '$part' (build, boot)"; exit 2 ;; esac
 elif [ $# -ne 0 ]; then
 	usage
 fi
-HOST_PACKAGES=("${RUN_PACKAGES[@]}")
-if [ -z "$run_kernel" ]; then
-	HOST_PACKAGES+=("${X86_PACKAGES[@]}" "${CHECK_PACKAGES[@]}")
-elif [ "$run_arch" = amd64 ]; then
-	HOST_PACKAGES+=("${X86_PACKAGES[@]}")
+HOST_PACKAGES=()
+if [ "$part" != boot ]; then
+	HOST_PACKAGES+=("${BUILD_PACKAGES[@]}")
+	[ "$run_arch" = arm64 ] || HOST_PACKAGES+=(${X86_BUILD_PACKAGES[@]+"${X86_BUILD_PACKAGES[@]}"})
 fi
+if [ "$part" != build ]; then
+	HOST_PACKAGES+=("${BOOT_PACKAGES[@]}")
+	[ "$run_arch" = arm64 ] || HOST_PACKAGES+=("${X86_BOOT_PACKAGES[@]}")
+fi
+[ -n "$run_kernel" ] || HOST_PACKAGES+=("${CHECK_PACKAGES[@]}")
 
 # The source packages of the host's suite that the kernels in
 # ci/kernels.json need (python3 is in the first list, so a fresh machine
@@ -65,7 +78,9 @@ fi
 # (none when it comes from another suite, which debian-suite.sh fetches).
 kernel_sources() {
 	local py="/usr/bin/python3 $(dirname "$0")/../../ci/kernels.py"
-	if [ -z "$run_kernel" ]; then
+	if [ "$part" = boot ]; then
+		return 0
+	elif [ -z "$run_kernel" ]; then
 		$py sources
 	elif [ -z "$($py suite "$run_kernel")" ]; then
 		$py source "$run_kernel"
