@@ -468,17 +468,10 @@ class Checks:
     def b_kernel_row_dry_run(self, c, v):
         """Add a made-up kernel to a copy of the checkout and watch every
         reader pick it up: the one-row promise of ci/kernels.json."""
-        import shutil
         import tempfile
         fake = "9.99"
         with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / "repo"
-            files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO,
-                                   capture_output=True, text=True).stdout.split("\n")
-            for f in filter(None, files):
-                if (REPO / f).is_file():
-                    (copy / f).parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(REPO / f, copy / f)
+            copy = repo_copy(Path(tmp) / "repo")
             data = json.loads((copy / "ci/kernels.json").read_text())
             data["kernels"][fake] = {"about": "made up by make check", "source": f"linux-source-{fake}",
                                      "patches": f"fixtures/kernel/patches/{fake}", "stock": {"4k": f"linux-image-{fake}-arm64"}}
@@ -515,6 +508,52 @@ class Checks:
             self.r.fail(f"a made-up kernel {fake} in ci/kernels.json was missed by: {', '.join(missed)}")
         else:
             self.r.ok(f"a made-up kernel {fake} in ci/kernels.json reaches {', '.join(seen)}")
+
+
+    def b_host_mutants(self, c, v):
+        """Each fixtures/mutants/host/*.patch breaks the suite's own user
+        space in a copy of the clone; the host unit tests its Tests: header
+        names (of the programs its Unit: header names) must be "not ok"
+        there, and the run must fail. As make
+        mutants judges a kernel mutant: failing for another reason, or not
+        building, proves nothing."""
+        import tempfile
+        for m in sorted((REPO / "fixtures/mutants/host").glob("*.patch")):
+            text = read_text(m)
+            named = re.search(r"^Tests: (.*)$", text, re.M)
+            named = {t.strip() for t in named.group(1).split(",")} if named else set()
+            with tempfile.TemporaryDirectory() as tmp:
+                copy = repo_copy(Path(tmp) / "repo")
+                applied = subprocess.run(["patch", "-p1", "-s", "--forward"], cwd=copy, input=text,
+                                         capture_output=True, text=True)
+                # Unit: the test programs to build and run (default: all).
+                unit = re.search(r"^Unit: (.*)$", text, re.M)
+                run = subprocess.run(["make", "-s", "-C", "selftests/unit", f"KSRC={v['ksrc']}",
+                                      f"OUT={tmp}/out", "run"] + ([f"TESTS={unit.group(1)}"] if unit else []),
+                                     cwd=copy, capture_output=True, text=True)
+            out = run.stdout + run.stderr
+            failed = {re.sub(r"^\w+\.", "", t) for t in re.findall(r"^not ok \d+ (\S+)", out, re.M)}
+            what = f"host mutant {m.stem}"
+            if not named or applied.returncode != 0 or not re.search(r"^(ok|not ok) ", out, re.M):
+                print(applied.stdout + applied.stderr + out[-2000:])
+                self.r.fail(f"{what}: ERROR, {'no Tests: header' if not named else 'does not apply' if applied.returncode else 'the unit tests did not build or run'}")
+            elif run.returncode != 0 and named & failed:
+                self.r.ok(f"{what}: CAUGHT by {', '.join(sorted(named & failed))}")
+            else:
+                print(out[-2000:])
+                self.r.fail(f"{what}: SURVIVED (must fail {', '.join(sorted(named))}; failed: {', '.join(sorted(failed)) or 'none'})")
+
+
+def repo_copy(dest):
+    """The clone's files as they are now, tracked or new, edits included, at @dest."""
+    import shutil
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO,
+                           capture_output=True, text=True).stdout.split("\n")
+    for f in filter(None, files):
+        if (REPO / f).is_file():
+            (dest / f).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / f, dest / f)
+    return dest
 
 
 def load_checks(fast, table, lists=None):

@@ -18,7 +18,8 @@
  * results; every KTAP result is printed here, because kselftest.h keeps
  * its counts per file. The pieces:
  *   block_choice.c  which blocks each cycler owns, marked and node-interleaved
- *   load.c          stress-ng and fio, started and judged on their output
+ *   load.c          stress-ng and fio, started, stopped and their output read
+ *   tool_verdicts.c what that output says: did they work and verify
  *   verifier.c      the address-tagged verifier process
  *   cyclers.c       the cycling threads and the mixer
  *   stats.c         latency, progress lines, per-phase/minute and summary metrics

@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The load: stress-ng bound to each node with numactl, fio on tmpfs and
- * our verifier, sized from the pressure budget; then their output judged.
- * The tools are judged on what they did, not their exit codes: stress-ng
- * exits 0 having done nothing, so every stressor must report bogo-ops and
- * no verification failure, and fio must have moved data and verified it.
+ * our verifier, sized from the pressure budget; then their output read
+ * and judged (tool_verdicts.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +18,7 @@
 
 #include "kselftest.h"
 #include "load.h"
+#include "tool_verdicts.h"
 #include "verifier.h"
 #include "lib/file_io.h"
 
@@ -185,125 +184,12 @@ static void show_log(const char *path)
 	free(text);
 }
 
-/*
- * stress-ng: no verification failure in its log, and every stressor did
- * work according to its YAML metrics (bogo-ops > 0).
- */
-static bool stress_ng_ok(int node, int status, char *why, size_t len)
+/* The tool's log, judged; its first lines shown when it failed. */
+static bool judged(bool good, const char *log)
 {
-	char path[64], *log, *yaml, *p;
-	int stressors = 0, idle = 0;
-
-	snprintf(path, sizeof(path), "/tmp/stress-ng.%d.log", node);
-	log = file_read_all(path);
-	snprintf(path, sizeof(path), "/tmp/stress-ng.%d.yaml", node);
-	yaml = file_read_all(path);
-	if (!log || !yaml) {
-		snprintf(why, len, "node %d: stress-ng left no %s", node, log ? "YAML metrics" : "log");
-		free(log);
-		free(yaml);
-		return false;
-	}
-	p = strstr(log, "fail:");
-	if (p) {
-		snprintf(why, len, "node %d: stress-ng reported %.160s", node, p);
-		free(log);
-		free(yaml);
-		return false;
-	}
-	char idle_names[128] = "";
-
-	/* "- stressor: vm" ... "bogo-ops: 1234" */
-	for (p = yaml; (p = strstr(p, "stressor: ")); p++) {
-		char name[32] = "?";
-		char *ops = strstr(p, "bogo-ops: ");
-
-		sscanf(p + 10, "%31s", name);
-		if (!ops)
-			break;
-		stressors++;
-		if (strtoull(ops + 10, NULL, 10) == 0) {
-			idle++;
-			snprintf(idle_names + strlen(idle_names), sizeof(idle_names) - strlen(idle_names),
-				 " %s", name);
-		}
-	}
-	free(log);
-	free(yaml);
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		snprintf(why, len, "node %d: stress-ng exit status %d", node, WEXITSTATUS(status));
-		snprintf(path, sizeof(path), "/tmp/stress-ng.%d.log", node);
-		show_log(path);
-		return false;
-	}
-	if (!stressors || idle) {
-		snprintf(why, len, "node %d: %d of %d stressors did no work (bogo-ops 0):%s",
-			 node, idle, stressors, idle_names);
-		return false;
-	}
-	snprintf(why, len, "%d stressors per node did work, none failed verification", stressors);
-	return true;
-}
-
-/* The io_bytes of every job's @dir ("read", "write") section, summed. */
-static uint64_t fio_bytes(const char *text, const char *dir)
-{
-	char key[32];
-	uint64_t sum = 0;
-	const char *p;
-
-	snprintf(key, sizeof(key), "\"%s\" : {", dir);
-	for (p = text; (p = strstr(p, key)); p++) {
-		const char *b = strstr(p, "\"io_bytes\" : ");
-
-		if (b)
-			sum += strtoull(b + 13, NULL, 10);
-	}
-	return sum;
-}
-
-/* fio's exit value when a SIGINT stopped it: its sig_int() (backend.c) sets it. */
-#define FIO_EXIT_INTERRUPTED 128
-
-/*
- * fio: no job errors, data written, and read back and verified. A fio
- * that load_finish() stopped (@interrupted) exits FIO_EXIT_INTERRUPTED;
- * a verify failure is still a job error in its JSON.
- */
-static bool fio_ok(const char *log, int status, bool interrupted, char *why, size_t len)
-{
-	char *text = file_read_all(log), *p;
-	unsigned long err = 0, ios = 0;
-	uint64_t written, verified;
-
-	if (!text) {
-		snprintf(why, len, "no fio log");
-		return false;
-	}
-	for (p = text; (p = strstr(p, "\"error\" : ")); p++)
-		err += strtoul(p + 10, NULL, 10);
-	for (p = text; (p = strstr(p, "\"total_ios\" : ")); p++)
-		ios += strtoul(p + 14, NULL, 10);
-	written = fio_bytes(text, "write");
-	verified = fio_bytes(text, "read");
-	free(text);
-	if (!WIFEXITED(status) || err ||
-	    (WEXITSTATUS(status) && !(interrupted && WEXITSTATUS(status) == FIO_EXIT_INTERRUPTED))) {
-		snprintf(why, len, "fio exit %d, %lu job errors (verify=crc32c)", WEXITSTATUS(status), err);
+	if (!good)
 		show_log(log);
-		return false;
-	}
-	if (!ios || !written) {
-		snprintf(why, len, "fio did no I/O");
-		return false;
-	}
-	if (!verified) {
-		snprintf(why, len, "fio wrote %" PRIu64 " MiB and verified none of it", written >> 20);
-		return false;
-	}
-	snprintf(why, len, "fio wrote %" PRIu64 " MiB and read back and verified %" PRIu64
-		 " MiB (crc32c)", written >> 20, verified >> 20);
-	return true;
+	return good;
 }
 
 /* Is /proc/@pid one of the stressors, by its command name? */
@@ -375,12 +261,23 @@ void load_finish(struct load *l, bool ended_early)
 	for (int i = 0; i < l->stress_ng_nr; i++) {
 		int status = l->stress_ng_status[i] >= 0 ? l->stress_ng_status[i] :
 			     wait_bounded(l->stress_ng[i], 120);
+		char log_path[64], yaml_path[64], *log, *yaml;
 
-		if (l->stress_ng_good &&
-		    !stress_ng_ok(i, status, l->stress_ng_why, sizeof(l->stress_ng_why)))
-			l->stress_ng_good = false;
+		if (!l->stress_ng_good)
+			continue;
+		snprintf(log_path, sizeof(log_path), "/tmp/stress-ng.%d.log", i);
+		snprintf(yaml_path, sizeof(yaml_path), "/tmp/stress-ng.%d.yaml", i);
+		log = file_read_all(log_path);
+		yaml = file_read_all(yaml_path);
+		l->stress_ng_good = judged(stress_ng_verdict(i, log, yaml, status, l->stress_ng_why,
+							     sizeof(l->stress_ng_why)), log_path);
+		free(log);
+		free(yaml);
 	}
-	l->fio_good = fio_ok("/tmp/fio.json",
-			     l->fio_status >= 0 ? l->fio_status : wait_bounded(l->fio, 120),
-			     fio_interrupted, l->fio_why, sizeof(l->fio_why));
+	int fio_status = l->fio_status >= 0 ? l->fio_status : wait_bounded(l->fio, 120);
+	char *json = file_read_all("/tmp/fio.json");
+
+	l->fio_good = judged(fio_verdict(json, fio_status, fio_interrupted, l->fio_why,
+					 sizeof(l->fio_why)), "/tmp/fio.json");
+	free(json);
 }

@@ -32,6 +32,7 @@
 #include "lib/refusal_reason.h"
 #include "lib/file_io.h"
 #include "lib/test_driver.h"
+#include "fixture.h"
 
 #define GIB (1ULL << 30)
 #define PAGE 4096ULL
@@ -43,16 +44,7 @@
 
 static char *fixture(const char *name)
 {
-	char path[512];
-	char *text;
-
-	snprintf(path, sizeof(path), "%s/%s.txt", getenv("FIXTURES") ?: "../fixtures/guest-snapshots", name);
-	text = file_read_all(path);
-	if (!text) {
-		fprintf(stderr, "missing fixture %s\n", path);
-		exit(1);
-	}
-	return text;
+	return fixture_text("FIXTURES", "../fixtures/guest-snapshots", name, ".txt");
 }
 
 static void take(struct acct_snapshot *s, const char *zoneinfo, const char *iomem)
