@@ -372,29 +372,32 @@ if [ -n "$source_pid" ]; then
 	trap - EXIT
 fi
 
+# The source the suite builds with (the kselftest framework) and the
+# runner comes from: the developer's tree, or the kernel's pristine source.
+if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2; fi
+
 # Beside the kernel build, which they share no input with: the host
 # packages only the boot and the report need (QEMU and its libraries were
-# a third of a fresh machine's installs), then the guest packages, whose
-# download waits mostly on the network. Their step times go to a log of
-# their own, so that the build's row stays the build's. If either fails,
-# it is done again below, where a failure stops the run and says why.
+# a third of a fresh machine's installs), the guest packages, whose
+# download waits mostly on the network, and the suite, whose compiles fill
+# the CPU the build's serial link leaves idle. Their step times go to a
+# log of their own, so that the build's row stays the build's. If any of
+# them fails, it is done again below, where a failure stops the run and
+# says why.
 ( export BOOTMEM_STEP_LOG="$results/steps-beside.tsv"
   step "setup: host packages for the boot and the report"
   "$REPO_ROOT/qemu-images/host/install-deps.sh" --run "$kver" "$arch" --part boot
-  "$REPO_ROOT/qemu-images/host/build-initramfs.sh" --stage-packages "$arch"
+  "$REPO_ROOT/qemu-images/host/build-initramfs.sh" --stage-packages "$arch" "$ksrc"
   rc=$?; printf '%s\t-\n' "$(date +%s)" >> "$results/steps-beside.tsv"; exit $rc ) 2> "$results/stage-packages.log" &
 stage_pid=$!
 trap 'kill $stage_pid 2>/dev/null' EXIT
 
 if [ "$arch" = amd64 ] && [ -n "$x86_source" ]; then
 	kdir=$("$REPO_ROOT/qemu-images/host/build-kernel.sh" --arch amd64 --kernel "$kver" ${extra[@]+"${extra[@]}"}) || exit 2
-	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 elif [ "$arch" = amd64 ]; then
 	kdir=$("$REPO_ROOT/qemu-images/host/x86-kernel.sh" ${extra[@]+"${extra[@]}"}) || exit 2
-	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 elif [ -n "$stock" ]; then
 	kdir=$("$REPO_ROOT/qemu-images/host/stock-kernel.sh" "$stock_meta" "$(kernels_py suite "$kver")") || exit 2
-	ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2
 	# The driver-managed lending primary needs the test driver's lending
 	# files on the stock kernel: built against it, without the series.
 	if [ "$approach" = driver-managed ]; then
@@ -404,7 +407,6 @@ else
 	args=(--kernel "$kver" --variant "$variant" ${extra[@]+"${extra[@]}"})
 	[ -n "$tree" ] && args+=(--kernel-tree "$tree")
 	kdir=$("$REPO_ROOT/qemu-images/host/build-kernel.sh" "${args[@]}") || exit 2
-	if [ -n "$tree" ]; then ksrc=$(cd "$tree" && pwd); else ksrc=$("$REPO_ROOT/qemu-images/host/pristine-source.sh" "$kver") || exit 2; fi
 fi
 
 # The filter needs the harness's -r (6.12 and later; Debian's 6.1 has a
@@ -420,7 +422,7 @@ fi
 if wait "$stage_pid"; then
 	export BOOTMEM_GUEST_STAGED=1
 else
-	step "image: staging the guest packages beside the build failed ($(tail -n 1 "$results/stage-packages.log")); trying again"
+	step "image: staging the guest packages or building the suite beside the build failed ($(tail -n 1 "$results/stage-packages.log")); trying again"
 fi
 trap - EXIT
 # Present already unless their install beside the build failed; then this

@@ -10,19 +10,20 @@
 #     kernel needs at boot (KERNEL_DIR/modules/order), when it has any.
 #
 #   build-initramfs.sh KSRC KERNEL_DIR OUT.cpio.gz [ARCH]    ARCH: arm64 (default) or amd64
-#   build-initramfs.sh --stage-packages ARCH   only stage the guest packages
-#       (what run.sh does beside the kernel build: they share no input, and the
-#       download is mostly waiting on the network, not on the CPUs the build
-#       uses); the image's own build then finds them staged.
+#   build-initramfs.sh --stage-packages ARCH [KSRC]   only stage the guest
+#       packages, and with KSRC build the suite (what run.sh does beside the
+#       kernel build: they share no input, the download is mostly waiting on
+#       the network, and the suite's compiles fill the CPU the build's serial
+#       link leaves idle); the image's own build then finds both done.
 # Parsed whole before it runs, so editing this file during a long run
 # cannot change what the run executes.
 {
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-stage_only=
+stage_only= ksrc=
 if [ "${1:-}" = --stage-packages ]; then
-	stage_only=1 arch=${2:?usage: build-initramfs.sh --stage-packages ARCH}
+	stage_only=1 arch=${2:?usage: build-initramfs.sh --stage-packages ARCH [KSRC]} ksrc=${3:-}
 else
 	ksrc=${1:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
 	kdir=${2:?usage: build-initramfs.sh KSRC KERNEL_DIR OUT}
@@ -43,7 +44,7 @@ if [ "${BOOTMEM_GUEST_STAGED:-}" != 1 ] || [ -n "$stage_only" ]; then
 	/usr/bin/python3 "$REPO_ROOT/qemu-images/host/guest-packages.py" "$BOOTMEM_CACHE" "$stage" "$arch" ||
 		die "could not stage the guest packages"
 fi
-[ -z "$stage_only" ] || exit 0
+[ -z "$stage_only" ] || [ -n "$ksrc" ] || exit 0
 
 step "image: building the suite (static $triplet)"
 # One build directory per clone and kernel source: make only compares
@@ -59,6 +60,7 @@ make -s -j"$(nproc)" -C "$REPO_ROOT/stress" KSRC="$ksrc" OUTPUT="$suite_out/stre
 	CROSS_COMPILE="$cross" STATIC="$static" CCACHE=ccache >/dev/null || die "build of stress/ for $triplet failed"
 make -s -j"$(nproc)" -C "$REPO_ROOT/qemu-images/guest" KSRC="$ksrc" OUTPUT="$suite_out/guest" \
 	CROSS_COMPILE="$cross" STATIC="$static" CCACHE=ccache >/dev/null || die "build of qemu-images/guest/ for $triplet failed"
+[ -z "$stage_only" ] || exit 0
 
 root=$(mktemp -d "$BOOTMEM_CACHE/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
