@@ -83,7 +83,7 @@ echo "$GUEST_DISK_MOUNT" > "$root/kselftest/disk-mount"
 /usr/bin/python3 "$REPO_ROOT/ci/plan.py" --budget > "$root/kselftest/boot-block-budget" ||
 	die "ci/plans.json: see above"
 # The program list comes from the Makefile (lib.mk's emit_tests), in order.
-progs=$(make -s -j"$(nproc)" -C "$REPO_ROOT/selftests" KSRC="$ksrc" emit_tests | sed -n 's/^[^:]*://p')
+progs=$(make -s -C "$REPO_ROOT/selftests" KSRC="$ksrc" emit_tests | sed -n 's/^[^:]*://p')
 [ -n "$progs" ] || die "selftests/Makefile lists no tests"
 for p in $progs; do
 	install -m 0755 "$suite_out/selftests/$p" "$root/kselftest/bootmem_hotplug/"
