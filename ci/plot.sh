@@ -3,6 +3,7 @@
 #   offline-latency.png    offline latency over time, boot vs hot-added blocks,
 #                          and the per-minute average (all a soak records)
 #   latency-vs-pages.png   offline latency against the pages in use it migrated
+#                          (not for a soak, which records no offline of its own)
 #   memory.png             MemFree and ZONE_MOVABLE present/managed per minute
 #   soak-offline.png       offline p50/p95/p99 of each progress interval, with
 #                          the fitted lines the summary's drift lines judge
@@ -26,10 +27,6 @@ plot "$out/offline-boot.dat" using 1:2 with points pt 7 title "boot block (first
      "$out/offline-hotadded.dat" using 1:2 with points pt 5 title "re-added block", \
      "$out/minutes.dat" using 1:6 with linespoints lw 2 title "per-minute average"
 unset logscale y
-set output "$out/latency-vs-pages.png"
-set title "Offline latency against pages in use"
-set xlabel "pages in use in the block at offline"; set ylabel "offline (ms)"
-plot "$out/scatter.dat" using 1:2 with points pt 7 title "offline"
 set output "$out/memory.png"
 set title "Memory per minute"
 set xlabel "time (s)"; set ylabel "MiB"; set y2label "cycles"; set y2tics
@@ -38,7 +35,21 @@ plot "$out/minutes.dat" using 1:2 with linespoints title "MemFree", \
      "$out/minutes.dat" using 1:4 with linespoints title "Movable managed", \
      "$out/minutes.dat" using 1:5 axes x1y2 with linespoints title "cycles done"
 GP
-drawn="$out/offline-latency.png $out/latency-vs-pages.png $out/memory.png"
+drawn="$out/offline-latency.png $out/memory.png"
+rm -f "$out/latency-vs-pages.png"
+if [ -s "$out/scatter.dat" ]; then
+	gnuplot <<GP
+set terminal pngcairo size 900,500 noenhanced
+set grid
+set output "$out/latency-vs-pages.png"
+set title "Offline latency against pages in use"
+set xlabel "pages in use in the block at offline"; set ylabel "offline (ms)"
+plot "$out/scatter.dat" using 1:2 with points pt 7 title "offline"
+GP
+	drawn="$out/offline-latency.png $out/latency-vs-pages.png $out/memory.png"
+else
+	echo "plot: no latency-vs-pages.png: the run recorded no offline of its own (a soak records per-minute figures only)" >&2
+fi
 if [ -f "$out/soak.dat" ]; then
 	# Its own gnuplot: a failure here must not cost the plots above.
 	if gnuplot <<GP

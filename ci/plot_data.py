@@ -3,7 +3,7 @@
 (read through ci/protocol.py):
   offline-boot.dat, offline-hotadded.dat   time (s) and offline ms of each
                                            stress offline, by block kind
-  scatter.dat                              pages in use against offline ms
+  scatter.dat (when there were any)        pages in use against offline ms
   minutes.dat                              per minute: time, MemFree MiB,
                                            Movable present and managed MiB,
                                            cycles, average offline ms
@@ -53,7 +53,12 @@ def main(argv):
                             m.get("offline_ms_avg", 0) or 0.001))
     for kind, rows in phases.items():
         write(out / f"offline-{kind}.dat", rows, "0 0\n")
-    write(out / "scatter.dat", scatter, "0 0\n")
+    # No offline of its own (a soak records per-minute figures only): no
+    # scatter.dat, and plot.sh draws no latency-vs-pages plot, rather than
+    # a lone point at 0, 0.
+    (out / "scatter.dat").unlink(missing_ok=True)
+    if scatter:
+        write(out / "scatter.dat", scatter, "")
     write(out / "minutes.dat", minutes, "0 0 0 0 0 0.001\n")
     # The fitted lines are the drift figures' own, so the plot shows the
     # slope the summary judged. Only a run long enough to fit every series

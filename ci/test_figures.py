@@ -151,9 +151,9 @@ def drift_lines_name_each_series():
     return "offline_p50_ms" in text and "DRIFTS" in text and "steady" in text, text
 
 
-def plots_drawn(records, want):
-    """ci/plot.sh on a results directory holding @records: exit 0, and each
-    of @want drawn."""
+def plots_drawn(records, want, absent=()):
+    """ci/plot.sh on a results directory holding @records: exit 0, each of
+    @want drawn, and none of @absent."""
     with tempfile.TemporaryDirectory() as d:
         with open(Path(d) / "metrics.jsonl", "w") as f:
             for m in records:
@@ -161,8 +161,9 @@ def plots_drawn(records, want):
         run = subprocess.run([str(Path(__file__).resolve().parent / "plot.sh"), d],
                              capture_output=True, text=True)
         missing = [w for w in want if not (Path(d) / "plots" / w).is_file()]
-        return run.returncode == 0 and not missing, \
-            f"exit {run.returncode}, missing {missing}; {run.stderr.strip()[-300:]}"
+        extra = [a for a in absent if (Path(d) / "plots" / a).exists()]
+        return run.returncode == 0 and not missing and not extra, \
+            f"exit {run.returncode}, missing {missing}, drawn though empty {extra}; {run.stderr.strip()[-300:]}"
 
 
 MIN_KEYS = {"errors": 0, "offline_busy": 0, "migrated_pages": 0, "corrupted_words": 0,
@@ -183,6 +184,15 @@ def soak_draws_its_drift_plots():
     return plots_drawn(recs, ["memory.png", "soak-offline.png", "soak-rate-rss.png"])
 
 
+def soak_draws_no_empty_scatter():
+    # A soak records no offline of its own: its latency-vs-pages plot was a
+    # lone point at 0, 0 that looked like data.
+    recs = [dict(m, **MIN_KEYS) for m in minutes([(1000 + i, 10) for i in range(30)],
+                                                   rss=[102400] * 30)]
+    ok, why = plots_drawn(recs, ["memory.png"], absent=["latency-vs-pages.png"])
+    return ok, why
+
+
 if __name__ == "__main__":
     sys.exit(tap.run("figures", [overlap_counts_only_other_blocks, ratio_needs_enough_samples,
                                  boot_ratio_only_from_alone_phases, slowing_soak_drifts, quickening_soak_improves,
@@ -190,4 +200,4 @@ if __name__ == "__main__":
                                  steady_soak_is_steady, partial_last_interval_is_no_point,
                                  short_run_fits_nothing,
                                  drift_lines_name_each_series, short_run_draws_its_plots,
-                                 soak_draws_its_drift_plots]))
+                                 soak_draws_its_drift_plots, soak_draws_no_empty_scatter]))
