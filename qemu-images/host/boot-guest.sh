@@ -71,12 +71,21 @@ qin=$(mktemp -u "${TMPDIR:-/tmp}/boot-guest-stdin.XXXXXX")
 mkfifo "$qin" || exit 2
 exec {qin_fd}<>"$qin"
 rm -f "$qin"
+# QEMU's output reaches the log through tee, over a FIFO rather than a
+# process substitution, so that this script knows tee's PID and can wait
+# for it to write the last line QEMU printed before it reads the log.
+qout=$(mktemp -u "${TMPDIR:-/tmp}/boot-guest-stdout.XXXXXX")
+mkfifo "$qout" || exit 2
+tee -a "$console" < "$qout" &
+teepid=$!
 "${qemu_argv[@]}" -smp "$smp" -m "$mem" "${numa_args[@]}" \
 	-nographic -no-reboot -nic none \
 	-kernel "$kernel" "${initrd_args[@]}" -append "$append" "${disk_args[@]}" \
-	<&"$qin_fd" > >(tee -a "$console") 2>&1 &
+	<&"$qin_fd" > "$qout" 2>&1 &
 qpid=$!
-trap 'kill -9 $qpid 2>/dev/null; wait $qpid 2>/dev/null' EXIT INT TERM
+# On the way out tee has already ended, except when this script is
+# interrupted: then it goes too, not left waiting on the FIFO.
+trap 'kill -9 $qpid 2>/dev/null; wait $qpid 2>/dev/null; kill $teepid 2>/dev/null; rm -f "$qout"' EXIT INT TERM
 
 # SysRq 9 (every message reaches the console), l (a backtrace of each active
 # CPU), w (the tasks in uninterruptible sleep), then a few seconds for the
@@ -114,12 +123,13 @@ while kill -0 "$qpid" 2>/dev/null; do
 		kill -0 "$qpid" 2>/dev/null && ask_guest_for_backtraces
 		kill -9 "$qpid" 2>/dev/null
 		wait "$qpid" 2>/dev/null
+		wait "$teepid" 2>/dev/null
 		exit 124
 	fi
 done
 wait "$qpid" 2>/dev/null
-# Let tee drain the last lines.
-sleep 1
+# tee ends at the end of QEMU's output: then the log holds all of it.
+wait "$teepid" 2>/dev/null
 # A line that starts with DONE (a kernel message may follow on it).
 awk -v m="$BH_MARK_DONE" 'index($0, m) == 1 { done = 1 } END { exit !done }' "$console" && exit 0
 exit 1

@@ -79,6 +79,8 @@ echo "$GUEST_DISK_MOUNT" > "$root/kselftest/disk-mount"
 # The console's markers, for the guest's shell (selftests/lib/protocol.def).
 /usr/bin/python3 "$REPO_ROOT/ci/protocol.py" shell > "$root/kselftest/protocol.sh" ||
 	die "ci/protocol.py could not read selftests/lib/protocol.def"
+# How each /init ends, so that its last words reach the host.
+install -m 0644 "$REPO_ROOT/qemu-images/guest/console.sh" "$root/kselftest/console.sh"
 # How many movable boot blocks each program may consume (run-plan.sh).
 /usr/bin/python3 "$REPO_ROOT/ci/plan.py" --budget > "$root/kselftest/boot-block-budget" ||
 	die "ci/plans.json: see above"
@@ -110,7 +112,7 @@ if [ "$arch" = arm64 ] && [ -f "$kdir/Image" ]; then
 	cp "$stage/bin/busybox" "$next/bin/"
 	mknod "$next/dev/console" c 5 1
 	install -m 0755 "$REPO_ROOT/qemu-images/guest/kexec-next-init.sh" "$next/init"
-	cp "$root/kselftest/protocol.sh" "$next/protocol.sh"
+	cp "$root/kselftest/protocol.sh" "$root/kselftest/console.sh" "$next/"
 	# Byte for byte the same from the same files (fixed times, inode
 	# numbers, no gzip time stamp), so that the image's key below sees
 	# only what changed.
