@@ -560,37 +560,50 @@ class Checks:
         "not ok" there, and the run must fail. As make
         mutants judges a kernel mutant: failing for another reason, or not
         building, proves nothing."""
-        import tempfile
         found = sorted((REPO / "fixtures/mutants/host").glob("*.patch"))
         if not found:
             self.r.fail("host mutants: none in fixtures/mutants/host, so nothing shows the verdicts can fail")
-        for m in found:
-            text = read_text(m)
-            named = re.search(r"^Tests: (.*)$", text, re.M)
-            named = {t.strip() for t in named.group(1).split(",")} if named else set()
-            with tempfile.TemporaryDirectory() as tmp:
-                copy = repo_copy(Path(tmp) / "repo")
-                applied = subprocess.run(["patch", "-p1", "-s", "--forward"], cwd=copy, input=text,
-                                         capture_output=True, text=True)
-                # Host-test: a host test script to run; otherwise Unit: the
-                # C unit test programs to build and run (default: all).
-                script = re.search(r"^Host-test: (.*)$", text, re.M)
-                unit = re.search(r"^Unit: (.*)$", text, re.M)
-                cmd = (["/usr/bin/python3", script.group(1).strip()] if script else
-                       ["make", "-s", "-C", "selftests/unit", f"KSRC={v['ksrc']}", f"OUT={tmp}/out", "run"]
-                       + ([f"TESTS={unit.group(1)}"] if unit else []))
-                run = subprocess.run(cmd, cwd=copy, capture_output=True, text=True)
-            out = run.stdout + run.stderr
-            failed = {re.sub(r"^\w+\.", "", t) for t in re.findall(r"^not ok \d+ (\S+)", out, re.M)}
-            what = f"host mutant {m.stem}"
-            if not named or applied.returncode != 0 or not re.search(r"^(ok|not ok) ", out, re.M):
-                print(applied.stdout + applied.stderr + out[-2000:])
-                self.r.fail(f"{what}: ERROR, {'no Tests: header' if not named else 'does not apply' if applied.returncode else 'the unit tests did not build or run'}")
-            elif run.returncode != 0 and named & failed:
-                self.r.ok(f"{what}: CAUGHT by {', '.join(sorted(named & failed))}")
-            else:
-                print(out[-2000:])
-                self.r.fail(f"{what}: SURVIVED (must fail {', '.join(sorted(named))}; failed: {', '.join(sorted(failed)) or 'none'})")
+        # Each in a copy of its own, four at a time: most of a Host-test's
+        # time is boot-guest.sh's clock, not the CPU. Reported in order,
+        # from this thread (a lane's output is this thread's).
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            tried = list(pool.map(lambda m: self.try_host_mutant(m, v), found))
+        for m, (good, message, detail) in zip(found, tried):
+            if detail:
+                print(detail)
+            (self.r.ok if good else self.r.fail)(f"host mutant {m.stem}: {message}")
+
+    @staticmethod
+    def try_host_mutant(m, v):
+        """Applies mutant @m to a copy of the clone and runs the host tests
+        it names. Returns (caught, what happened, output to show)."""
+        import tempfile
+        text = read_text(m)
+        named = re.search(r"^Tests: (.*)$", text, re.M)
+        named = {t.strip() for t in named.group(1).split(",")} if named else set()
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = repo_copy(Path(tmp) / "repo")
+            applied = subprocess.run(["patch", "-p1", "-s", "--forward"], cwd=copy, input=text,
+                                     capture_output=True, text=True)
+            # Host-test: a host test script to run; otherwise Unit: the
+            # C unit test programs to build and run (default: all).
+            script = re.search(r"^Host-test: (.*)$", text, re.M)
+            unit = re.search(r"^Unit: (.*)$", text, re.M)
+            cmd = (["/usr/bin/python3", script.group(1).strip()] if script else
+                   ["make", "-s", "-C", "selftests/unit", f"KSRC={v['ksrc']}", f"OUT={tmp}/out", "run"]
+                   + ([f"TESTS={unit.group(1)}"] if unit else []))
+            run = subprocess.run(cmd, cwd=copy, capture_output=True, text=True)
+        out = run.stdout + run.stderr
+        failed = {re.sub(r"^\w+\.", "", t) for t in re.findall(r"^not ok \d+ (\S+)", out, re.M)}
+        if not named or applied.returncode != 0 or not re.search(r"^(ok|not ok) ", out, re.M):
+            why = ('no Tests: header' if not named else 'does not apply' if applied.returncode
+                   else 'the host tests did not build or run')
+            return False, f"ERROR, {why}", applied.stdout + applied.stderr + out[-2000:]
+        if run.returncode != 0 and named & failed:
+            return True, f"CAUGHT by {', '.join(sorted(named & failed))}", ""
+        return False, (f"SURVIVED (must fail {', '.join(sorted(named))}; "
+                       f"failed: {', '.join(sorted(failed)) or 'none'})"), out[-2000:]
 
 
 def repo_copy(dest):
