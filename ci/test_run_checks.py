@@ -134,6 +134,8 @@ GBPAGES = "quick,x86_64,x86-nokaslr,x86-gbpages"
 GBPAGES_CASES = [
     # a real run: the oops printed, then the guest hung printing its trace
     ("x86_gbpages_oops_that_then_hangs_is_the_bug", "x86-gbpages-oops-hangs.log", None, (1, 0)),
+    # the same, ended by boot-guest.sh's dying rule 30 s after the oops
+    ("x86_gbpages_oops_then_dying_silence_is_the_bug", "x86-gbpages-oops-dying-silence.log", None, (1, 0)),
     # the CI run of 2026-12-06: silent from the removal on
     ("x86_gbpages_silent_hang_in_a_removal_is_the_bug", "x86-gbpages-silent-hang.log", None, (1, 0)),
     # a real run with the 7G guest: the add after the removal finds the GiB's
