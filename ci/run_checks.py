@@ -566,7 +566,6 @@ class Checks:
         # Each in a copy of its own, four at a time: most of a Host-test's
         # time is boot-guest.sh's clock, not the CPU. Reported in order,
         # from this thread (a lane's output is this thread's).
-        from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(max_workers=4) as pool:
             tried = list(pool.map(lambda m: self.try_host_mutant(m, v), found))
         for m, (good, message, detail) in zip(found, tried):
