@@ -15,6 +15,7 @@ run.sh is started and judged finished or dead, with a stand-in for QEMU
 
 Prints TAP; exits 1 if any case fails.
 """
+import json
 import os
 import subprocess
 import sys
@@ -28,7 +29,8 @@ import tap  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BOOT = REPO / "qemu-images/host/boot-guest.sh"
-QEMU = "qemu-system-aarch64"   # ci/arches.json's arm64 binary, by name on PATH
+# The arm64 guest's QEMU, by name on PATH, as boot-guest.sh finds it.
+QEMU = json.loads((REPO / "ci/arches.json").read_text())["arches"]["arm64"]["qemu"]
 DONE = protocol.marker("DONE")
 
 
