@@ -17,9 +17,11 @@ command -v gnuplot >/dev/null || { echo "plot: gnuplot not installed (qemu-image
 out="$rdir/plots"
 mkdir -p "$out"
 /usr/bin/python3 "$(dirname "$0")/plot_data.py" "$rdir" "$out" || exit 2
+# Every plot's terminal and grid: one place for the gnuplot runs below.
+PLOT_STYLE='set terminal pngcairo size 900,500 noenhanced
+set grid'
 gnuplot <<GP
-set terminal pngcairo size 900,500 noenhanced
-set grid
+$PLOT_STYLE
 set output "$out/offline-latency.png"
 set title "Offline latency under pressure"
 set xlabel "time (s)"; set ylabel "offline (ms)"; set logscale y
@@ -39,8 +41,7 @@ drawn="$out/offline-latency.png $out/memory.png"
 rm -f "$out/latency-vs-pages.png"
 if [ -s "$out/scatter.dat" ]; then
 	gnuplot <<GP
-set terminal pngcairo size 900,500 noenhanced
-set grid
+$PLOT_STYLE
 set output "$out/latency-vs-pages.png"
 set title "Offline latency against pages in use"
 set xlabel "pages in use in the block at offline"; set ylabel "offline (ms)"
@@ -53,8 +54,7 @@ fi
 if [ -f "$out/soak.dat" ]; then
 	# Its own gnuplot: a failure here must not cost the plots above.
 	if gnuplot <<GP
-set terminal pngcairo size 900,500 noenhanced
-set grid
+$PLOT_STYLE
 set datafile missing "NaN"
 set output "$out/soak-offline.png"
 set title "Offline latency per interval, with fitted lines (drift)"
