@@ -108,6 +108,16 @@ def a_death_that_hangs_ends_the_run_early():
     return rc == 124 and said and secs < 15, f"{how} (want exit 124) after {secs:.0f} s; watchdog line: {said}"
 
 
+def a_bare_panic_that_hangs_ends_the_run_early():
+    # A panic with no die() before it (init exiting, a panic() call): the
+    # other half of what boot-guest.sh takes for a dead kernel.
+    rc, log, secs = boot("[    9.5] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\n",
+                         then="exec sleep 120", env_extra=DYING, give_up_s=12)
+    said = "console silent for 2s after the kernel died, guest killed" in log
+    how = "still running, stopped" if rc is None else f"exit {rc}"
+    return rc == 124 and said and secs < 15, f"{how} (want exit 124) after {secs:.0f} s; watchdog line: {said}"
+
+
 def an_announced_crash_is_left_to_the_plan():
     # The kdump plan crashes on purpose into the crash kernel, which may
     # boot quietly for a while: the dying rule is not for it.
@@ -130,4 +140,5 @@ def side_by_side(cases):
 if __name__ == "__main__":
     sys.exit(tap.run("boot_guest", side_by_side([
         done_reaches_the_log_behind_a_slow_reader, a_guest_without_done_is_dead,
-        a_death_that_hangs_ends_the_run_early, an_announced_crash_is_left_to_the_plan])))
+        a_death_that_hangs_ends_the_run_early, a_bare_panic_that_hangs_ends_the_run_early,
+        an_announced_crash_is_left_to_the_plan])))
